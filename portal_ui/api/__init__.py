@@ -1,0 +1,1 @@
+"""The HTTP layer: thin Starlette routes over portal_ui.domain. Build it with `build_api()`."""

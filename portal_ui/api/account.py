@@ -1,0 +1,3 @@
+"""account routes."""
+
+routes: list = []

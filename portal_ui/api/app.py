@@ -1,0 +1,21 @@
+"""The Starlette app holding every HTTP route; Reflex mounts its own app beneath it."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from portal_ui.api import account, oauth, portal
+from portal_ui.api.errors import EXCEPTION_HANDLERS
+from portal_ui.api.management import invitations, members, organizations, portal_settings, roles, users
+
+ROUTE_MODULES = (oauth, account, portal, users, organizations, members, roles, invitations, portal_settings)
+
+
+def build_api() -> Starlette:
+    """Every API route of contract §2, §4, §6, §7 with Kinde's error envelope.
+
+    Reflex mounts its app (pages, websocket, /ping) at "" under this one, so these routes
+    match first. Tests use this app directly with httpx's ASGITransport.
+    """
+    routes = [route for module in ROUTE_MODULES for route in module.routes]
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

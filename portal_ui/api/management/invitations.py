@@ -1,0 +1,3 @@
+"""Management API: invitations."""
+
+routes: list = []

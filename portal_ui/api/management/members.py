@@ -1,0 +1,3 @@
+"""Management API: members."""
+
+routes: list = []

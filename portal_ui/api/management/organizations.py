@@ -1,0 +1,3 @@
+"""Management API: organizations."""
+
+routes: list = []

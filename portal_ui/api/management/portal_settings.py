@@ -1,0 +1,3 @@
+"""Management API: portal_settings."""
+
+routes: list = []

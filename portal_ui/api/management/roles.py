@@ -1,0 +1,3 @@
+"""Management API: roles."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""Management API: users."""
+
+routes: list = []

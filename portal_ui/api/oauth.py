@@ -1,0 +1,3 @@
+"""oauth routes."""
+
+routes: list = []

@@ -1,0 +1,3 @@
+"""portal routes."""
+
+routes: list = []

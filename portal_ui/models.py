@@ -1,0 +1,200 @@
+"""The database tables (SQLModel). Migrations live in alembic/versions; change both together.
+
+Times are naive UTC datetimes (SQLite has no time zones); use `portal_ui.domain.clock.utcnow()`.
+Secrets never appear here in clear: one-time link keys, session tokens, M2M client secrets and API
+keys are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NAME_MAX = 255
+URL_MAX = 2048
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+def _json_dict() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: str = Field(primary_key=True, max_length=64)  # kp_<hex>
+    given_name: str = Field(default="", max_length=NAME_MAX)
+    family_name: str = Field(default="", max_length=NAME_MAX)
+    email: Optional[str] = Field(default=None, max_length=320, index=True)
+    created_on: datetime
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+    code: str = Field(primary_key=True, max_length=64)  # org_<hex>
+    name: str = Field(max_length=NAME_MAX)
+    business_name: str = Field(default="", max_length=NAME_MAX)
+    billing_email: str = Field(default="", max_length=320)
+    phone: str = Field(default="", max_length=64)
+    address_line1: str = Field(default="", max_length=NAME_MAX)
+    address_line2: str = Field(default="", max_length=NAME_MAX)
+    city: str = Field(default="", max_length=NAME_MAX)
+    region: str = Field(default="", max_length=NAME_MAX)
+    postcode: str = Field(default="", max_length=32)
+    country: str = Field(default="", max_length=2)
+    tax_id: str = Field(default="", max_length=64)
+    website: str = Field(default="", max_length=URL_MAX)
+    logo_url: str = Field(default="", max_length=URL_MAX)
+    external_id: Optional[str] = Field(default=None, max_length=NAME_MAX)
+    version: int = Field(default=1)  # optimistic concurrency for the details form
+    created_on: datetime
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("org_code", "user_id", name="uq_membership_org_user"),
+        Index("ix_membership_user", "user_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_code: str = Field(foreign_key="organizations.code", max_length=64)
+    user_id: str = Field(foreign_key="users.id", max_length=64)
+    joined_on: datetime
+
+
+class Role(SQLModel, table=True):
+    __tablename__ = "roles"
+    id: str = Field(primary_key=True, max_length=64)  # role_<hex>
+    key: str = Field(unique=True, max_length=NAME_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    description: str = Field(default="", max_length=1024)
+    is_default_role: bool = False  # assign to new members
+    assign_to_creator: bool = False
+    created_on: datetime
+
+
+class SystemPermission(SQLModel, table=True):
+    __tablename__ = "system_permissions"
+    id: str = Field(primary_key=True, max_length=64)  # perm_<hex>
+    key: str = Field(unique=True, max_length=NAME_MAX)
+    name: str = Field(max_length=NAME_MAX)
+    description: str = Field(default="", max_length=1024)
+
+
+class RolePermission(SQLModel, table=True):
+    __tablename__ = "role_permissions"
+    role_id: str = Field(foreign_key="roles.id", primary_key=True, max_length=64)
+    permission_id: str = Field(foreign_key="system_permissions.id", primary_key=True, max_length=64)
+
+
+class MemberRole(SQLModel, table=True):
+    __tablename__ = "member_roles"
+    membership_id: int = Field(foreign_key="memberships.id", primary_key=True)
+    role_id: str = Field(foreign_key="roles.id", primary_key=True, max_length=64)
+    granted_on: datetime
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitation_org_email", "org_code", "email"),)
+    code: str = Field(primary_key=True, max_length=64)  # inv_<hex>
+    org_code: str = Field(foreign_key="organizations.code", max_length=64)
+    email: str = Field(max_length=320)
+    given_name: str = Field(default="", max_length=NAME_MAX)
+    family_name: str = Field(default="", max_length=NAME_MAX)
+    role_keys: list = _json_list()
+    status: str = Field(default="pending", max_length=16)  # pending|accepted|revoked
+    invited_by: Optional[str] = Field(default=None, max_length=64)
+    created_on: datetime
+
+
+class M2MApplication(SQLModel, table=True):
+    __tablename__ = "m2m_applications"
+    client_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=NAME_MAX)
+    secret_hash: str = Field(max_length=128)
+    scopes: list = _json_list()
+    created_on: datetime
+    revoked_on: Optional[datetime] = None
+
+
+class PortalSettingsRow(SQLModel, table=True):
+    """One row with org_code NULL for the environment, one per organization that overrides it."""
+
+    __tablename__ = "portal_settings"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", unique=True, max_length=64)
+    data: dict = _json_dict()  # validated by portal_ui.domain.portal_settings
+    updated_on: datetime
+
+
+class PortalLink(SQLModel, table=True):
+    __tablename__ = "portal_links"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key_hash: str = Field(unique=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", max_length=64)
+    sub_nav: str = Field(max_length=64)
+    return_url: str = Field(max_length=URL_MAX)
+    created_by: str = Field(max_length=128)
+    created_on: datetime
+    expires_on: datetime
+    redeemed_on: Optional[datetime] = None
+    preview: dict = _json_dict()  # empty for real links; preview options otherwise
+
+
+class PortalSession(SQLModel, table=True):
+    __tablename__ = "portal_sessions"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    link_id: Optional[int] = Field(default=None, foreign_key="portal_links.id")
+    user_id: str = Field(foreign_key="users.id", max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", max_length=64)
+    sub_nav: str = Field(max_length=64)
+    return_url: str = Field(max_length=URL_MAX)
+    created_on: datetime
+    last_seen_on: datetime
+    expires_on: datetime  # absolute limit (session_max_seconds)
+    ended_on: Optional[datetime] = None
+    preview: dict = _json_dict()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=NAME_MAX)
+    type: str = Field(max_length=16)  # organization|user
+    status: str = Field(default="active", max_length=16)  # active|revoked
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", max_length=64, index=True)
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", max_length=64, index=True)
+    key_prefix: str = Field(max_length=64)
+    key_suffix: str = Field(max_length=16)
+    key_hash: str = Field(unique=True, max_length=64)
+    scopes: list = _json_list()
+    created_on: datetime
+    created_by: str = Field(max_length=128)
+    expires_on: Optional[datetime] = None
+    last_verified_on: Optional[datetime] = None
+    verification_count: int = 0
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_org_time", "org_code", "occurred_on"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    occurred_on: datetime
+    actor_type: str = Field(max_length=16)  # user|m2m|system
+    actor_id: str = Field(max_length=128)
+    org_code: Optional[str] = Field(default=None, max_length=64)
+    action: str = Field(max_length=64)
+    target_type: str = Field(max_length=32)
+    target_id: str = Field(max_length=128)
+    before: dict = _json_dict()
+    after: dict = _json_dict()
+    client_ip: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)

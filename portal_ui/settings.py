@@ -1,0 +1,138 @@
+"""Every environment variable portal_ui reads, read and validated once.
+
+Contract §10 lists the variables. Values here *seed* the portal settings on first start; after
+that the settings API (contract §6) is the source of truth for the fields it covers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A misconfigured environment variable; the message says how to fix it."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL, lower-cased, default ports dropped."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def _absolute_http_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an absolute http(s) URL such as https://portal.example.com, got {value!r}")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    port: int = 3000
+    public_url: str = "http://localhost:3000"
+    db_url: str = "sqlite:///portal.db"
+    redis_url: str | None = None
+    jwt_issuer: str | None = None
+    jwks_url: str | None = None
+    jwt_audience: str | None = None
+    default_return_url: str = "http://localhost:3000/demo"
+    allowed_return_origins: tuple[str, ...] = ()
+    link_ttl_seconds: int = 300
+    session_idle_seconds: int = 900
+    session_max_seconds: int = 28800
+    smtp_url: str | None = None
+    signing_key_path: str = "instance/signing_key.pem"
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def external_tokens(self) -> bool:
+        """True when tokens come from the host's identity provider (contract §1, external mode)."""
+        return bool(self.jwt_issuer)
+
+    @property
+    def issuer(self) -> str:
+        return self.jwt_issuer or self.public_url
+
+    @property
+    def audience(self) -> str:
+        return self.jwt_audience or f"{self.public_url}/api"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        port = _int(env, "PORT", 3000, minimum=1)
+        public_url = _absolute_http_url(
+            "PORTAL_PUBLIC_URL", env.get("PORTAL_PUBLIC_URL") or f"http://localhost:{port}"
+        )
+        default_return = _absolute_http_url(
+            "PORTAL_DEFAULT_RETURN_URL", env.get("PORTAL_DEFAULT_RETURN_URL") or f"{public_url}/demo"
+        )
+        origins_raw = env.get("PORTAL_ALLOWED_RETURN_ORIGINS", "")
+        origins = []
+        for item in filter(None, (o.strip() for o in origins_raw.split(","))):
+            _absolute_http_url("PORTAL_ALLOWED_RETURN_ORIGINS", item)
+            origins.append(origin_of(item))
+        issuer = env.get("PORTAL_JWT_ISSUER") or None
+        jwks_url = env.get("PORTAL_JWKS_URL") or None
+        audience = env.get("PORTAL_JWT_AUDIENCE") or None
+        if issuer and not (jwks_url and audience):
+            raise ConfigError(
+                "External token mode needs all three of PORTAL_JWT_ISSUER, PORTAL_JWKS_URL and "
+                "PORTAL_JWT_AUDIENCE; unset PORTAL_JWT_ISSUER to use the embedded issuer."
+            )
+        if jwks_url:
+            _absolute_http_url("PORTAL_JWKS_URL", jwks_url)
+        idle = _int(env, "PORTAL_SESSION_IDLE_SECONDS", 900)
+        max_ = _int(env, "PORTAL_SESSION_MAX_SECONDS", 28800)
+        return cls(
+            port=port,
+            public_url=public_url,
+            db_url=env.get("REFLEX_DB_URL") or "sqlite:///portal.db",
+            redis_url=env.get("REFLEX_REDIS_URL") or None,
+            jwt_issuer=issuer,
+            jwks_url=jwks_url,
+            jwt_audience=audience,
+            default_return_url=default_return,
+            allowed_return_origins=tuple(dict.fromkeys(origins)),
+            link_ttl_seconds=_int(env, "PORTAL_LINK_TTL_SECONDS", 300),
+            session_idle_seconds=idle,
+            session_max_seconds=max(max_, idle),
+            smtp_url=env.get("PORTAL_SMTP_URL") or None,
+            signing_key_path=env.get("PORTAL_SIGNING_KEY_PATH") or "instance/signing_key.pem",
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env()

@@ -1,0 +1,17 @@
+"""Reflex configuration. Every value that varies by deployment comes from the environment
+(see portal_ui/settings.py and the README); REFLEX_DB_URL and REFLEX_REDIS_URL are read by Reflex."""
+
+import os
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="portal_ui",
+    db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///portal.db"),
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", appearance="inherit")),
+    ],
+)
