@@ -1,0 +1,144 @@
+"""Shared fixtures: a migrated database per test, settings from a test environment, API clients.
+
+PostgreSQL and Redis tests need the local services. Under CI (`CI=true`) a missing service is an
+error; elsewhere those tests skip with a message saying how to enable them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from portal_ui import db
+from portal_ui.settings import Settings, get_settings
+from portal_ui.tokens.issue import mint_m2m_token, mint_user_token
+
+PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or, under CI, fail) when a local service the test needs is not running."""
+    if _port_open(host, port):
+        return
+    message = f"{name} is not reachable at {host}:{port}; start it (`make services`) to run this test"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """A SQLite database migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db.migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, migrated_template):
+    """A clean portal environment: its own SQLite copy, signing key, and default settings.
+
+    Returns a function `env(**overrides)` to change environment variables; it returns the fresh
+    Settings. Settings are re-read on each call.
+    """
+    for name in list(os.environ):
+        if name.startswith("PORTAL_") or name in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT"):
+            monkeypatch.delenv(name, raising=False)
+    db_path = tmp_path / "portal.db"
+    shutil.copy(migrated_template, db_path)
+    monkeypatch.setenv("REFLEX_DB_URL", f"sqlite:///{db_path}")
+    monkeypatch.setenv("PORTAL_SIGNING_KEY_PATH", str(tmp_path / "signing_key.pem"))
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "http://portal.test")
+    monkeypatch.setenv("PORTAL_DEFAULT_RETURN_URL", "https://app.example/account")
+    get_settings.cache_clear()
+
+    def configure(**overrides: str) -> Settings:
+        for key, value in overrides.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        return get_settings()
+
+    configure()
+    yield configure
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings(env) -> Settings:
+    return get_settings()
+
+
+@pytest.fixture
+def engine(settings):
+    return db.engine_for(settings.db_url)
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def client(settings) -> TestClient:
+    """The API app (no Reflex), driven over httpx."""
+    from portal_ui.api.app import build_api
+
+    with TestClient(build_api(), base_url="http://portal.test", raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def m2m_headers(settings):
+    """`m2m_headers(*scopes)` -> Authorization header for an M2M token with those scopes."""
+
+    def make(*scopes: str, client_id: str = "test-client") -> dict:
+        return {"Authorization": f"Bearer {mint_m2m_token(settings, client_id, list(scopes))}"}
+
+    return make
+
+
+@pytest.fixture
+def user_headers(settings):
+    """`user_headers(user_id, org_code=None)` -> Authorization header for a user token."""
+
+    def make(user_id: str, org_code: str | None = None) -> dict:
+        return {"Authorization": f"Bearer {mint_user_token(settings, user_id, org_code)}"}
+
+    return make
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, migrated PostgreSQL database for this test, dropped afterwards."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    from sqlalchemy import create_engine, text
+
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    db.migrate(url)
+    yield url
+    db.engine_for.cache_clear()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
