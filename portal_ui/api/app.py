@@ -5,10 +5,13 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from portal_ui.api import account, oauth, portal
+from portal_ui.demo import host_app as demo_host_app
 from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import invitations, members, organizations, portal_settings, roles, users
 
-ROUTE_MODULES = (oauth, account, portal, users, organizations, members, roles, invitations, portal_settings)
+ROUTE_MODULES = (
+    oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, demo_host_app,
+)
 
 
 def build_api() -> Starlette:

@@ -1,0 +1,3 @@
+"""/demo: a stand-in for a customer SaaS app (routes)."""
+
+routes: list = []
