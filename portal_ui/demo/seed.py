@@ -1,0 +1,64 @@
+"""Seeding the demo environment: personas, the Acme workspace, its roles, and demo settings."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from portal_ui.demo.personas import DEMO_ORG_ALIAS, DEMO_ORG_CODE, DEMO_ORG_NAME, PERSONAS, ROLES
+from portal_ui.domain import audit
+from portal_ui.domain.clock import utcnow
+from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission, User
+from portal_ui.settings import Settings
+
+DEMO_BRANDING = {"product_name": "Nimbus", "accent_color": "#4f46e5", "appearance": "system"}
+
+
+def is_seeded(session: Session) -> bool:
+    return session.get(Organization, DEMO_ORG_CODE) is not None
+
+
+def seed_demo(session: Session, settings: Settings) -> None:
+    """Create the demo rows (idempotent: existing rows are left as they are). Caller commits."""
+    from portal_ui.domain.portal_settings import update_environment_settings
+
+    actor = audit.Actor.system("seed-demo")
+    now = utcnow()
+    perm_ids = {p.key: p.id for p in session.exec(select(SystemPermission)).all()}
+    role_ids: dict[str, str] = {}
+    for demo_role in ROLES:
+        role = session.exec(select(Role).where(Role.key == demo_role.key)).first()
+        if role is None:
+            role = Role(id=f"role_demo_{demo_role.key}", key=demo_role.key, name=demo_role.name,
+                        description=demo_role.description, is_default_role=demo_role.is_default_role,
+                        assign_to_creator=demo_role.assign_to_creator, created_on=now)
+            session.add(role)
+            session.flush()
+            for key in demo_role.permissions:
+                session.add(RolePermission(role_id=role.id, permission_id=perm_ids[key]))
+        role_ids[demo_role.key] = role.id
+    if session.get(Organization, DEMO_ORG_CODE) is None:
+        session.add(Organization(code=DEMO_ORG_CODE, name=DEMO_ORG_NAME, business_name="Acme Corporation Ltd",
+                                 billing_email="billing@acme.example", city="Bristol", country="GB",
+                                 website="https://acme.example", created_on=now))
+        session.flush()
+    for persona in PERSONAS:
+        if session.get(User, persona.user_id) is None:
+            session.add(User(id=persona.user_id, given_name=persona.given_name, family_name=persona.family_name,
+                             email=persona.email, created_on=now))
+            session.flush()
+        if persona.org_code:
+            membership = session.exec(select(Membership).where(
+                Membership.org_code == persona.org_code, Membership.user_id == persona.user_id)).first()
+            if membership is None:
+                membership = Membership(org_code=persona.org_code, user_id=persona.user_id, joined_on=now)
+                session.add(membership)
+                session.flush()
+                session.add(MemberRole(membership_id=membership.id, role_id=role_ids[persona.role_key], granted_on=now))
+    update_environment_settings(session, settings, {
+        "org_alias": DEMO_ORG_ALIAS,
+        "org_functions": {"details": True, "billing": True, "members": True, "api_keys": True},
+        "user_functions": {"profile": True, "billing": True, "api_keys": True},
+        "branding": DEMO_BRANDING,
+    }, actor)
+    audit.record(session, actor=actor, action="demo.seeded", target_type="organization",
+                 target_id=DEMO_ORG_CODE, org_code=DEMO_ORG_CODE)
