@@ -1,6 +1,7 @@
 """The database tables (SQLModel). Migrations live in alembic/versions; change both together.
 
-Times are naive UTC datetimes (SQLite has no time zones); use `portal_ui.domain.clock.utcnow()`.
+Times are aware UTC datetimes (sqlmodel stores them as UTC); use `portal_ui.domain.clock.utcnow()`
+to write them and `clock.as_utc()` on values read back.
 Secrets never appear here in clear: one-time link keys, session tokens, M2M client secrets and API
 keys are stored only as SHA-256 hashes.
 """

@@ -10,8 +10,19 @@ _offset = timedelta(0)
 
 
 def utcnow() -> datetime:
-    """Naive UTC now (the database stores naive UTC), shifted by any test offset."""
-    return datetime.now(timezone.utc).replace(tzinfo=None) + _offset
+    """Aware UTC now, shifted by any test offset.
+
+    sqlmodel stores datetime columns as UTC and refuses naive values, so every timestamp the
+    domain writes is aware. Use `as_utc` on values read back from SQLite, which may be naive.
+    """
+    return datetime.now(timezone.utc) + _offset
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant as an aware UTC datetime (naive values are taken to be UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 @contextmanager

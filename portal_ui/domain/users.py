@@ -1,0 +1,134 @@
+"""Users: create (optionally into an organization), get, list; email and name rules shared by others.
+
+Functions validate everything before writing (so a refusal leaves nothing half-written) and add
+one audit event per change to the caller's session; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from sqlmodel import Session, col, select
+
+from portal_ui.domain import audit
+from portal_ui.domain.clock import utcnow
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
+from portal_ui.domain.members import insert_membership
+from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.domain.secrets import new_id
+from portal_ui.models import NAME_MAX, Membership, Organization, User
+
+EMAIL_MAX = 254  # RFC 5321, as Kinde
+MAX_FILTER_VALUES = 100
+_EMAIL = re.compile(r"^[^@\s]{1,64}@(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_USER_ID = re.compile(r"^kp_[A-Za-z0-9_]{1,61}$")
+
+
+def normalize_email(value: object, *, field: str = "email") -> str:
+    """`value` trimmed and lower-cased; InvalidInput if it is not a plausible address.
+
+    Codes: EMAIL_TOO_LONG (over 254 characters), INVALID_EMAIL (anything else).
+    """
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field}: give an email address", code="INVALID_EMAIL")
+    email = value.strip().lower()
+    if len(email) > EMAIL_MAX:
+        raise InvalidInput(f"{field}: at most {EMAIL_MAX} characters", code="EMAIL_TOO_LONG")
+    if not _EMAIL.match(email) or _CONTROL.search(email) or '"' in email:
+        raise InvalidInput(f"{field}: {value.strip()[:64]!r} is not an email address", code="INVALID_EMAIL")
+    return email
+
+
+def clean_name(value: object, *, field: str, max_len: int = NAME_MAX, code: str | None = None) -> str:
+    """A person's or organization's name part: trimmed, no control characters, at most `max_len`.
+
+    None means "". Raises InvalidInput (with `code` when it is too long).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field}: give text")
+    text = value.strip()
+    if _CONTROL.search(text):
+        raise InvalidInput(f"{field}: remove control characters")
+    if len(text) > max_len:
+        raise InvalidInput(f"{field}: at most {max_len} characters", code=code)
+    return text
+
+
+def create_user(session: Session, *, actor: audit.Actor, given_name: str | None = "", family_name: str | None = "",
+                email: str | None = None, organization_code: str | None = None, user_id: str | None = None) -> User:
+    """Create a user (id `kp_<hex>` unless `user_id` is given) and optionally add them to an org.
+
+    As a new member of `organization_code` the user gets the default roles. One audit event
+    `user.created`. Raises InvalidInput (bad names/email/id, unknown organization), Conflict
+    (email or id already used).
+    """
+    given = clean_name(given_name, field="given_name")
+    family = clean_name(family_name, field="family_name")
+    normalized = normalize_email(email) if email is not None else None
+    if user_id is not None:
+        if not isinstance(user_id, str) or not _USER_ID.match(user_id):
+            raise InvalidInput("id: use kp_ followed by letters, digits or underscores")
+        if session.get(User, user_id) is not None:
+            raise Conflict(f"A user with id {user_id!r} already exists.", code="USER_ALREADY_EXISTS")
+    if normalized is not None and session.exec(select(User.id).where(User.email == normalized)).first():
+        raise Conflict("A user with this email already exists.", code="EMAIL_ALREADY_EXISTS")
+    if organization_code is not None and (not isinstance(organization_code, str)
+                                          or session.get(Organization, organization_code) is None):
+        raise InvalidInput(f"organization_code: no organization {str(organization_code)[:64]!r}",
+                           code="ORGANIZATION_NOT_FOUND")
+    user = User(id=user_id or new_id("kp"), given_name=given, family_name=family, email=normalized,
+                created_on=utcnow())
+    session.add(user)
+    session.flush()
+    after: dict = {"given_name": given, "family_name": family, "email": normalized}
+    if organization_code is not None:
+        after["organization_code"] = organization_code
+        after["roles"] = insert_membership(session, organization_code, user.id)
+    audit.record(session, actor=actor, action="user.created", target_type="user", target_id=user.id,
+                 org_code=organization_code, before={}, after=after)
+    return user
+
+
+def get_user(session: Session, user_id: str) -> User:
+    """The user, or NotFound."""
+    user = session.get(User, user_id) if isinstance(user_id, str) and user_id else None
+    if user is None:
+        raise NotFound(f"No user with id {str(user_id)[:64]!r}.", code="USER_NOT_FOUND")
+    return user
+
+
+def user_organizations(session: Session, user_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Organization codes per user id (sorted), for every id given."""
+    out: dict[str, list[str]] = {u: [] for u in user_ids}
+    if user_ids:
+        rows = session.exec(select(Membership.user_id, Membership.org_code)
+                            .where(col(Membership.user_id).in_(list(user_ids))).order_by(Membership.org_code)).all()
+        for user_id, org_code in rows:
+            out[user_id].append(org_code)
+    return out
+
+
+def list_users(session: Session, *, page_size: int | None = None, next_token: str | None = None,
+               user_ids: Sequence[str] = (), emails: Sequence[str] = (),
+               has_organization: bool | None = None) -> Page[User]:
+    """One page of users, oldest first, optionally filtered by ids, emails (any match) and membership.
+
+    Raises InvalidInput (bad page size or token, more than 100 filter values).
+    """
+    if len(user_ids) > MAX_FILTER_VALUES or len(emails) > MAX_FILTER_VALUES:
+        raise InvalidInput(f"give at most {MAX_FILTER_VALUES} ids or emails to filter by")
+    stmt = select(User)
+    if user_ids:
+        stmt = stmt.where(col(User.id).in_(list(user_ids)))
+    if emails:
+        stmt = stmt.where(col(User.email).in_([e.strip().lower() for e in emails]))
+    if has_organization is not None:
+        member = col(User.id).in_(select(Membership.user_id))
+        stmt = stmt.where(member if has_organization else ~member)
+    scope = scope_of("users", sorted(user_ids), sorted(emails), has_organization)
+    return paginate(session, stmt.order_by(User.created_on, User.id), page_size=page_size,
+                    next_token=next_token, scope=scope)

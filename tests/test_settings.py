@@ -1,0 +1,43 @@
+"""Environment variables (contract §10): defaults that work on one machine, clear errors otherwise."""
+
+import pytest
+
+from portal_ui.settings import ConfigError, Settings, origin_of
+
+
+def test_defaults_work_on_one_machine():
+    s = Settings.from_env({})
+    assert s.port == 3000
+    assert s.public_url == "http://localhost:3000"
+    assert s.default_return_url == "http://localhost:3000/demo"
+    assert s.db_url == "sqlite:///portal.db"
+    assert (s.link_ttl_seconds, s.session_idle_seconds, s.session_max_seconds) == (300, 900, 28800)
+    assert not s.external_tokens and s.issuer == s.public_url and s.audience == "http://localhost:3000/api"
+
+
+def test_port_moves_the_public_url_default():
+    assert Settings.from_env({"PORT": "4100"}).public_url == "http://localhost:4100"
+
+
+def test_allowed_origins_are_normalised():
+    s = Settings.from_env({"PORTAL_ALLOWED_RETURN_ORIGINS": "https://App.Example:443/x, http://a.example:8080"})
+    assert s.allowed_return_origins == ("https://app.example", "http://a.example:8080")
+    assert origin_of("HTTP://Host.Example:80/p?q") == "http://host.example"
+
+
+@pytest.mark.parametrize("env,needle", [
+    ({"PORT": "abc"}, "PORT"),
+    ({"PORTAL_LINK_TTL_SECONDS": "0"}, "PORTAL_LINK_TTL_SECONDS"),
+    ({"PORTAL_PUBLIC_URL": "javascript:alert(1)"}, "PORTAL_PUBLIC_URL"),
+    ({"PORTAL_ALLOWED_RETURN_ORIGINS": "//evil.example"}, "PORTAL_ALLOWED_RETURN_ORIGINS"),
+    ({"PORTAL_JWT_ISSUER": "https://idp.example"}, "PORTAL_JWKS_URL"),
+])
+def test_bad_values_say_which_variable_to_fix(env, needle):
+    with pytest.raises(ConfigError, match=needle):
+        Settings.from_env(env)
+
+
+def test_external_mode_needs_issuer_jwks_and_audience():
+    s = Settings.from_env({"PORTAL_JWT_ISSUER": "https://idp.example", "PORTAL_JWKS_URL": "https://idp.example/jwks",
+                           "PORTAL_JWT_AUDIENCE": "portal"})
+    assert s.external_tokens and s.issuer == "https://idp.example" and s.audience == "portal"
