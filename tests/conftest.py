@@ -142,3 +142,13 @@ def pg_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def demo(settings, engine):
+    """The demo environment (personas, Acme, roles, settings), committed."""
+    from portal_ui.demo.seed import seed_demo
+
+    with db.session_scope(engine) as s:
+        seed_demo(s, settings)
+    return settings

@@ -1,3 +1,116 @@
-"""portal routes."""
+"""Entering and leaving the portal (contract §2, §4).
 
-routes: list = []
+- `POST /api/v1/portal/generate_url`: an M2M caller asks for a one-time link for a user.
+- `GET /portal_redirect?key=`: redeem the link once, start a portal session, set the HttpOnly
+  cookie and answer 303 to the section's page, so the key leaves the address bar and history.
+- `POST /portal_exit` (also GET, for a plain link): end the session, clear the cookie and go to
+  the link's return URL.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from portal_ui.api.auth import request_actor, require_m2m
+from portal_ui.api.body import read_body
+from portal_ui.api.errors import ApiError
+from portal_ui.api.management._common import Body, in_transaction
+from portal_ui.api.pages import NO_STORE, link_unusable_page
+from portal_ui.db import session_scope
+from portal_ui.domain.links import create_link, link_return_url, redeem_link
+from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
+from portal_ui.domain.sessions import SESSION_COOKIE, end_session, start_session
+from portal_ui.models import URL_MAX
+from portal_ui.settings import get_settings
+
+ENDED_PATH = "/session-ended"
+
+
+class GenerateUrlBody(Body):
+    user_id: str = Field(min_length=1, max_length=64)
+    organization_code: str | None = Field(default=None, max_length=64)
+    return_url: str | None = Field(default=None, max_length=URL_MAX)
+    sub_nav: str | None = Field(default=None, max_length=64)
+    subnav: str | None = Field(default=None, max_length=64)
+
+
+async def generate_url(request: Request) -> JSONResponse:
+    caller = await require_m2m(request, "create:portal_links")
+    body = await read_body(request, GenerateUrlBody)
+    if body.sub_nav is not None and body.subnav is not None and body.sub_nav != body.subnav:
+        raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
+    settings = get_settings()
+
+    def work(session) -> str:
+        return create_link(session, settings, user_id=body.user_id, org_code=body.organization_code,
+                           sub_nav=body.sub_nav if body.sub_nav is not None else body.subnav,
+                           return_url=body.return_url, actor=caller.actor)
+
+    url = await in_transaction(work)
+    return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
+
+
+def _cookie_token(request: Request) -> str | None:
+    raw = request.headers.get("cookie", "")
+    try:
+        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
+    except Exception:  # a malformed Cookie header is just "no session"
+        return None
+    return morsel.value if morsel else None
+
+
+async def portal_redirect(request: Request) -> Response:
+    keys = request.query_params.getlist("key")
+    key = keys[0] if len(keys) == 1 else None
+    settings = get_settings()
+    browser = request_actor(request, "user", "portal_redirect")
+
+    def work() -> tuple[str | None, str | None]:
+        with session_scope() as session:
+            link = redeem_link(session, key)
+            if link is None:
+                return None, None
+            token = start_session(session, settings, link, client_ip=browser.client_ip,
+                                  user_agent=browser.user_agent)
+            return token, link.sub_nav
+
+    token, sub_nav = await run_in_threadpool(work)
+    if token is None:
+        def known_return_url() -> str | None:
+            with session_scope() as session:
+                return link_return_url(session, key)
+        return link_unusable_page(await run_in_threadpool(known_return_url))
+    section = BY_KEY.get(sub_nav or DEFAULT_SUB_NAV, BY_KEY[DEFAULT_SUB_NAV])
+    response = RedirectResponse(section.path, status_code=303, headers=NO_STORE)
+    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_max_seconds, path="/",
+                        secure=settings.cookie_secure, httponly=True, samesite="lax")
+    return response
+
+
+async def portal_exit(request: Request) -> Response:
+    token = _cookie_token(request)
+    browser = request_actor(request, "user", "portal_exit")
+
+    def work() -> str | None:
+        with session_scope() as session:
+            return end_session(session, token, client_ip=browser.client_ip, user_agent=browser.user_agent) \
+                if token else None
+
+    return_url = await run_in_threadpool(work)
+    response = RedirectResponse(return_url or ENDED_PATH, status_code=303, headers=NO_STORE)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=get_settings().cookie_secure, httponly=True,
+                           samesite="lax")
+    return response
+
+
+routes = [
+    Route("/api/v1/portal/generate_url", generate_url, methods=["POST"]),
+    Route("/portal_redirect", portal_redirect, methods=["GET"]),
+    Route("/portal_exit", portal_exit, methods=["GET", "POST"]),
+]

@@ -1,3 +1,136 @@
-"""/demo: a stand-in for a customer SaaS app (routes)."""
+"""/demo: a stand-in for a customer's SaaS app, so a newcomer sees the whole integration.
 
-routes: list = []
+Each persona's "Manage account" button does what a real host app does: it holds a user access
+token for its signed-in user, calls the Account API (`GET /account_api/v1/portal_link`) with it,
+and sends the browser to the one-time link it gets back. The call goes through the portal's own
+ASGI app in-process (same routes, headers and JSON as over the network), so it works behind any
+proxy. The page exists only while the demo is seeded and the portal issues its own tokens.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from portal_ui.api.pages import NO_STORE, message_page
+from portal_ui.db import session_scope
+from portal_ui.demo.personas import DEMO_ORG_ALIAS, PERSONA_BY_ID, PERSONAS
+from portal_ui.demo.seed import is_seeded
+from portal_ui.domain.sections import SECTIONS
+from portal_ui.settings import get_settings
+from portal_ui.tokens.issue import mint_user_token
+
+_STYLE = """
+ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: #f4f5f9; color: #1c2024; }
+ header { background: #1e1b4b; color: #fff; padding: 1rem 1.5rem; display: flex; align-items: center; gap: .75rem; }
+ header strong { font-size: 1.2rem; } header span { opacity: .8; font-size: .9rem; }
+ main { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+ .intro { background: #fff; border-radius: 12px; padding: 1.25rem 1.5rem; box-shadow: 0 1px 3px rgba(0,0,0,.1); }
+ .intro p { line-height: 1.55; margin: .4rem 0; color: #3c4149; }
+ .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 1rem; margin-top: 1.25rem; }
+ .card { background: #fff; border-radius: 12px; padding: 1.1rem 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.1);
+         display: flex; flex-direction: column; gap: .5rem; }
+ .card h2 { font-size: 1.05rem; margin: 0; } .card p { margin: 0; color: #555b63; font-size: .92rem; }
+ .card form { display: flex; flex-direction: column; gap: .5rem; margin-top: auto; }
+ label { font-size: .85rem; color: #3c4149; }
+ select, button { font: inherit; padding: .5rem .6rem; border-radius: 8px; border: 1px solid #c8ccd2; }
+ button { background: #4f46e5; color: #fff; border: none; font-weight: 600; cursor: pointer; }
+ button:focus-visible, select:focus-visible { outline: 3px solid #1c2024; outline-offset: 2px; }
+ code { background: #eef0f4; padding: .1rem .3rem; border-radius: 4px; }
+ .notice { background: #ecfdf3; border: 1px solid #86efac; border-radius: 8px; padding: .6rem .9rem; margin-bottom: 1rem; }
+"""
+
+
+def _section_options() -> str:
+    options = []
+    for section in SECTIONS:
+        title = section.title.replace("Organization", DEMO_ORG_ALIAS)
+        group = "Your account" if section.portal == "user" else DEMO_ORG_ALIAS
+        options.append(f'<option value="{section.key}">{escape(group)}: {escape(title)}</option>')
+    return "\n".join(options)
+
+
+def _persona_card(persona) -> str:
+    where = f"Member of Acme ({escape(persona.role_key or '')})" if persona.org_code else "No workspace"
+    return f"""
+<section class="card" aria-labelledby="name-{persona.user_id}">
+  <h2 id="name-{persona.user_id}">{escape(persona.full_name)}</h2>
+  <p>{escape(persona.summary)}</p>
+  <p>{escape(persona.email)} · {where}</p>
+  <form method="post" action="/demo/manage">
+    <input type="hidden" name="persona" value="{persona.user_id}">
+    <label for="section-{persona.user_id}">Open the portal at</label>
+    <select id="section-{persona.user_id}" name="sub_nav">{_section_options()}</select>
+    <button type="submit" id="manage-{persona.user_id}">Manage account</button>
+  </form>
+</section>"""
+
+
+def _available() -> str | None:
+    """None when the demo can run; otherwise the reason it cannot."""
+    if get_settings().external_tokens:
+        return "The demo host app needs the embedded token issuer; this portal verifies an external one."
+    with session_scope() as session:
+        if not is_seeded(session):
+            return "The demo is not seeded. Run `python -m portal_ui.cli seed-demo` (make run does it for you)."
+    return None
+
+
+async def demo_page(request: Request) -> Response:
+    reason = await run_in_threadpool(_available)
+    if reason:
+        return message_page("Demo not available", reason, status=404)
+    back = '<p class="notice" role="status">You are back in Nimbus: the portal session has ended.</p>' \
+        if request.query_params.get("left") == "1" else ""
+    cards = "".join(_persona_card(p) for p in PERSONAS)
+    html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Nimbus (demo host app)</title>
+<style>{_STYLE}</style></head><body>
+<header><strong>Nimbus</strong><span>a pretend SaaS app that uses portal_ui for account management</span></header>
+<main id="main-content">{back}
+<div class="intro">
+  <p><strong>This page plays the part of your product.</strong> Pick a signed-in user below and press
+  <em>Manage account</em>. Nimbus then calls the portal's Account API
+  (<code>GET /account_api/v1/portal_link</code>) with that user's access token and sends the browser to the
+  one-time link it returns. What the portal shows depends on the user's roles in the Acme
+  {escape(DEMO_ORG_ALIAS.lower())}; <em>Exit</em> in the portal brings you back here.</p>
+</div>
+<div class="grid">{cards}</div>
+</main></body></html>"""
+    return HTMLResponse(html, headers=NO_STORE)
+
+
+async def manage(request: Request) -> Response:
+    reason = await run_in_threadpool(_available)
+    if reason:
+        return message_page("Demo not available", reason, status=404)
+    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+    persona = PERSONA_BY_ID.get(str(form.get("persona", "")))
+    if persona is None:
+        return message_page("Unknown demo user", "Pick one of the users on the demo page.", status=400,
+                            return_url="/demo", return_label="Back to the demo")
+    settings = get_settings()
+    token = mint_user_token(settings, persona.user_id, persona.org_code, ttl=300)
+    params = {"subnav": str(form.get("sub_nav", "profile"))[:64]}
+    if settings.default_return_url == f"{settings.public_url}/demo":
+        params["return_url"] = f"{settings.public_url}/demo?left=1"  # say "welcome back" after exit
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as client:
+        resp = await client.get("/account_api/v1/portal_link", params=params,
+                                headers={"Authorization": f"Bearer {token}"})
+    if resp.status_code != 200:
+        message = resp.json().get("errors", [{}])[0].get("message", "The portal refused the request.")
+        return message_page("Could not open the portal", message, status=400 if resp.status_code < 500 else 502, return_url="/demo",
+                            return_label="Back to the demo")
+    return RedirectResponse(resp.json()["url"], status_code=303, headers=NO_STORE)
+
+
+routes = [
+    Route("/demo", demo_page, methods=["GET"]),
+    Route("/demo/manage", manage, methods=["POST"]),
+]

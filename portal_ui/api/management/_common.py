@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from portal_ui.api.errors import ApiError
 from portal_ui.db import session_scope
+from portal_ui.domain.clock import as_utc
 from portal_ui.domain.paging import MAX_PAGE_SIZE, MAX_TOKEN_CHARS
 
 T = TypeVar("T")
@@ -48,10 +49,10 @@ def path_param(request: Request, name: str) -> str:
 
 
 def iso(value: Optional[datetime]) -> Optional[str]:
-    """ISO 8601 with an explicit UTC offset (the database stores naive UTC)."""
+    """ISO 8601 with an explicit UTC offset."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).isoformat()
+    return as_utc(value).isoformat()
 
 
 def split_list(value: Optional[str], *, field: str, max_items: int = 100) -> list[str]:
