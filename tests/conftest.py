@@ -68,6 +68,8 @@ def env(tmp_path, monkeypatch, migrated_template):
     monkeypatch.setenv("PORTAL_PUBLIC_URL", "http://portal.test")
     monkeypatch.setenv("PORTAL_DEFAULT_RETURN_URL", "https://app.example/account")
     get_settings.cache_clear()
+    from portal_ui.api import throttle
+    throttle.reset()
 
     def configure(**overrides: str) -> Settings:
         for key, value in overrides.items():

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from portal_ui.api.auth import require_user
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import in_transaction
+from portal_ui.api.throttle import client_ip, throttle
 from portal_ui.domain.links import create_link
 from portal_ui.settings import get_settings
 
@@ -27,7 +28,9 @@ def _single(request: Request, name: str) -> str | None:
 
 
 async def portal_link(request: Request) -> JSONResponse:
+    await throttle("link:ip", client_ip(request))
     caller = await require_user(request)
+    await throttle("link:user", caller.user_id)
     unknown = [k for k in request.query_params.keys() if k not in QUERY_FIELDS]
     if unknown:
         raise ApiError(400, "INVALID_INPUT", f"{unknown[0][:40]}: unknown parameter; use subnav and return_url")

@@ -21,7 +21,8 @@ from portal_ui.api.auth import request_actor, require_m2m
 from portal_ui.api.body import read_body
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import Body, in_transaction
-from portal_ui.api.pages import NO_STORE, link_unusable_page
+from portal_ui.api.pages import NO_STORE, link_unusable_page, message_page
+from portal_ui.api.throttle import client_ip, throttle
 from portal_ui.db import session_scope
 from portal_ui.domain.links import create_link, link_return_url, redeem_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
@@ -41,7 +42,9 @@ class GenerateUrlBody(Body):
 
 
 async def generate_url(request: Request) -> JSONResponse:
+    await throttle("link:ip", client_ip(request))
     caller = await require_m2m(request, "create:portal_links")
+    await throttle("link:client", caller.client_id)
     body = await read_body(request, GenerateUrlBody)
     if body.sub_nav is not None and body.subnav is not None and body.sub_nav != body.subnav:
         raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
@@ -66,6 +69,10 @@ def _cookie_token(request: Request) -> str | None:
 
 
 async def portal_redirect(request: Request) -> Response:
+    try:
+        await throttle("redeem:ip", client_ip(request))
+    except ApiError:
+        return message_page("Too many attempts", "Please wait a minute, then open the link again.", status=429)
     keys = request.query_params.getlist("key")
     key = keys[0] if len(keys) == 1 else None
     settings = get_settings()
