@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 NAME_MAX = 255
@@ -61,6 +61,7 @@ class Membership(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("org_code", "user_id", name="uq_membership_org_user"),
         Index("ix_membership_user", "user_id"),
+        Index("ix_membership_org_joined", "org_code", "joined_on"),  # members list, default order
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     org_code: str = Field(foreign_key="organizations.code", max_length=64)
@@ -95,6 +96,7 @@ class RolePermission(SQLModel, table=True):
 
 class MemberRole(SQLModel, table=True):
     __tablename__ = "member_roles"
+    __table_args__ = (Index("ix_member_roles_role", "role_id"),)  # "who holds this role" (writer checks)
     membership_id: int = Field(foreign_key="memberships.id", primary_key=True)
     role_id: str = Field(foreign_key="roles.id", primary_key=True, max_length=64)
     granted_on: datetime
@@ -102,7 +104,8 @@ class MemberRole(SQLModel, table=True):
 
 class Invitation(SQLModel, table=True):
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitation_org_email", "org_code", "email"),)
+    __table_args__ = (Index("ix_invitation_org_email", "org_code", "email"),
+                      Index("ix_invitation_org_status", "org_code", "status"))
     code: str = Field(primary_key=True, max_length=64)  # inv_<hex>
     org_code: str = Field(foreign_key="organizations.code", max_length=64)
     email: str = Field(max_length=320)
@@ -112,6 +115,7 @@ class Invitation(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending|accepted|revoked
     invited_by: Optional[str] = Field(default=None, max_length=64)
     created_on: datetime
+    sent_on: Optional[datetime] = None  # when the invitation email went out (None: not sent)
 
 
 class M2MApplication(SQLModel, table=True):
@@ -199,3 +203,95 @@ class AuditEvent(SQLModel, table=True):
     after: dict = _json_dict()
     client_ip: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=512)
+
+
+class ApiScope(SQLModel, table=True):
+    """A scope API keys may carry (contract §8); the catalogue is kept by the product team.
+
+    Keys look like `read:reports` (see portal_ui.domain.api_keys.SCOPE_KEY_PATTERN).
+    """
+
+    __tablename__ = "api_scopes"
+    id: str = Field(primary_key=True, max_length=64)  # scope_<hex>
+    key: str = Field(unique=True, max_length=128)
+    description: str = Field(default="", max_length=1024)
+    created_on: datetime
+
+
+# --- Billing (portal_ui.billing; migration 0004_billing) ---------------------------------------
+# Money is an integer in the currency's minor unit (cents; yen for JPY) plus an ISO 4217 code.
+# A billing owner is exactly one of user_id / org_code. Cards keep only brand, last four digits
+# and expiry: never the full number or the CVC.
+
+_ONE_OWNER = "(user_id IS NULL) <> (org_code IS NULL)"
+
+
+class Plan(SQLModel, table=True):
+    __tablename__ = "plans"
+    key: str = Field(primary_key=True, max_length=64)  # e.g. pro_monthly
+    name: str = Field(max_length=NAME_MAX)
+    description: str = Field(default="", max_length=1024)
+    amount_minor: int = 0
+    currency: str = Field(max_length=3)
+    interval: str = Field(max_length=8)  # month|year|none
+    features: list = _json_list()  # short bullet strings
+    active: bool = True  # offered in the plan picker
+    sort_order: int = 0
+    created_on: datetime
+
+
+class Subscription(SQLModel, table=True):
+    """The plan of one billing owner (one row per owner, reused when they subscribe again)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_subscription_one_owner"),)
+    id: str = Field(primary_key=True, max_length=64)  # sub_<hex>
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", unique=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", unique=True, max_length=64)
+    plan_key: str = Field(foreign_key="plans.key", max_length=64)
+    pending_plan_key: Optional[str] = Field(default=None, foreign_key="plans.key", max_length=64)
+    status: str = Field(default="active", max_length=16)  # active|past_due|canceled
+    current_period_start: datetime
+    current_period_end: Optional[datetime] = None  # None for plans without an interval
+    cancel_at_period_end: bool = False
+    created_on: datetime
+    updated_on: datetime
+    ended_on: Optional[datetime] = None
+
+
+class PaymentMethod(SQLModel, table=True):
+    __tablename__ = "payment_methods"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_payment_method_one_owner"),)
+    id: str = Field(primary_key=True, max_length=64)  # pm_<hex>
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", index=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", index=True, max_length=64)
+    provider: str = Field(max_length=32)  # e.g. "test"
+    provider_ref: str = Field(unique=True, max_length=128)  # the provider's token, never card data
+    brand: str = Field(max_length=32)
+    last4: str = Field(max_length=4)
+    exp_month: int
+    exp_year: int
+    is_default: bool = False
+    created_on: datetime
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_invoice_one_owner"),)
+    id: str = Field(primary_key=True, max_length=64)  # in_<hex>
+    number: str = Field(unique=True, max_length=32)  # INV-000001
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", index=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", index=True, max_length=64)
+    plan_key: Optional[str] = Field(default=None, max_length=64)
+    amount_minor: int
+    currency: str = Field(max_length=3)
+    status: str = Field(max_length=16)  # paid|open|void
+    issued_on: datetime
+    paid_on: Optional[datetime] = None
+    period_start: Optional[datetime] = None
+    period_end: Optional[datetime] = None
+    lines: list = _json_list()  # [{"description": str, "amount_minor": int}]
+    billed_to: list = _json_list()  # name and address lines at the time of issue
+    paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
+    provider: str = Field(default="", max_length=32)
+    provider_ref: str = Field(default="", max_length=128)

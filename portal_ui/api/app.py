@@ -7,10 +7,12 @@ from starlette.applications import Starlette
 from portal_ui.api import account, oauth, portal
 from portal_ui.demo import host_app as demo_host_app
 from portal_ui.api.errors import EXCEPTION_HANDLERS
-from portal_ui.api.management import invitations, members, organizations, portal_settings, roles, users
+from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
+from portal_ui.api.management import plans
 
 ROUTE_MODULES = (
-    oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, demo_host_app,
+    oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
+    plans, demo_host_app,
 )
 
 

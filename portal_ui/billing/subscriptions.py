@@ -1,0 +1,280 @@
+"""Subscriptions: the owner's current plan, previewing and making a plan change, cancel, resume.
+
+The change rule is in `portal_ui.billing.periods`. Time-driven events (renewals, scheduled
+changes, cancellations taking effect) happen in `renewals.settle_due`, which every function here
+runs first, so a page that shows the plan always shows it up to date without a scheduler; the
+caller commits as usual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from portal_ui.billing.invoices import issue_invoice, line
+from portal_ui.billing.money import format_money
+from portal_ui.billing.owner import Owner, require_owner
+from portal_ui.billing.payment_methods import charge_default, default_payment_method
+from portal_ui.billing.periods import add_interval, change_kind, prorate
+from portal_ui.billing.plans import get_plan, price_label
+from portal_ui.billing.provider import CardDeclined
+from portal_ui.billing.renewals import (LIVE_STATUSES, day_label, get_subscription, is_live, period_end_of,
+                                        settle_all_due, settle_due, snapshot)
+from portal_ui.domain import audit
+from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.errors import Conflict, InvalidInput
+from portal_ui.domain.secrets import new_id
+from portal_ui.models import Invoice, Plan, Subscription
+
+
+__all__ = ["CancelPreview", "ChangePreview", "ChangeResult", "CurrentPlan", "cancel_at_period_end", "change_plan",
+           "current_plan", "get_subscription", "preview_cancel", "preview_change", "resume", "settle_all_due",
+           "settle_due"]
+
+
+@dataclass(frozen=True)
+class CurrentPlan:
+    """What the plan page shows. `plan` is the current (or, once canceled, the last) plan."""
+
+    subscription: Subscription | None
+    plan: Plan | None
+    pending_plan: Plan | None  # takes over at period_end
+    status: str  # none|active|past_due|canceled
+    period_start: datetime | None
+    period_end: datetime | None
+    cancel_at_period_end: bool
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def renews_on(self) -> datetime | None:
+        return self.period_end if self.is_live and not self.cancel_at_period_end else None
+
+    @property
+    def ends_on(self) -> datetime | None:
+        return self.period_end if self.is_live and self.cancel_at_period_end else None
+
+
+def current_plan(session: Session, owner: Owner) -> CurrentPlan:
+    """The owner's plan after settling anything due."""
+    settle_due(session, owner)
+    sub = get_subscription(session, owner)
+    if sub is None:
+        return CurrentPlan(None, None, None, "none", None, None, False)
+    pending = session.get(Plan, sub.pending_plan_key) if sub.pending_plan_key else None
+    return CurrentPlan(sub, session.get(Plan, sub.plan_key), pending, sub.status,
+                       as_utc(sub.current_period_start), period_end_of(sub), sub.cancel_at_period_end)
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """What choosing `plan` changes and when; `change_plan` does exactly this."""
+
+    kind: str  # start|upgrade|scheduled|undo (see periods.py)
+    plan: Plan
+    current: Plan | None
+    effective_on: datetime
+    amount_due_now: int  # minor units of plan.currency charged today
+    currency: str
+    lines: tuple[dict, ...]  # the invoice lines of today's charge
+    period_start: datetime | None  # what today's charge covers
+    period_end: datetime | None
+    next_charge_on: datetime | None
+    next_charge_amount: int
+    needs_payment_method: bool
+    has_payment_method: bool
+    summary: str
+
+
+def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, now: datetime) -> ChangePreview:
+    current = session.get(Plan, sub.plan_key) if is_live(sub) else None
+    end = period_end_of(sub) if is_live(sub) else None
+    if current is not None and current.key == plan.key:
+        if not (sub.pending_plan_key or sub.cancel_at_period_end):
+            raise Conflict(f"You are already on {plan.name}.", code="ALREADY_ON_PLAN")
+        kind = "undo"
+    elif not plan.active:
+        raise InvalidInput(f"{plan.name} is no longer offered.", code="PLAN_NOT_AVAILABLE")
+    elif is_live(sub) and sub.pending_plan_key == plan.key and not sub.cancel_at_period_end:
+        raise Conflict(f"The change to {plan.name} is already scheduled.", code="CHANGE_ALREADY_SCHEDULED")
+    else:
+        kind = change_kind(current, plan, running=end is not None)
+    paid = plan.amount_minor > 0
+    cur = current.name if current else ""
+    lines: list[dict] = []
+    start, period_end, effective = None, None, now
+    next_on, next_amount = (end if paid else None), plan.amount_minor
+    if kind == "start":
+        start, period_end = now, add_interval(now, plan.interval)
+        next_on = period_end if paid else None
+        if paid:
+            lines = [line(f"{plan.name}, {day_label(now)} to {day_label(period_end)}", plan.amount_minor)]
+        head = f"Your plan changes from {cur} to {plan.name} today." if current else f"{plan.name} starts today."
+        tail = (f" You pay {format_money(plan.amount_minor, plan.currency)} now, then {price_label(plan)}"
+                f" from {day_label(period_end)}." if paid else " Nothing to pay.")
+        summary = head + tail
+    elif kind == "upgrade":
+        p = prorate(current.amount_minor, plan.amount_minor, as_utc(sub.current_period_start), end, now)
+        start, period_end = now, end
+        lines = [line(f"{plan.name}, remaining {p.days_left} of {p.days_total} days", p.new_charge),
+                 line(f"Unused time on {cur}", -p.unused_credit)]
+        summary = (f"Your plan changes from {cur} to {plan.name} today. You pay "
+                   f"{format_money(p.amount, plan.currency)} now for the rest of this period, then "
+                   f"{price_label(plan)} from {day_label(end)}.")
+    elif kind == "scheduled":
+        effective = end
+        summary = (f"Your plan changes from {cur} to {plan.name} on {day_label(end)}; you keep {cur} until then. "
+                   + (f"Nothing to pay now; {price_label(plan)} from {day_label(end)}." if paid else "Nothing to pay."))
+    else:  # undo
+        what = "cancellation" if sub.cancel_at_period_end else "plan change"
+        summary = f"You stay on {plan.name}; the scheduled {what} is dropped." + (
+            f" Next payment {format_money(plan.amount_minor, plan.currency)} on {day_label(end)}." if paid and end else "")
+    return ChangePreview(kind=kind, plan=plan, current=current, effective_on=effective,
+                         amount_due_now=sum(x["amount_minor"] for x in lines), currency=plan.currency,
+                         lines=tuple(lines), period_start=start, period_end=period_end, next_charge_on=next_on,
+                         next_charge_amount=next_amount if next_on else 0, needs_payment_method=paid,
+                         has_payment_method=default_payment_method(session, owner) is not None, summary=summary)
+
+
+def preview_change(session: Session, owner: Owner, plan_key: str) -> ChangePreview:
+    """What choosing `plan_key` would change and when, for the confirmation dialog.
+
+    Raises NotFound (plan), InvalidInput (PLAN_NOT_AVAILABLE), Conflict (ALREADY_ON_PLAN,
+    CHANGE_ALREADY_SCHEDULED).
+    """
+    plan = get_plan(session, plan_key)
+    settle_due(session, owner)
+    return _preview(session, owner, get_subscription(session, owner), plan, utcnow())
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    preview: ChangePreview
+    subscription: Subscription
+    invoice: Invoice | None  # the invoice of today's charge, if any
+
+
+def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key: str) -> ChangeResult:
+    """Make the change `preview_change` describes: charge today's amount to the default card and
+    issue its invoice, or schedule the change. One audit event (`subscription.started`,
+    `.plan_changed`, `.change_scheduled` or `.change_undone`).
+
+    Raises what preview_change raises, NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
+    a paid plan without a default card), CardDeclined (nothing is changed).
+    """
+    require_owner(session, owner)
+    plan = get_plan(session, plan_key)
+    settle_due(session, owner)
+    sub = get_subscription(session, owner, lock=True)
+    now = utcnow()
+    preview = _preview(session, owner, sub, plan, now)
+    if preview.needs_payment_method and not preview.has_payment_method:
+        raise InvalidInput("Add a card before choosing a paid plan.", code="PAYMENT_METHOD_REQUIRED")
+    charge = None
+    if preview.amount_due_now > 0:
+        charge = charge_default(session, owner, amount_minor=preview.amount_due_now, currency=plan.currency,
+                                description=f"{plan.name} ({preview.kind})")
+        if not charge.succeeded:
+            raise CardDeclined(f"The payment of {format_money(preview.amount_due_now, plan.currency)} did not go "
+                               f"through: {charge.message} Your plan has not changed.")
+    before = snapshot(sub)
+    if sub is None:
+        sub = Subscription(id=new_id("sub"), **owner.columns(), plan_key=plan.key, current_period_start=now,
+                           created_on=now, updated_on=now)
+    if preview.kind == "start":
+        sub.plan_key, sub.status, sub.ended_on = plan.key, "active", None
+        sub.current_period_start, sub.current_period_end = now, preview.period_end
+    elif preview.kind == "upgrade":
+        sub.plan_key = plan.key
+    sub.pending_plan_key = plan.key if preview.kind == "scheduled" else None
+    sub.cancel_at_period_end = False
+    sub.updated_on = now
+    session.add(sub)
+    session.flush()
+    invoice = None
+    if charge is not None:
+        invoice = issue_invoice(session, owner, lines=preview.lines, currency=plan.currency, status="paid",
+                                plan_key=plan.key, period_start=preview.period_start, period_end=preview.period_end,
+                                paid_with=charge.paid_with, provider=charge.provider, provider_ref=charge.ref)
+    action = {"start": "started", "upgrade": "plan_changed", "scheduled": "change_scheduled",
+              "undo": "change_undone"}[preview.kind]
+    after = {**snapshot(sub), "amount_due_now": preview.amount_due_now, "currency": plan.currency}
+    if invoice is not None:
+        after["invoice_number"] = invoice.number
+    audit.record(session, actor=actor, action=f"subscription.{action}", target_type="subscription",
+                 target_id=sub.id, org_code=owner.org_code, before=before, after=after)
+    return ChangeResult(preview, sub, invoice)
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    plan: Plan
+    ends_on: datetime | None  # None: ends at once (a plan without a period)
+    summary: str
+
+
+def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
+    """What cancelling means, for the confirmation dialog. Raises Conflict (NO_ACTIVE_PLAN,
+    ALREADY_CANCELED)."""
+    settle_due(session, owner)
+    sub = _cancellable(get_subscription(session, owner))
+    plan, end = session.get(Plan, sub.plan_key), period_end_of(sub)
+    if end is None:
+        return CancelPreview(plan, None, f"{plan.name} ends now.")
+    return CancelPreview(plan, end, f"{plan.name} stays active until {day_label(end)} and then ends. You will not be "
+                                    "charged again, and you can undo this until then.")
+
+
+def _cancellable(sub: Subscription | None) -> Subscription:
+    if not is_live(sub):
+        raise Conflict("There is no plan to cancel.", code="NO_ACTIVE_PLAN")
+    if sub.cancel_at_period_end:
+        raise Conflict("The plan is already set to end.", code="ALREADY_CANCELED")
+    return sub
+
+
+def cancel_at_period_end(session: Session, *, actor: audit.Actor, owner: Owner) -> Subscription:
+    """End the plan at the end of the current period (at once for a plan without a period); any
+    scheduled change is dropped. One audit event `subscription.cancel_scheduled` (or `.ended`).
+    Raises Conflict (NO_ACTIVE_PLAN, ALREADY_CANCELED)."""
+    settle_due(session, owner)
+    sub = _cancellable(get_subscription(session, owner, lock=True))
+    before, now = snapshot(sub), utcnow()
+    sub.pending_plan_key, sub.updated_on = None, now
+    if sub.current_period_end is None:
+        sub.status, sub.ended_on, action = "canceled", now, "ended"
+    else:
+        sub.cancel_at_period_end, action = True, "cancel_scheduled"
+    session.add(sub)
+    session.flush()
+    audit.record(session, actor=actor, action=f"subscription.{action}", target_type="subscription",
+                 target_id=sub.id, org_code=owner.org_code, before=before, after=snapshot(sub))
+    return sub
+
+
+def resume(session: Session, *, actor: audit.Actor, owner: Owner) -> Subscription:
+    """Undo a cancellation before the period ends. One audit event `subscription.resumed`.
+
+    Raises Conflict (PLAN_ENDED once it has ended, NOT_CANCELED if nothing to undo), InvalidInput
+    (PAYMENT_METHOD_REQUIRED for a paid plan without a default card).
+    """
+    settle_due(session, owner)
+    sub = get_subscription(session, owner, lock=True)
+    if sub is not None and sub.status == "canceled":
+        raise Conflict("The plan has already ended; choose a plan to subscribe again.", code="PLAN_ENDED")
+    if not is_live(sub) or not sub.cancel_at_period_end:
+        raise Conflict("The plan is not set to end.", code="NOT_CANCELED")
+    plan = session.get(Plan, sub.plan_key)
+    if plan.amount_minor > 0 and default_payment_method(session, owner) is None:
+        raise InvalidInput("Add a card to keep a paid plan.", code="PAYMENT_METHOD_REQUIRED")
+    before = snapshot(sub)
+    sub.cancel_at_period_end, sub.updated_on = False, utcnow()
+    session.add(sub)
+    session.flush()
+    audit.record(session, actor=actor, action="subscription.resumed", target_type="subscription",
+                 target_id=sub.id, org_code=owner.org_code, before=before, after=snapshot(sub))
+    return sub
