@@ -11,6 +11,13 @@ from portal_ui.models import MemberRole, Membership, Organization, Role, RolePer
 from portal_ui.settings import Settings
 
 DEMO_BRANDING = {"product_name": "Nimbus", "accent_color": "#4f46e5", "appearance": "system"}
+# The product team's API scope catalogue: what an API key for Nimbus may be allowed to do.
+DEMO_API_SCOPES = (
+    ("read:projects", "Read projects and their settings"),
+    ("write:projects", "Create and change projects"),
+    ("read:reports", "Download usage reports"),
+    ("write:webhooks", "Manage webhook endpoints"),
+)
 
 
 def is_seeded(session: Session) -> bool:
@@ -19,6 +26,8 @@ def is_seeded(session: Session) -> bool:
 
 def seed_demo(session: Session, settings: Settings) -> None:
     """Create the demo rows (idempotent: existing rows are left as they are). Caller commits."""
+    from portal_ui.demo.billing_seed import seed_demo_billing
+    from portal_ui.domain.api_keys import create_api_scope, list_api_scopes
     from portal_ui.domain.portal_settings import update_environment_settings
 
     actor = audit.Actor.system("seed-demo")
@@ -60,5 +69,10 @@ def seed_demo(session: Session, settings: Settings) -> None:
         "user_functions": {"profile": True, "billing": True, "api_keys": True},
         "branding": DEMO_BRANDING,
     }, actor)
+    existing_scopes = {scope.key for scope in list_api_scopes(session)}
+    for key, description in DEMO_API_SCOPES:
+        if key not in existing_scopes:
+            create_api_scope(session, actor=actor, key=key, description=description)
+    seed_demo_billing(session)
     audit.record(session, actor=actor, action="demo.seeded", target_type="organization",
                  target_id=DEMO_ORG_CODE, org_code=DEMO_ORG_CODE)
