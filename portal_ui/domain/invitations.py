@@ -1,12 +1,20 @@
 """Invitations to join an organization: create, list, revoke.
 
 An invitation is `pending` until accepted or revoked. Functions validate before writing and add
-one audit event per change to the caller's session; the caller commits. Sending the email and
-accepting an invitation are not handled here.
+one audit event per change to the caller's session; the caller commits. Creating one takes the
+organization's row lock (role_policy.lock_org), so the duplicate check and the limit of
+MAX_OPEN_INVITATIONS pending invitations per organization hold under concurrent requests.
+
+A portal member inviting someone (`invite_member`, or `acting_user_id`/a user actor) needs
+org:write:members and may only put roles on the invitation that they could grant themselves
+(role_policy.may_grant_role); M2M callers are not held to that rule. The email goes out after
+commit (portal_ui.domain.mailer.deliver_invitation); accepting an invitation is not handled here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import func
@@ -14,9 +22,11 @@ from sqlmodel import Session, col, select, update
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from portal_ui.domain.members import get_org, roles_by_key
 from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.domain.role_policy import (acting_user_of, check_may_grant, lock_org, require_members_writer,
+                                          role_permissions)
 from portal_ui.domain.secrets import new_id
 from portal_ui.domain.users import clean_name, normalize_email
 from portal_ui.models import Invitation, Membership, Role, User
@@ -24,37 +34,56 @@ from portal_ui.models import Invitation, Membership, Role, User
 INVITE_NAME_MAX = 64  # Kinde's limit for first_name / last_name
 MAX_ROLES = 50
 INVITE_SORTS = ("created_on_asc", "created_on_desc", "email_asc", "email_desc", "name_asc", "name_desc")
+MAX_OPEN_INVITATIONS = 100  # pending invitations per organization
+INVITE_PAGE_MAX_SIZE = 100
+
+
+class InvitationLimitReached(DomainError):
+    """Too many pending invitations; 429 as in Kinde's API. Revoking some makes room."""
+
+    status = 429
+    code = "TOO_MANY_OPEN_INVITATIONS"
 
 
 def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, email: str,
                       given_name: str | None = "", family_name: str | None = "",
-                      role_keys: Sequence[str] = ()) -> Invitation:
+                      role_keys: Sequence[str] = (), acting_user_id: str | None = None) -> Invitation:
     """Invite `email` to `org_code` with the given role keys (code `inv_<hex>`).
 
     One audit event `invitation.created`. Raises NotFound (organization), InvalidInput (bad
     email: INVALID_EMAIL / EMAIL_TOO_LONG; names over 64: FIRST_NAME_TOO_LONG / LAST_NAME_TOO_LONG;
-    unknown role key: ROLE_NOT_FOUND), Conflict (a pending invitation for this email exists:
-    INVITATION_ALREADY_PENDING; the email already belongs to a member: ALREADY_MEMBER).
+    unknown role key: ROLE_NOT_FOUND), Forbidden (an acting member without org:write:members:
+    MISSING_PERMISSION, or naming a role they may not grant: ROLE_NOT_GRANTABLE), Conflict (a
+    pending invitation for this email exists: INVITATION_ALREADY_PENDING; the email already
+    belongs to a member: ALREADY_MEMBER), InvitationLimitReached (429).
     """
-    get_org(session, org_code)
+    lock_org(session, org_code)
     normalized = normalize_email(email)
     given = clean_name(given_name, field="first_name", max_len=INVITE_NAME_MAX, code="FIRST_NAME_TOO_LONG")
     family = clean_name(family_name, field="last_name", max_len=INVITE_NAME_MAX, code="LAST_NAME_TOO_LONG")
     if isinstance(role_keys, str) or len(role_keys) > MAX_ROLES:
         raise InvalidInput(f"roles: give a list of at most {MAX_ROLES} role keys")
-    keys = [r.key for r in roles_by_key(session, role_keys)]
+    roles = roles_by_key(session, role_keys)
+    acting = acting_user_of(actor, acting_user_id)
+    if acting is not None:
+        held = require_members_writer(session, org_code, acting)
+        check_may_grant(held, roles, role_permissions(session, [r.id for r in roles]))
     pending = session.exec(select(Invitation.code).where(
         Invitation.org_code == org_code, Invitation.email == normalized, Invitation.status == "pending")).first()
     if pending:
-        raise Conflict("This email already has a pending invitation to the organization.",
-                       code="INVITATION_ALREADY_PENDING")
+        raise Conflict(f"{normalized} already has a pending invitation to this organization; revoke it to "
+                       "invite again.", code="INVITATION_ALREADY_PENDING")
     member = session.exec(select(Membership.id).join(User, User.id == Membership.user_id).where(
         Membership.org_code == org_code, User.email == normalized)).first()
     if member:
-        raise Conflict("A member of the organization already uses this email.", code="ALREADY_MEMBER")
+        raise Conflict(f"{normalized} is already a member of this organization.", code="ALREADY_MEMBER")
+    if open_invitation_count(session, org_code) >= MAX_OPEN_INVITATIONS:
+        raise InvitationLimitReached(f"This organization already has {MAX_OPEN_INVITATIONS} pending invitations, "
+                                     "the most it may have; revoke some before inviting more people.")
+    keys = [r.key for r in roles]
     invitation = Invitation(code=new_id("inv"), org_code=org_code, email=normalized, given_name=given,
                             family_name=family, role_keys=keys, status="pending",
-                            invited_by=actor.id[:64] if actor.type == "user" else None, created_on=utcnow())
+                            invited_by=acting[:64] if acting else None, created_on=utcnow())
     session.add(invitation)
     session.flush()
     audit.record(session, actor=actor, action="invitation.created", target_type="invitation",
@@ -62,6 +91,22 @@ def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, em
                  after={"email": normalized, "given_name": given, "family_name": family, "role_keys": keys,
                         "status": "pending"})
     return invitation
+
+
+def invite_member(session: Session, *, actor: audit.Actor, acting_user_id: str, org_code: str, email: str,
+                  first_name: str = "", last_name: str = "", role_keys: Sequence[str] = ()) -> Invitation:
+    """The portal's invite form: `create_invitation` on behalf of member `acting_user_id`, who must
+    hold org:write:members and be allowed to grant every role named. Same errors."""
+    if not isinstance(acting_user_id, str) or not acting_user_id:
+        raise InvalidInput("acting_user_id: the member who invites is required")
+    return create_invitation(session, actor=actor, org_code=org_code, email=email, given_name=first_name,
+                             family_name=last_name, role_keys=role_keys, acting_user_id=acting_user_id)
+
+
+def open_invitation_count(session: Session, org_code: str) -> int:
+    """How many pending invitations the organization has."""
+    return session.exec(select(func.count()).select_from(Invitation).where(
+        Invitation.org_code == org_code, Invitation.status == "pending")).one()
 
 
 def list_invitations(session: Session, *, org_code: str, page_size: int | None = None, next_token: str | None = None,
@@ -100,13 +145,17 @@ def get_invitation(session: Session, *, org_code: str, invite_code: str) -> Invi
     return invitation
 
 
-def revoke_invitation(session: Session, *, actor: audit.Actor, org_code: str, invite_code: str) -> Invitation:
+def revoke_invitation(session: Session, *, actor: audit.Actor, org_code: str, invite_code: str,
+                      acting_user_id: str | None = None) -> Invitation:
     """Mark a pending invitation revoked so it can no longer be accepted.
 
     One audit event `invitation.revoked`. Raises NotFound (organization or invitation),
-    Conflict (already accepted or revoked).
+    Forbidden (an acting member without org:write:members), Conflict (already accepted or revoked).
     """
     invitation = get_invitation(session, org_code=org_code, invite_code=invite_code)
+    acting = acting_user_of(actor, acting_user_id)
+    if acting is not None:
+        require_members_writer(session, org_code, acting)
     if invitation.status == "pending":
         # Conditional update: of two concurrent revokes only one changes the row (and audits).
         result = session.exec(update(Invitation).where(col(Invitation.code) == invitation.code,
@@ -124,3 +173,40 @@ def role_names(session: Session, keys: Sequence[str]) -> dict[str, str]:
     """Role names by key (a role deleted since the invitation keeps its key as its name)."""
     found = dict(session.exec(select(Role.key, Role.name).where(col(Role.key).in_(list(keys)))).all()) if keys else {}
     return {k: found.get(k, k) for k in keys}
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One row of the portal's invitations table."""
+
+    code: str
+    email: str
+    full_name: str
+    roles: tuple[tuple[str, str], ...]  # (key, name)
+    invited_on: datetime
+    status: str  # pending|accepted|revoked
+    is_sent: bool
+
+
+def list_invitations_page(session: Session, org_code: str, *, page: int = 1, page_size: int = 25,
+                          include_closed: bool = False) -> tuple[list[InvitationRow], int]:
+    """One page of invitations, newest first, and how many there are in all: pending ones, plus
+    revoked and accepted ones with `include_closed`. Raises NotFound (organization), InvalidInput.
+    """
+    get_org(session, org_code)
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput("page: give a whole number from 1")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= INVITE_PAGE_MAX_SIZE:
+        raise InvalidInput(f"page_size: give a whole number from 1 to {INVITE_PAGE_MAX_SIZE}")
+    where = [Invitation.org_code == org_code]
+    if not include_closed:
+        where.append(Invitation.status == "pending")
+    total = session.exec(select(func.count()).select_from(Invitation).where(*where)).one()
+    rows = session.exec(select(Invitation).where(*where)
+                        .order_by(col(Invitation.created_on).desc(), col(Invitation.code).desc())
+                        .offset((page - 1) * page_size).limit(page_size)).all()
+    names = role_names(session, sorted({k for inv in rows for k in inv.role_keys}))
+    return [InvitationRow(code=inv.code, email=inv.email,
+                          full_name=" ".join(p for p in (inv.given_name, inv.family_name) if p),
+                          roles=tuple((k, names.get(k, k)) for k in inv.role_keys), invited_on=inv.created_on,
+                          status=inv.status, is_sent=inv.sent_on is not None) for inv in rows], total

@@ -4,45 +4,32 @@ Every function validates everything first and raises before writing, so a refuse
 no partial write; each change adds one audit event per member changed, in the caller's
 transaction (the caller commits). Errors: NotFound for the organization, member or role a call
 is *about*; InvalidInput for bad values and unknown users/roles it merely *refers to*; Conflict
-for a change that contradicts the current state.
+for a change that contradicts the current state; Forbidden for a portal member acting beyond
+their permissions.
 
-These functions carry no grant policy: who may grant which role, and the rule that an
-organization keeps at least one administrator, are layered on top by callers.
+Policy (portal_ui.domain.role_policy): every change that can take away a role runs under the
+organization's row lock and keeps at least one member holding org:write:members (all callers).
+A change made by a portal member (`acting_user_id`, or an actor of type "user") also needs
+org:write:members and passes the grant rule for every role whose assignment it changes; M2M and
+system callers are not held to the grant rule.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
-from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
-from portal_ui.domain.paging import Page, paginate, scope_of
-from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission, User
+from portal_ui.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal_ui.domain.member_list import MEMBER_SORTS, MemberView, get_org, list_members  # noqa: F401 - re-exported
+from portal_ui.domain.role_policy import (acting_user_of, check_keeps_member_writer, check_may_grant, lock_org,
+                                          require_members_writer, role_permissions)
+from portal_ui.models import MemberRole, Membership, Role, User
 
 MAX_USERS_PER_CALL = 100
 MAX_ROLES_PER_MEMBER = 50
-MEMBER_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc")
-
-
-@dataclass(frozen=True)
-class MemberView:
-    user: User
-    joined_on: datetime
-    role_keys: list[str]
-
-
-def get_org(session: Session, org_code: str) -> Organization:
-    """The organization, or NotFound."""
-    org = session.get(Organization, org_code) if isinstance(org_code, str) else None
-    if org is None:
-        raise NotFound(f"No organization with code {str(org_code)[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
-    return org
 
 
 def get_membership(session: Session, org_code: str, user_id: str) -> Membership:
@@ -75,6 +62,13 @@ def member_role_keys(session: Session, membership_id: int) -> list[str]:
                                .where(MemberRole.membership_id == membership_id)).all())
 
 
+def _acting_permissions(session: Session, org_code: str, actor: audit.Actor,
+                        acting_user_id: str | None) -> frozenset[str] | None:
+    """The acting member's permissions (Forbidden without org:write:members); None for M2M/system."""
+    acting = acting_user_of(actor, acting_user_id)
+    return None if acting is None else require_members_writer(session, org_code, acting)
+
+
 def insert_membership(session: Session, org_code: str, user_id: str, *, roles: Sequence[Role] = (),
                       as_creator: bool = False) -> list[str]:
     """Add the membership row with the default roles (and creator roles) plus `roles`.
@@ -103,8 +97,12 @@ def add_members(session: Session, *, actor: audit.Actor, org_code: str,
 
     New members get every role marked is_default_role plus the roles named. Users who already
     belong to the organization are left unchanged and not reported. Returns the ids added.
-    Raises NotFound (organization), InvalidInput (empty or oversized list, unknown user or role).
+    Provisioning only (M2M/system): portal members bring people in by invitation, so a user
+    actor is Forbidden. Raises NotFound (organization), InvalidInput (empty or oversized list,
+    unknown user or role).
     """
+    if actor.type == "user":
+        raise Forbidden("Members join by invitation; adding existing users is for the Management API.")
     get_org(session, org_code)
     if not users:
         raise InvalidInput("users: give at least one user to add")
@@ -139,67 +137,55 @@ def add_members(session: Session, *, actor: audit.Actor, org_code: str,
     return added
 
 
-def list_members(session: Session, *, org_code: str, page_size: int | None = None, next_token: str | None = None,
-                 sort: str | None = None, roles: Sequence[str] = (), permissions: Sequence[str] = ()) -> Page[MemberView]:
-    """One page of members, optionally only those holding every role key / permission key given.
+def remove_member(session: Session, *, actor: audit.Actor, org_code: str, user_id: str,
+                  acting_user_id: str | None = None) -> None:
+    """Remove `user_id` and their roles from `org_code`.
 
-    Raises NotFound (organization), InvalidInput (bad sort, page size or token).
+    A portal member may remove someone only if they could grant each of that member's roles.
+    Raises NotFound (org or membership), Forbidden (acting member lacks org:write:members or a
+    role's permissions), Conflict LAST_MEMBER_ADMIN (the last member who manages members).
     """
-    get_org(session, org_code)
-    if sort is not None and sort not in MEMBER_SORTS:
-        raise InvalidInput(f"sort: use one of {', '.join(MEMBER_SORTS)}")
-    stmt = select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.org_code == org_code)
-    for key in dict.fromkeys(roles):
-        stmt = stmt.where(col(Membership.id).in_(
-            select(MemberRole.membership_id).join(Role, Role.id == MemberRole.role_id).where(Role.key == key)))
-    for key in dict.fromkeys(permissions):
-        stmt = stmt.where(col(Membership.id).in_(
-            select(MemberRole.membership_id)
-            .join(RolePermission, RolePermission.role_id == MemberRole.role_id)
-            .join(SystemPermission, SystemPermission.id == RolePermission.permission_id)
-            .where(SystemPermission.key == key)))
-    name = func.lower(User.given_name + " " + User.family_name)
-    order = {
-        None: [Membership.joined_on, Membership.id],
-        "name_asc": [name, User.id], "name_desc": [name.desc(), col(User.id).desc()],
-        "email_asc": [User.email, User.id], "email_desc": [col(User.email).desc(), col(User.id).desc()],
-    }[sort]
-    page = paginate(session, stmt.order_by(*order), page_size=page_size, next_token=next_token,
-                    scope=scope_of("members", org_code, sort, sorted(set(roles)), sorted(set(permissions))))
-    items = [MemberView(user=u, joined_on=m.joined_on, role_keys=member_role_keys(session, m.id))
-             for m, u in page.items]
-    return Page(items=items, next_token=page.next_token)
-
-
-def remove_member(session: Session, *, actor: audit.Actor, org_code: str, user_id: str) -> None:
-    """Remove `user_id` and their roles from `org_code`. Raises NotFound (org or membership)."""
+    lock_org(session, org_code)
+    held = _acting_permissions(session, org_code, actor, acting_user_id)
     membership = get_membership(session, org_code, user_id)
-    keys = member_role_keys(session, membership.id)
+    roles = _held_roles(session, membership.id)
+    if held is not None:
+        check_may_grant(held, roles, role_permissions(session, [r.id for r in roles]), verb="take away")
+    check_keeps_member_writer(session, org_code=org_code, membership_id=membership.id)
     session.exec(delete(MemberRole).where(MemberRole.membership_id == membership.id))
     session.delete(membership)
     session.flush()
     audit.record(session, actor=actor, action="member.removed", target_type="member", target_id=user_id,
-                 org_code=org_code, before={"roles": keys}, after={})
+                 org_code=org_code, before={"roles": sorted(r.key for r in roles)}, after={})
+
+
+def _held_roles(session: Session, membership_id: int) -> list[Role]:
+    return list(session.exec(select(Role).join(MemberRole, MemberRole.role_id == Role.id)
+                             .where(MemberRole.membership_id == membership_id).order_by(Role.key)).all())
 
 
 def list_member_roles(session: Session, *, org_code: str, user_id: str) -> list[Role]:
     """The member's roles, by key. Raises NotFound (org or membership)."""
-    membership = get_membership(session, org_code, user_id)
-    return list(session.exec(select(Role).join(MemberRole, MemberRole.role_id == Role.id)
-                             .where(MemberRole.membership_id == membership.id).order_by(Role.key)).all())
+    return _held_roles(session, get_membership(session, org_code, user_id).id)
 
 
-def add_member_role(session: Session, *, actor: audit.Actor, org_code: str, user_id: str, role_id: str) -> Role:
+def add_member_role(session: Session, *, actor: audit.Actor, org_code: str, user_id: str, role_id: str,
+                    acting_user_id: str | None = None) -> Role:
     """Grant role `role_id` to the member.
 
-    Raises NotFound (org or membership), InvalidInput (unknown role), Conflict (already held).
+    Raises NotFound (org or membership), InvalidInput (unknown role), Conflict (already held),
+    Forbidden (acting member lacks org:write:members or the role's permissions).
     """
+    lock_org(session, org_code)
+    held = _acting_permissions(session, org_code, actor, acting_user_id)
     membership = get_membership(session, org_code, user_id)
     role = session.get(Role, role_id) if isinstance(role_id, str) and role_id else None
     if role is None:
         raise InvalidInput(f"role_id: no role with id {str(role_id)[:64]!r}", code="ROLE_NOT_FOUND")
     if session.get(MemberRole, (membership.id, role.id)) is not None:
         raise Conflict(f"The member already has the role {role.key!r}.", code="ROLE_ALREADY_ASSIGNED")
+    if held is not None:
+        check_may_grant(held, [role], role_permissions(session, [role.id]))
     before = member_role_keys(session, membership.id)
     session.add(MemberRole(membership_id=membership.id, role_id=role.id, granted_on=utcnow()))
     session.flush()
@@ -208,15 +194,73 @@ def add_member_role(session: Session, *, actor: audit.Actor, org_code: str, user
     return role
 
 
-def remove_member_role(session: Session, *, actor: audit.Actor, org_code: str, user_id: str, role_id: str) -> None:
-    """Take role `role_id` away from the member. Raises NotFound (org, membership, or role not held)."""
+def remove_member_role(session: Session, *, actor: audit.Actor, org_code: str, user_id: str, role_id: str,
+                       acting_user_id: str | None = None) -> None:
+    """Take role `role_id` away from the member.
+
+    Raises NotFound (org, membership, or role not held), Forbidden (acting member lacks
+    org:write:members or the role's permissions), Conflict LAST_MEMBER_ADMIN.
+    """
+    lock_org(session, org_code)
+    held = _acting_permissions(session, org_code, actor, acting_user_id)
     membership = get_membership(session, org_code, user_id)
     grant = session.get(MemberRole, (membership.id, role_id)) if isinstance(role_id, str) else None
     if grant is None:
         raise NotFound(f"The member has no role with id {str(role_id)[:64]!r}.", code="ROLE_NOT_FOUND")
-    before = member_role_keys(session, membership.id)
+    if held is not None:
+        check_may_grant(held, [session.get(Role, role_id)], role_permissions(session, [role_id]), verb="take away")
+    roles = _held_roles(session, membership.id)
+    check_keeps_member_writer(session, org_code=org_code, membership_id=membership.id,
+                              remaining_role_ids=[r.id for r in roles if r.id != role_id])
     session.delete(grant)
     session.flush()
-    after = member_role_keys(session, membership.id)
     audit.record(session, actor=actor, action="member.role_removed", target_type="member", target_id=user_id,
+                 org_code=org_code, before={"roles": [r.key for r in roles]},
+                 after={"roles": [r.key for r in roles if r.id != role_id]})
+
+
+def change_member_roles(session: Session, *, actor: audit.Actor, org_code: str, user_id: str,
+                        role_ids: Sequence[str], acting_user_id: str | None = None) -> list[str]:
+    """Give the member exactly the roles `role_ids`; returns their role keys afterwards.
+
+    A portal member must be able to grant every role added *and* every role taken away. No
+    change: nothing written. One audit event `member.roles_changed`. Raises NotFound (org or
+    membership), InvalidInput (not a list, too many, unknown role id: ROLE_NOT_FOUND), Forbidden
+    (MISSING_PERMISSION, ROLE_NOT_GRANTABLE), Conflict LAST_MEMBER_ADMIN.
+    """
+    if isinstance(role_ids, str) or not isinstance(role_ids, (list, tuple, set, frozenset)) \
+            or any(not isinstance(r, str) for r in role_ids):
+        raise InvalidInput("roles: give a list of role ids")
+    wanted_ids = list(dict.fromkeys(role_ids))
+    if len(wanted_ids) > MAX_ROLES_PER_MEMBER:
+        raise InvalidInput(f"roles: give at most {MAX_ROLES_PER_MEMBER} roles")
+    lock_org(session, org_code)
+    held = _acting_permissions(session, org_code, actor, acting_user_id)
+    membership = get_membership(session, org_code, user_id)
+    wanted = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_(wanted_ids))).all()}
+    missing = [r for r in wanted_ids if r not in wanted]
+    if missing:
+        raise InvalidInput(f"roles: unknown role id(s) {', '.join(repr(r[:64]) for r in missing[:5])}",
+                           code="ROLE_NOT_FOUND")
+    current = {r.id: r for r in _held_roles(session, membership.id)}
+    added = [wanted[r] for r in wanted_ids if r not in current]
+    removed = [r for rid, r in current.items() if rid not in wanted]
+    before = sorted(r.key for r in current.values())
+    if not added and not removed:
+        return before
+    if held is not None:
+        changed = added + removed
+        check_may_grant(held, changed, role_permissions(session, [r.id for r in changed]), verb="grant or take away")
+    if removed:
+        check_keeps_member_writer(session, org_code=org_code, membership_id=membership.id,
+                                  remaining_role_ids=list(wanted))
+        session.exec(delete(MemberRole).where(MemberRole.membership_id == membership.id,
+                                              col(MemberRole.role_id).in_([r.id for r in removed])))
+    now = utcnow()
+    for role in added:
+        session.add(MemberRole(membership_id=membership.id, role_id=role.id, granted_on=now))
+    session.flush()
+    after = sorted(r.key for r in wanted.values())
+    audit.record(session, actor=actor, action="member.roles_changed", target_type="member", target_id=user_id,
                  org_code=org_code, before={"roles": before}, after={"roles": after})
+    return after

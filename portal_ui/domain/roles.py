@@ -16,6 +16,7 @@ from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
 from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.domain.role_policy import MEMBERS_WRITE, check_role_may_lose_member_writes
 from portal_ui.domain.secrets import new_id
 from portal_ui.domain.users import clean_name
 from portal_ui.models import Role, RolePermission, SystemPermission
@@ -122,7 +123,8 @@ def update_role_system_permissions(session: Session, *, actor: audit.Actor, role
     Adding a permission the role has, or removing one it lacks, changes nothing. Returns the
     (added, removed) permission ids. One audit event `role.system_permissions_updated` when
     anything changed. Raises NotFound (role), InvalidInput (unknown permission id or operation,
-    the same id twice, more than 100 changes).
+    the same id twice, more than 100 changes), Conflict LAST_MEMBER_ADMIN (removing
+    org:write:members would leave an organization without anyone who can manage members).
     """
     get_role(session, role_id)
     if len(changes) > MAX_PERMISSION_CHANGES:
@@ -148,6 +150,9 @@ def update_role_system_permissions(session: Session, *, actor: audit.Actor, role
     removed = [p for p, add in wanted.items() if not add and p in held]
     if not added and not removed:
         return [], []
+    if removed and session.exec(select(SystemPermission.id).where(
+            col(SystemPermission.id).in_(removed), SystemPermission.key == MEMBERS_WRITE)).first():
+        check_role_may_lose_member_writes(session, role_id)
     before = role_permission_keys(session, role_id)
     for perm_id in added:
         session.add(RolePermission(role_id=role_id, permission_id=perm_id))

@@ -4,12 +4,15 @@ import pytest
 from sqlmodel import select
 
 from portal_ui.domain.audit import Actor
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
-from portal_ui.domain.invitations import create_invitation, list_invitations, revoke_invitation, role_names
+from portal_ui.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal_ui.domain import invitations
+from portal_ui.domain.invitations import (InvitationLimitReached, create_invitation, invite_member, list_invitations,
+                                          list_invitations_page, revoke_invitation, role_names)
 from portal_ui.domain.organizations import create_organization
 from portal_ui.domain.roles import create_role
 from portal_ui.domain.users import create_user
 from portal_ui.models import AuditEvent, Invitation
+from tests.domain.members_world import ALL_PERMISSIONS, WRITE, make_member, make_role
 
 ACTOR = Actor(type="m2m", id="test-client")
 
@@ -35,9 +38,13 @@ def test_create_invitation_normalises_and_audits(session, org):
 
 
 def test_user_actor_is_recorded_as_inviter(session, org):
-    inv = create_invitation(session, actor=Actor(type="user", id="kp_inviter"), org_code=org.code,
-                            email="x@example.com")
-    assert inv.invited_by == "kp_inviter"
+    manager = make_role(session, "manager", [WRITE])
+    inviter = make_member(session, org, "Inviter", manager)
+    inv = create_invitation(session, actor=Actor(type="user", id=inviter), org_code=org.code, email="x@example.com")
+    assert inv.invited_by == inviter
+    with pytest.raises(Forbidden):  # a user actor is a portal member, held to the portal's rules
+        create_invitation(session, actor=Actor(type="user", id="kp_outsider"), org_code=org.code,
+                          email="y@example.com")
 
 
 @pytest.mark.parametrize("kwargs,code", [
@@ -116,3 +123,67 @@ def test_revoke_rules_and_audit(session, org):
 
 def test_role_names_fall_back_to_key(session, org):
     assert role_names(session, ["admin", "gone"]) == {"admin": "Administrator", "gone": "gone"}
+
+
+def test_duplicate_message_names_the_email_and_the_way_out(session, org):
+    create_invitation(session, actor=ACTOR, org_code=org.code, email="dup@example.com")
+    with pytest.raises(Conflict) as info:
+        create_invitation(session, actor=ACTOR, org_code=org.code, email="dup@example.com")
+    assert "dup@example.com" in info.value.message and "revoke" in info.value.message
+
+
+def test_open_invitations_are_limited_per_organization(session, org, monkeypatch):
+    monkeypatch.setattr(invitations, "MAX_OPEN_INVITATIONS", 3)
+    made = [create_invitation(session, actor=ACTOR, org_code=org.code, email=f"n{i}@example.com") for i in range(3)]
+    with pytest.raises(InvitationLimitReached) as info:
+        create_invitation(session, actor=ACTOR, org_code=org.code, email="n3@example.com")
+    assert info.value.status == 429 and info.value.code == "TOO_MANY_OPEN_INVITATIONS"
+    assert "revoke" in info.value.message
+    revoke_invitation(session, actor=ACTOR, org_code=org.code, invite_code=made[0].code)
+    create_invitation(session, actor=ACTOR, org_code=org.code, email="n3@example.com")  # room again
+    other = create_organization(session, actor=ACTOR, name="Other")
+    create_invitation(session, actor=ACTOR, org_code=other.code, email="n4@example.com")  # per organization
+
+
+def test_invite_member_applies_the_grant_rule(session, org):
+    owner = make_role(session, "owner", ALL_PERMISSIONS)
+    member_admin = make_role(session, "member_admin", ["org:read:members", WRITE])
+    reader = make_role(session, "reader", ["org:read:members"])
+    mia = make_member(session, org, "Mia", member_admin)
+    vic = make_member(session, org, "Vic", reader)
+    session.commit()
+    inv = invite_member(session, actor=Actor(type="user", id=mia), acting_user_id=mia, org_code=org.code,
+                        email="new@example.com", first_name="New", last_name="Person",
+                        role_keys=["reader", "member_admin", "viewer"])
+    assert inv.invited_by == mia and inv.role_keys == ["reader", "member_admin", "viewer"]
+    with pytest.raises(Forbidden) as info:
+        invite_member(session, actor=Actor(type="user", id=mia), acting_user_id=mia, org_code=org.code,
+                      email="boss@example.com", role_keys=["reader", owner.key])
+    assert info.value.code == "ROLE_NOT_GRANTABLE" and "'Owner'" in info.value.message
+    with pytest.raises(Forbidden) as info:
+        invite_member(session, actor=Actor(type="user", id=vic), acting_user_id=vic, org_code=org.code,
+                      email="friend@example.com")
+    assert info.value.code == "MISSING_PERMISSION"
+    with pytest.raises(Forbidden):
+        revoke_invitation(session, actor=Actor(type="user", id=vic), org_code=org.code, invite_code=inv.code)
+    revoke_invitation(session, actor=Actor(type="user", id=mia), org_code=org.code, invite_code=inv.code)
+    # M2M callers are the product team: any role.
+    create_invitation(session, actor=ACTOR, org_code=org.code, email="boss@example.com", role_keys=[owner.key])
+
+
+def test_list_invitations_page(session, org):
+    made = [create_invitation(session, actor=ACTOR, org_code=org.code, email=f"p{i}@example.com",
+                              given_name=f"P{i}", role_keys=["admin"]) for i in range(5)]
+    revoke_invitation(session, actor=ACTOR, org_code=org.code, invite_code=made[0].code)
+    session.commit()
+    rows, total = list_invitations_page(session, org.code, page=1, page_size=3)
+    assert total == 4 and [r.code for r in rows] == [m.code for m in reversed(made[2:])]
+    assert rows[0].roles == (("admin", "Administrator"),) and rows[0].status == "pending" and not rows[0].is_sent
+    assert rows[0].full_name == "P4" and rows[0].email == "p4@example.com"
+    rows, total = list_invitations_page(session, org.code, page=2, page_size=3)
+    assert total == 4 and [r.code for r in rows] == [made[1].code]
+    rows, total = list_invitations_page(session, org.code, include_closed=True, page_size=10)
+    assert total == 5 and rows[-1].status == "revoked"
+    for bad in ({"page": 0}, {"page_size": 101}, {"page": True}):
+        with pytest.raises(InvalidInput):
+            list_invitations_page(session, org.code, **bad)

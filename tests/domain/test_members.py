@@ -5,8 +5,8 @@ from sqlmodel import Session, select
 
 from portal_ui.domain.audit import Actor
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
-from portal_ui.domain.members import (add_member_role, add_members, list_member_roles, list_members, remove_member,
-                                      remove_member_role)
+from portal_ui.domain.member_list import list_members
+from portal_ui.domain.members import add_member_role, add_members, list_member_roles, remove_member, remove_member_role
 from portal_ui.domain.organizations import create_organization
 from portal_ui.domain.roles import create_role, update_role_system_permissions
 from portal_ui.domain.users import create_user

@@ -2,8 +2,12 @@
 
 `POST|GET /api/v1/organization/{org_code}/invites`, `DELETE …/invites/{invite_code}`.
 
-portal_ui does not send invitation emails from these routes: `send_email` is accepted and every
-invitation reports `is_sent: false`; no `invite_link` is returned.
+With `send_email: true` (Kinde's default is false) and PORTAL_SMTP_URL set, the invitation is
+emailed after it is committed; `is_sent` says whether that worked. A failed email never loses the
+invitation: it is created (201) and stays listed here for the host app. No `invite_link` is
+returned. M2M callers may put any role on an invitation (the portal's grant rule limits portal
+members only). At most `MAX_OPEN_INVITATIONS` pending invitations per organization: more is a
+429 TOO_MANY_OPEN_INVITATIONS; a second pending invitation for one email is a 409.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from portal_ui.api.auth import require_m2m
 from portal_ui.api.body import read_body, read_query
 from portal_ui.api.management._common import Body, PageQuery, in_transaction, iso, paged, path_param
 from portal_ui.domain import invitations as domain
+from portal_ui.domain import mailer
 from portal_ui.domain.invitations import MAX_ROLES
 from portal_ui.models import NAME_MAX, Invitation
+from portal_ui.settings import get_settings
 
 
 class CreateInviteBody(Body):
@@ -45,7 +51,7 @@ def invite_json(invitation: Invitation, names: dict[str, str]) -> dict:
     return {
         "id": invitation.code, "code": invitation.code, "email": invitation.email,
         "first_name": invitation.given_name or None, "last_name": invitation.family_name or None,
-        "full_name": full_name, "created_on": iso(invitation.created_on), "is_sent": False,
+        "full_name": full_name, "created_on": iso(invitation.created_on), "is_sent": invitation.sent_on is not None,
         "accepted_on": None, "roles": [{"key": k, "name": names.get(k, k)} for k in invitation.role_keys],
         "is_revoked": invitation.status == "revoked",
     }
@@ -68,7 +74,14 @@ async def create_invite(request: Request) -> JSONResponse:
         return {"code": "INVITATION_CREATED", "message": "Invitation created",
                 "invite": invite_json(invitation, _names(session, [invitation]))}
 
-    return JSONResponse(await in_transaction(work), status_code=201)
+    created = await in_transaction(work)
+    if body.send_email:
+        # Its own transaction, after the invitation is committed: a mail failure cannot undo it.
+        settings, code = get_settings(), created["invite"]["code"]
+        delivery = await in_transaction(
+            lambda session: mailer.deliver_invitation(session, settings, actor=caller.actor, invite_code=code))
+        created["invite"]["is_sent"] = delivery.sent
+    return JSONResponse(created, status_code=201)
 
 
 async def list_invites(request: Request) -> JSONResponse:

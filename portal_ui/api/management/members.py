@@ -4,7 +4,9 @@
 `POST|GET …/users/{user_id}/roles`, `DELETE …/roles/{role_id}`.
 
 portal_ui has no per-user permissions, only roles: a non-empty `permissions` list when adding
-users is refused (400 UNSUPPORTED_PERMISSIONS).
+users is refused (400 UNSUPPORTED_PERMISSIONS). M2M callers are not limited by the portal's grant
+rule, but they are held to the organization's invariant: removing, or taking a role away from,
+its last member holding org:write:members is a 409 LAST_MEMBER_ADMIN.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from portal_ui.api.body import read_body, read_query
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import (SUCCESS, Body, PageQuery, in_transaction, iso, paged, path_param,
                                               split_list)
+from portal_ui.domain import member_list
 from portal_ui.domain import members as domain
 from portal_ui.domain.members import MAX_ROLES_PER_MEMBER, MAX_USERS_PER_CALL
 from portal_ui.models import NAME_MAX
@@ -72,7 +75,7 @@ async def list_members(request: Request) -> JSONResponse:
     permissions = split_list(query.permissions, field="permissions", max_items=20)
 
     def work(session) -> dict:
-        page = domain.list_members(session, org_code=org_code, page_size=query.page_size,
+        page = member_list.list_members(session, org_code=org_code, page_size=query.page_size,
                                    next_token=query.next_token, sort=query.sort, roles=roles, permissions=permissions)
         items = [{
             "id": m.user.id, "email": m.user.email,

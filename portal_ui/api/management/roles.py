@@ -5,7 +5,9 @@
 
 Role creation takes Kinde's body; `key` and `name` are required here. *(portal_ui)*
 `assign_to_creator` marks a role for an organization's creator. Kinde's
-`assignment_permission_id` is refused when set (no assignment permissions here).
+`assignment_permission_id` is refused when set (no assignment permissions here). Removing
+org:write:members from a role is a 409 LAST_MEMBER_ADMIN when some organization would be left
+without anyone who can manage members.
 """
 
 from __future__ import annotations

@@ -1,0 +1,180 @@
+"""Invitation emails over SMTP, when `PORTAL_SMTP_URL` is set (contract §10).
+
+URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
+`smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the
+host, optional `?from=sender@example.com` (default: `portal@<host of PORTAL_PUBLIC_URL>`).
+
+Mail goes out *after* the invitation is committed (`deliver_invitation` in its own short
+transaction): a failure is logged and reported to the caller, and the invitation stays, readable
+by the host app through the invitations API. Logs name the server by host and port only, never
+the URL, which may hold a password. The email carries the organization's name, who invited and
+the roles offered: no link, key or token.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sqlmodel import Session
+
+from portal_ui.domain import audit
+from portal_ui.domain.clock import utcnow
+from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.invitations import role_names
+from portal_ui.domain.users import normalize_email
+from portal_ui.models import Invitation, Organization, User
+from portal_ui.settings import Settings, origin_of
+
+log = logging.getLogger("portal_ui.mailer")
+
+SMTP_TIMEOUT_SECONDS = 10.0
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+class MailConfigError(ValueError):
+    """PORTAL_SMTP_URL cannot be used; the message says how to fix it and never repeats the URL."""
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None
+    password: str | None
+    sender: str | None
+
+    @property
+    def label(self) -> str:
+        """How logs name the server: host and port, nothing secret."""
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to an invitation's email; `message` is fit to show the person who invited."""
+
+    sent: bool
+    message: str
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """The SMTP server named by `url`; MailConfigError for anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise MailConfigError("PORTAL_SMTP_URL must look like smtp://host:port or smtps://host:port")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise MailConfigError("PORTAL_SMTP_URL has a port that is not a number from 1 to 65535") from None
+    sender = (parse_qs(parts.query).get("from") or [None])[0]
+    if sender is not None:
+        try:
+            sender = normalize_email(sender, field="from")
+        except InvalidInput:
+            raise MailConfigError("PORTAL_SMTP_URL: ?from= must be an email address") from None
+    return SmtpTarget(host=parts.hostname, port=port, implicit_tls=parts.scheme == "smtps",
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password else None, sender=sender)
+
+
+def default_sender(settings: Settings) -> str:
+    host = urlsplit(settings.public_url).hostname or "localhost"
+    return f"portal@{host}"
+
+
+def invitation_email(*, sender: str, recipient: str, recipient_name: str, org_name: str, inviter: str,
+                     product_name: str, roles: list[str], sign_in_at: str) -> EmailMessage:
+    """The invitation message: who invited, to which organization, with which roles. No secrets."""
+    message = EmailMessage()
+    message["From"] = formataddr((product_name, sender))
+    message["To"] = recipient
+    message["Subject"] = (f"{inviter} invited you to join {org_name}" if inviter
+                          else f"You are invited to join {org_name}") + f" on {product_name}"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    who = f"{inviter} invited you" if inviter else "You have been invited"
+    offered = f" as {', '.join(roles)}" if roles else ""
+    lines = [f"Hello{' ' + recipient_name if recipient_name else ''},", "",
+             f"{who} to join {org_name} on {product_name}{offered}.", "",
+             f"To accept, sign in to {product_name}{' at ' + sign_in_at if sign_in_at else ''} "
+             f"with this email address ({recipient}).", "",
+             "If you did not expect this invitation, you can ignore this email."]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def send_email(target: SmtpTarget, message: EmailMessage, *, timeout: float = SMTP_TIMEOUT_SECONDS) -> None:
+    """Hand `message` to the SMTP server. Raises OSError or smtplib.SMTPException on failure.
+
+    Credentials are only sent over TLS (implicit, or STARTTLS), except to a loopback server.
+    """
+    context = ssl.create_default_context()
+    if target.implicit_tls:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
+    else:
+        client = smtplib.SMTP(target.host, target.port, timeout=timeout)
+    with client:
+        client.ehlo()
+        secure = target.implicit_tls
+        if not secure and client.has_extn("starttls"):
+            client.starttls(context=context)
+            client.ehlo()
+            secure = True
+        if target.username:
+            if not secure and target.host not in _LOOPBACK:
+                raise smtplib.SMTPException("the server offers no TLS; refusing to send the SMTP password in clear")
+            client.login(target.username, target.password or "")
+        client.send_message(message)
+
+
+def _full_name(given: str, family: str) -> str:
+    return " ".join(p for p in (given, family) if p)
+
+
+def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Actor, invite_code: str) -> Delivery:
+    """Email a pending invitation when PORTAL_SMTP_URL is set; mark it sent (`sent_on`, one audit
+    event `invitation.email_sent`) on success. Never raises for a mail problem: it is logged and
+    reported in the returned Delivery, and the invitation stays as it is. The caller commits.
+    """
+    invitation = session.get(Invitation, invite_code)
+    if invitation is None or invitation.status != "pending":
+        return Delivery(False, "The invitation is no longer pending, so no email was sent.")
+    if not settings.smtp_url:
+        return Delivery(False, "Invitation saved. Email delivery is not set up, so no email was sent; the app "
+                               "can still show the invitation to this person.")
+    from portal_ui.domain.portal_settings import effective_settings  # read-only; avoids an import cycle
+
+    org = session.get(Organization, invitation.org_code)
+    inviter = session.get(User, invitation.invited_by) if invitation.invited_by else None
+    effective = effective_settings(session, settings, invitation.org_code)
+    names = role_names(session, invitation.role_keys)
+    label = "the SMTP server"
+    try:
+        target = parse_smtp_url(settings.smtp_url)
+        label = target.label
+        message = invitation_email(
+            sender=target.sender or default_sender(settings), recipient=invitation.email,
+            recipient_name=invitation.given_name, org_name=org.name if org else invitation.org_code,
+            inviter=(_full_name(inviter.given_name, inviter.family_name) or inviter.email or "") if inviter else "",
+            product_name=str(effective.branding.get("product_name") or "the portal"),
+            roles=[names[k] for k in invitation.role_keys], sign_in_at=origin_of(effective.return_url))
+        send_email(target, message)
+    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
+        # The exception text is the server's reply or a socket error: no credentials in it.
+        log.warning("invitation %s: email via %s failed: %s: %s", invitation.code, label,
+                    type(exc).__name__, str(exc)[:200])
+        return Delivery(False, "Invitation saved, but its email could not be sent. Try again later, or tell "
+                               "the person yourself; the invitation stays valid.")
+    invitation.sent_on = utcnow()
+    session.add(invitation)
+    audit.record(session, actor=actor, action="invitation.email_sent", target_type="invitation",
+                 target_id=invitation.code, org_code=invitation.org_code, before={"sent": False},
+                 after={"sent": True})
+    log.info("invitation %s emailed via %s", invitation.code, label)
+    return Delivery(True, f"Invitation emailed to {invitation.email}.")

@@ -1,0 +1,161 @@
+"""Listing an organization's members: Management API pages (next_token) and the portal's table.
+
+Both stay fast for organizations with tens of thousands of members: filtering, sorting, counting
+and paging happen in SQL (memberships are indexed by organization), only one page of rows is
+loaded, and the page's roles come in one more query rather than one per member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from portal_ui.domain.errors import InvalidInput, NotFound
+from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission, User
+
+MEMBER_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc")
+MEMBER_PAGE_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc", "joined_asc", "joined_desc")
+MEMBER_PAGE_MAX_SIZE = 100
+SEARCH_MAX = 100
+
+
+def get_org(session: Session, org_code: str) -> Organization:
+    """The organization, or NotFound (members re-exports it as members.get_org)."""
+    org = session.get(Organization, org_code) if isinstance(org_code, str) else None
+    if org is None:
+        raise NotFound(f"No organization with code {str(org_code)[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
+    return org
+
+
+@dataclass(frozen=True)
+class MemberView:
+    user: User
+    joined_on: datetime
+    role_keys: list[str]
+
+
+def role_keys_by_membership(session: Session, membership_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Sorted role keys per membership id, in one query (for a page of members)."""
+    out: dict[int, list[str]] = {m: [] for m in membership_ids}
+    if membership_ids:
+        rows = session.exec(select(MemberRole.membership_id, Role.key).join(Role, Role.id == MemberRole.role_id)
+                            .where(col(MemberRole.membership_id).in_(list(membership_ids))).order_by(Role.key))
+        for membership_id, key in rows.all():
+            out[membership_id].append(key)
+    return out
+
+
+def list_members(session: Session, *, org_code: str, page_size: int | None = None, next_token: str | None = None,
+                 sort: str | None = None, roles: Sequence[str] = (), permissions: Sequence[str] = ()) -> Page[MemberView]:
+    """One page of members (Management API paging), optionally only those holding every role key /
+    permission key given. Raises NotFound (organization), InvalidInput (bad sort, page size or token).
+    """
+    get_org(session, org_code)
+    if sort is not None and sort not in MEMBER_SORTS:
+        raise InvalidInput(f"sort: use one of {', '.join(MEMBER_SORTS)}")
+    stmt = select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.org_code == org_code)
+    for key in dict.fromkeys(roles):
+        stmt = stmt.where(col(Membership.id).in_(
+            select(MemberRole.membership_id).join(Role, Role.id == MemberRole.role_id).where(Role.key == key)))
+    for key in dict.fromkeys(permissions):
+        stmt = stmt.where(col(Membership.id).in_(
+            select(MemberRole.membership_id)
+            .join(RolePermission, RolePermission.role_id == MemberRole.role_id)
+            .join(SystemPermission, SystemPermission.id == RolePermission.permission_id)
+            .where(SystemPermission.key == key)))
+    name = func.lower(User.given_name + " " + User.family_name)
+    order = {
+        None: [Membership.joined_on, Membership.id],
+        "name_asc": [name, User.id], "name_desc": [name.desc(), col(User.id).desc()],
+        "email_asc": [User.email, User.id], "email_desc": [col(User.email).desc(), col(User.id).desc()],
+    }[sort]
+    page = paginate(session, stmt.order_by(*order), page_size=page_size, next_token=next_token,
+                    scope=scope_of("members", org_code, sort, sorted(set(roles)), sorted(set(permissions))))
+    keys = role_keys_by_membership(session, [m.id for m, _ in page.items])
+    items = [MemberView(user=u, joined_on=m.joined_on, role_keys=keys[m.id]) for m, u in page.items]
+    return Page(items=items, next_token=page.next_token)
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    id: str
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One row of the portal's members table."""
+
+    user_id: str
+    given_name: str
+    family_name: str
+    email: str | None
+    joined_on: datetime
+    roles: tuple[RoleRef, ...]  # by name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+
+def _like_pattern(query: str) -> str:
+    """`%query%` for LIKE with `\\` as the escape character, lower-cased."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_members_page(session: Session, org_code: str, *, query: str = "", sort: str = "name_asc", page: int = 1,
+                      page_size: int = 25) -> tuple[list[MemberRow], int]:
+    """One page of the organization's members and how many match in all.
+
+    `query` matches anywhere in the full name (case-insensitive) or the email. `page` counts from
+    1; a page past the end is empty. Raises NotFound (organization), InvalidInput (sort, page,
+    page size 1-100, query over 100 characters).
+    """
+    get_org(session, org_code)
+    if sort not in MEMBER_PAGE_SORTS:
+        raise InvalidInput(f"sort: use one of {', '.join(MEMBER_PAGE_SORTS)}")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput("page: give a whole number from 1")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MEMBER_PAGE_MAX_SIZE:
+        raise InvalidInput(f"page_size: give a whole number from 1 to {MEMBER_PAGE_MAX_SIZE}")
+    if not isinstance(query, str) or len(query) > SEARCH_MAX:
+        raise InvalidInput(f"query: at most {SEARCH_MAX} characters")
+    name = func.lower(User.given_name + " " + User.family_name)
+    email = func.coalesce(User.email, "")
+    where = [Membership.org_code == org_code]
+    if query.strip():
+        pattern = _like_pattern(query.strip())
+        where.append(or_(name.like(pattern, escape="\\"), email.like(pattern, escape="\\")))
+    total = session.exec(select(func.count()).select_from(Membership).join(User, User.id == Membership.user_id)
+                         .where(*where)).one()
+    uid = col(User.id)
+    order = {
+        "name_asc": [name, uid], "name_desc": [name.desc(), uid.desc()],
+        "email_asc": [email, uid], "email_desc": [email.desc(), uid.desc()],
+        "joined_asc": [Membership.joined_on, uid], "joined_desc": [col(Membership.joined_on).desc(), uid.desc()],
+    }[sort]
+    rows = session.exec(select(Membership.id, Membership.joined_on, User).join(User, User.id == Membership.user_id)
+                        .where(*where).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    roles = _roles_by_membership(session, [membership_id for membership_id, _, _ in rows])
+    return [MemberRow(user_id=u.id, given_name=u.given_name, family_name=u.family_name, email=u.email,
+                      joined_on=joined_on, roles=roles[membership_id])
+            for membership_id, joined_on, u in rows], total
+
+
+def _roles_by_membership(session: Session, membership_ids: Sequence[int]) -> dict[int, tuple[RoleRef, ...]]:
+    out: dict[int, list[RoleRef]] = {m: [] for m in membership_ids}
+    if membership_ids:
+        rows = session.exec(select(MemberRole.membership_id, Role.id, Role.key, Role.name)
+                            .join(Role, Role.id == MemberRole.role_id)
+                            .where(col(MemberRole.membership_id).in_(list(membership_ids)))
+                            .order_by(func.lower(Role.name), Role.id))
+        for membership_id, role_id, key, name in rows.all():
+            out[membership_id].append(RoleRef(id=role_id, key=key, name=name))
+    return {m: tuple(refs) for m, refs in out.items()}
