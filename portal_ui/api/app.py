@@ -9,10 +9,11 @@ from portal_ui.demo import host_app as demo_host_app
 from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
 from portal_ui.api.management import plans
+from portal_ui.api import openapi
 
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
-    plans, demo_host_app,
+    plans, openapi, demo_host_app,
 )
 
 

@@ -85,6 +85,8 @@ async def require_m2m(request: Request, scope: str) -> M2MCaller:
     if scope not in scopes:
         raise ApiError(403, "FORBIDDEN", f"The token lacks the scope {scope}.")
     client_id = str(claims.get("azp") or claims.get("client_id") or claims["sub"])
+    if "\x00" in client_id:  # cannot be stored (audit actor) on PostgreSQL
+        raise ApiError(403, "INVALID_CREDENTIALS", "The bearer token is not valid.")
     return M2MCaller(client_id=client_id, scopes=scopes, actor=request_actor(request, "m2m", client_id))
 
 
@@ -96,4 +98,6 @@ async def require_user(request: Request) -> UserCaller:
     org = claims.get("org_code")
     org_code = org if isinstance(org, str) and org else None
     user_id = str(claims["sub"])
+    if "\x00" in user_id or (org_code and "\x00" in org_code):  # cannot be looked up on PostgreSQL
+        raise ApiError(403, "INVALID_CREDENTIALS", "The bearer token is not valid.")
     return UserCaller(user_id=user_id, org_code=org_code, actor=request_actor(request, "user", user_id))

@@ -24,7 +24,8 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or an ApiError (400 malformed, 413 too large, 415 not JSON)."""
+    """The body as a JSON object, or an ApiError (400 malformed or holding text no database stores,
+    413 too large, 415 not JSON)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
@@ -40,11 +41,44 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send the body as application/json.")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "INVALID_JSON", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "INVALID_JSON", "The request body must be a JSON object.")
+    if not _storable(data):
+        raise ApiError(400, "INVALID_INPUT", BAD_TEXT)
     return data
+
+
+BAD_TEXT = "Text must not contain NUL characters or unpaired surrogates."
+
+
+def storable_text(value: str) -> bool:
+    """False for text no database column takes: NUL (PostgreSQL refuses it) or a lone surrogate
+    (`\\ud800` in JSON; not encodable as UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(data: Any) -> bool:
+    """Every key and string value in parsed JSON is storable text (iterative: nesting may be deep)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not storable_text(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -66,6 +100,8 @@ def read_query(request: Request, model: type[M]) -> M:
     for key in params.keys():
         values = params.getlist(key)
         if len(values) > 1:
-            raise ApiError(400, "INVALID_INPUT", f"{key}: give this parameter once")
+            raise ApiError(400, "INVALID_INPUT", f"{key[:40]}: give this parameter once")
+        if not (storable_text(key) and storable_text(values[0])):
+            raise ApiError(400, "INVALID_INPUT", f"{key[:40]!r}: {BAD_TEXT}")
         data[key] = values[0]
     return validate(model, data)

@@ -91,7 +91,7 @@ def _parse_form(raw: bytes) -> dict[str, str]:
 def _parse_json(raw: bytes) -> dict[str, str]:
     try:
         data = json.loads(raw) if raw.strip() else {}
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise OAuthError("invalid_request", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise OAuthError("invalid_request", "The request body must be a JSON object.")

@@ -41,9 +41,10 @@ async def in_transaction(work: Callable[[Session], T]) -> T:
 
 
 def path_param(request: Request, name: str) -> str:
-    """A path parameter; an absurdly long one cannot name anything, so it is a 404."""
+    """A path parameter; an absurdly long one, or one with a NUL character (which PostgreSQL refuses
+    even to compare), cannot name anything, so it is a 404."""
     value = request.path_params[name]
-    if len(value) > MAX_PATH_PARAM:
+    if len(value) > MAX_PATH_PARAM or "\x00" in value:
         raise ApiError(404, "NOT_FOUND", f"{name}: no such item")
     return value
 
