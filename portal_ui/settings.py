@@ -64,6 +64,7 @@ class Settings:
     session_max_seconds: int = 28800
     smtp_url: str | None = None
     signing_key_path: str = "instance/signing_key.pem"
+    frame_ancestors: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -102,6 +103,10 @@ class Settings:
         for item in filter(None, (o.strip() for o in origins_raw.split(","))):
             _absolute_http_url("PORTAL_ALLOWED_RETURN_ORIGINS", item)
             origins.append(origin_of(item))
+        ancestors = []
+        for item in filter(None, (o.strip() for o in env.get("PORTAL_FRAME_ANCESTORS", "").split(","))):
+            _absolute_http_url("PORTAL_FRAME_ANCESTORS", item)
+            ancestors.append(origin_of(item))
         issuer = env.get("PORTAL_JWT_ISSUER") or None
         jwks_url = env.get("PORTAL_JWKS_URL") or None
         audience = env.get("PORTAL_JWT_AUDIENCE") or None
@@ -129,6 +134,7 @@ class Settings:
             session_max_seconds=max(max_, idle),
             smtp_url=env.get("PORTAL_SMTP_URL") or None,
             signing_key_path=env.get("PORTAL_SIGNING_KEY_PATH") or "instance/signing_key.pem",
+            frame_ancestors=tuple(dict.fromkeys(ancestors)),
         )
 
 

@@ -1,0 +1,67 @@
+"""Security headers on every answer: pages, API, and the entry/exit routes (pure ASGI middleware).
+
+The Content-Security-Policy is the one the Reflex build actually works under: its prerendered
+pages carry inline bootstrap scripts and Emotion injects style tags, hence 'unsafe-inline' for
+scripts and styles; everything else is same-origin, except images (a logo may live on a CDN).
+`frame-ancestors` comes from PORTAL_FRAME_ANCESTORS: nobody may frame the portal unless listed.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def content_security_policy(frame_ancestors: Iterable[str]) -> str:
+    ancestors = " ".join(frame_ancestors) or "'none'"
+    return "; ".join((
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob: https:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self' http: https:",  # Exit posts to /portal_exit, which redirects to the return URL
+        f"frame-ancestors {ancestors}",
+    ))
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response that does not already set them."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = ()):
+        self.app = app
+        ancestors = tuple(frame_ancestors)
+        self.headers = [
+            (b"content-security-policy", content_security_policy(ancestors).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+        ]
+        if not ancestors:
+            self.headers.append((b"x-frame-options", b"DENY"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in self.headers if name not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def security_headers_transformer(app: ASGIApp) -> ASGIApp:
+    """For `rx.App(api_transformer=[...])`: wrap the whole backend (pages and API) in the headers."""
+    from portal_ui.settings import get_settings
+
+    return SecurityHeaders(app, get_settings().frame_ancestors)
