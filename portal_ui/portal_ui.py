@@ -1,13 +1,19 @@
-"""The Reflex app: pages, the API mount and nothing else."""
+"""The Reflex app: pages, the API mount and middleware; nothing else."""
 
 import reflex as rx
 
 from portal_ui.api.app import build_api
+from portal_ui.ui.middleware import FreshShellOnConnect
+from portal_ui.ui.pages import add_pages
 
+# A page restored from the back/forward cache would show the portal as it was before Exit;
+# reload it instead, so it asks the server (which says the session has ended).
+RELOAD_FROM_BFCACHE = "window.addEventListener('pageshow', (e) => { if (e.persisted) window.location.reload(); });"
 
-def index() -> rx.Component:
-    return rx.center(rx.heading("portal_ui"), height="100vh")
-
-
-app = rx.App(api_transformer=build_api(), html_lang="en")
-app.add_page(index, route="/", title="portal_ui")
+app = rx.App(
+    api_transformer=build_api(),
+    html_lang="en",
+    head_components=[rx.script(RELOAD_FROM_BFCACHE)],
+)
+app.add_middleware(FreshShellOnConnect(), index=0)
+add_pages(app)

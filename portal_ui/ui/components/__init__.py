@@ -1,0 +1,1 @@
+"""Components as plain functions returning rx.Component; no state of their own."""

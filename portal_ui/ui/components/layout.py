@@ -1,0 +1,84 @@
+"""The portal page: branded theme, header, navigation, and the section in the middle."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import reflex as rx
+
+from portal_ui.ui.components.ended import session_ended
+from portal_ui.ui.components.header import header
+from portal_ui.ui.components.nav import mobile_menu, sidebar
+from portal_ui.ui.components.notices import read_only_notice, unavailable_notice
+from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
+from portal_ui.ui.components.theme import branded
+from portal_ui.ui.state.portal import PortalState
+
+
+def nothing_to_show() -> rx.Component:
+    return rx.callout(
+        "There is nothing you can manage in this portal session. Use Exit to return to the app.",
+        icon="info", id="nothing-visible",
+    )
+
+
+def section_frame(body: rx.Component, *, ready=True) -> rx.Component:
+    """A section's heading, notices and body; `ready` says the section's own data is in."""
+    return rx.vstack(
+        rx.vstack(
+            rx.heading(PortalState.section_title, as_="h1", size="7", id="section-title"),
+            rx.text(PortalState.section_description, color_scheme="gray", id="section-description"),
+            spacing="1",
+        ),
+        unavailable_notice(),
+        read_only_notice(),
+        rx.cond(ready, body, content_skeleton()),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )
+
+
+def shell(content: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.cond(PortalState.nothing_visible, rx.fragment(), mobile_menu()),
+        rx.flex(
+            rx.cond(PortalState.nothing_visible, rx.fragment(), sidebar()),
+            rx.el.main(
+                rx.cond(
+                    PortalState.is_hydrated,
+                    rx.cond(PortalState.nothing_visible, nothing_to_show(), content),
+                    content_skeleton(),
+                ),
+                flex="1",
+                min_width="0",
+                max_width="56rem",
+                padding=["1rem", "1.5rem", "2rem"],
+                id="section",
+            ),
+            width="100%",
+            min_height="calc(100vh - 3.6rem)",
+        ),
+    )
+
+
+def portal_page(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """Wrap a section's content in the shell.
+
+    Nothing of the session shows until this connection's session check has filled the shell
+    (`shell_ready`, reset on every (re)connect); the section waits for its own on_load too
+    (`is_hydrated`, false until the page's on_load handlers have run).
+    """
+
+    def page() -> rx.Component:
+        return branded(
+            rx.cond(
+                PortalState.ended,
+                session_ended(),
+                rx.cond(PortalState.shell_ready, shell(content()), page_skeleton()),
+            )
+        )
+
+    page.__name__ = f"{getattr(content, '__name__', 'section')}_page"
+    return page

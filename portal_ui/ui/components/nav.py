@@ -1,0 +1,82 @@
+"""Navigation: only the sections this session may see, in two groups.
+
+"Your account" holds the user sections; a second group, titled with the organization alias,
+holds the organization sections. The lists come from PortalState, which the domain filled.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_ui.ui.state.portal import PortalState
+from portal_ui.ui.text import ACCOUNT_GROUP
+
+
+def nav_link(item: rx.Var) -> rx.Component:
+    active = item["key"] == PortalState.section_key
+    return rx.link(
+        item["title"],
+        href=item["path"],
+        aria_current=rx.cond(active, "page", "false"),
+        data_section=item["key"],
+        display="block",
+        padding_x="0.75rem",
+        padding_y="0.4rem",
+        border_radius="var(--radius-2)",
+        underline="none",
+        weight=rx.cond(active, "medium", "regular"),
+        color=rx.cond(active, "var(--accent-11)", "var(--gray-12)"),
+        background_color=rx.cond(active, "var(--accent-a3)", "transparent"),
+        _hover={"background_color": "var(--gray-a3)"},
+    )
+
+
+def nav_group(title, items, group_id: str) -> rx.Component:
+    return rx.box(
+        rx.text(title, size="1", weight="bold", color_scheme="gray", padding_x="0.75rem",
+                text_transform="uppercase", letter_spacing="0.04em", class_name="nav-group-title"),
+        rx.vstack(rx.foreach(items, nav_link), spacing="1", align="stretch", margin_top="0.35rem"),
+        data_group=group_id,
+        class_name="nav-group",
+    )
+
+
+def nav_groups() -> rx.Component:
+    return rx.vstack(
+        rx.cond(PortalState.account_nav.length() > 0, nav_group(ACCOUNT_GROUP, PortalState.account_nav, "account")),
+        rx.cond(PortalState.org_nav.length() > 0, nav_group(PortalState.org_group, PortalState.org_nav, "organization")),
+        spacing="5",
+        align="stretch",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    """Desktop and tablet: a column beside the content."""
+    return rx.el.nav(
+        nav_groups(),
+        id="nav-desktop",
+        aria_label="Sections",
+        width="15rem",
+        flex_shrink="0",
+        padding_y="1.5rem",
+        padding_x="0.75rem",
+        border_right="1px solid var(--gray-a5)",
+        display=["none", "none", "block"],
+    )
+
+
+def mobile_menu() -> rx.Component:
+    """Phones: the same navigation, folded into a native disclosure above the content."""
+    return rx.el.details(
+        rx.el.summary(
+            rx.hstack(rx.icon("menu", size=18), rx.text("Menu", weight="medium"),
+                      rx.text("·", color_scheme="gray"), rx.text(PortalState.section_title, color_scheme="gray"),
+                      align="center", spacing="2"),
+            cursor="pointer", padding="0.75rem 1rem", list_style="none",
+        ),
+        rx.el.nav(nav_groups(), aria_label="Sections (menu)", padding="0 0.25rem 1rem"),
+        id="nav-mobile",
+        border_bottom="1px solid var(--gray-a5)",
+        display=["block", "block", "none"],
+    )

@@ -1,0 +1,32 @@
+"""The branded theme around every portal page: accent colour and appearance from the settings.
+
+Until the session check fills PortalState, its neutral defaults apply (grey, system appearance),
+so a page never shows another session's branding while it loads.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_ui.ui.state.portal import PortalState
+
+
+def branded(*children: rx.Component) -> rx.Component:
+    """A Radix theme with the nearest named accent, overridden on the solid steps by the exact colour.
+
+    The appearance class ("light"/"dark", none for "system") sits on the theme element itself,
+    so it wins over the root theme's class whatever the system preference is.
+    """
+    overrides = {
+        "--accent-9": PortalState.accent_color,
+        "--accent-10": f"color-mix(in oklab, {PortalState.accent_color} 88%, black)",
+        "--accent-contrast": PortalState.accent_contrast,
+        "--accent-indicator": PortalState.accent_color,
+        "--accent-track": PortalState.accent_color,
+    }
+    return rx.theme(
+        rx.box(*children, style=overrides, min_height="100vh", id="portal-root"),
+        accent_color=PortalState.radix_accent,
+        class_name=PortalState.appearance_class,
+        has_background=True,
+    )

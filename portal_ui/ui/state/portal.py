@@ -1,0 +1,253 @@
+"""The portal shell's state, and the one guard every handler goes through.
+
+The cookie and the database are the authority; this state is a per-tab cache of what the last
+check found. Every event that reads or changes data calls `_session()` (through `_enter` or
+`_require`), which loads the session named by the HttpOnly cookie of this tab's websocket
+connection and re-checks it in the database. Public vars hold only what this session's own user
+may see; nothing here is ever read back as proof of anything.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session, col, select
+
+from portal_ui.db import session_scope
+from portal_ui.domain.portal_settings import effective_settings
+from portal_ui.domain.sections import BY_KEY, Access, Section, landing_section, section_access, visible_sections
+from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session, session_status
+from portal_ui.models import Organization, User
+from portal_ui.settings import get_settings
+from portal_ui.ui import routes, text
+from portal_ui.ui.branding import clean_branding
+
+ENDED_TITLE = "Session ended"
+LOADING_TITLE = "Loading…"
+NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's branding is known
+
+
+def _context(active: ActiveSession) -> dict[str, Any]:
+    """The keyword arguments the domain's section rules take, for this session."""
+    return {
+        "user_functions": active.settings.user_functions,
+        "org_functions": active.settings.org_functions,
+        "permissions": active.permissions,
+        "has_org": active.org_code is not None,
+    }
+
+
+def access_to(active: ActiveSession, section: Section) -> Access:
+    """What `active` may do in `section` (hidden, read or write), as the domain decides."""
+    return section_access(section, **_context(active))
+
+
+class PortalState(rx.State):
+    """Header, navigation, branding and the current section's gating, for one tab."""
+
+    shell_ready: bool = False  # the shell below was filled by a session check on this connection
+    ended: bool = False  # the last check found no live session
+    return_url: str = ""  # where "Exit" / "Return" goes: the link's return URL
+    product_name: str = ""
+    logo_url: str = ""
+    accent_color: str = NEUTRAL_ACCENT
+    accent_contrast: str = "#ffffff"
+    radix_accent: str = "gray"
+    appearance_class: str = ""
+    org_alias: str = ""
+    org_group: str = ""  # the organization navigation group's heading (the alias)
+    org_name: str = ""
+    user_name: str = ""
+    account_nav: list[dict[str, str]] = []
+    org_nav: list[dict[str, str]] = []
+    section_key: str = ""
+    section_title: str = ""
+    section_description: str = ""
+    page_title: str = LOADING_TITLE
+    read_only: bool = False
+    read_only_note: str = ""
+    notice: str = ""
+    nothing_visible: bool = False
+
+    # ---- the guard ------------------------------------------------------------------------
+
+    def _cookie_token(self) -> str | None:
+        """The session token from the Cookie header this tab's websocket connected with."""
+        raw = self.router.headers.cookie or ""
+        jar = SimpleCookie()
+        try:
+            jar.load(raw)
+        except CookieError:
+            jar = SimpleCookie()
+        if SESSION_COOKIE in jar:
+            return jar[SESSION_COOKIE].value
+        # SimpleCookie stops at the first cookie it cannot parse (another app's, on a shared
+        # host); look for ours by name in the raw header as well.
+        for part in raw.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == SESSION_COOKIE:
+                return value
+        return None
+
+    def _shell(self) -> "PortalState":
+        """This tab's PortalState instance, also when called from a section's substate."""
+        state: Any = self
+        while type(state) is not PortalState:
+            state = state.parent_state
+        return state
+
+    def _session(self, db: Session) -> ActiveSession | None:
+        """The live session for this tab's cookie, re-checked in the database; None when there is none."""
+        return load_session(db, get_settings(), self._cookie_token())
+
+    def _require(self, db: Session, key: str, level: Access = "write") -> ActiveSession | None:
+        """The live session if it may act at `level` in section `key`; None otherwise.
+
+        Every handler that changes data calls this first. When the session is gone, the tab is
+        switched to the "session ended" view as well.
+        """
+        section = BY_KEY.get(key)
+        active = self._session(db)
+        if active is None:
+            self._show_ended(db)
+            return None
+        if section is None:
+            return None
+        granted = access_to(active, section)
+        if granted == "hidden" or (level == "write" and granted != "write"):
+            return None
+        return active
+
+    def _show_ended(self, db: Session) -> None:
+        """Forget everything this tab cached and show the "session ended" view."""
+        settings = get_settings()
+        _status, url = session_status(db, settings, self._cookie_token())
+        environment = effective_settings(db, settings, None)
+        brand = clean_branding(environment.branding)  # the environment's: nobody's in particular
+        shell = self._shell()
+        shell.reset()  # also resets every loaded section substate
+        shell.ended = True
+        shell.return_url = url or environment.return_url
+        shell.product_name = brand["product_name"]
+        shell._apply_brand(brand)
+        shell.page_title = f"{ENDED_TITLE} · {brand['product_name']}"
+
+    def _enter(self, db: Session, key: str) -> tuple[ActiveSession | None, Any]:
+        """Check the session and fill the shell for section `key`.
+
+        Returns (session, None) when the section may be shown, or (None, follow-up) where the
+        follow-up is a redirect to the first visible section (or None when the tab now shows
+        the "session ended" view or has nothing to show).
+        """
+        active = self._session(db)
+        if active is None:
+            self._show_ended(db)
+            return None, None
+        context = _context(active)
+        section, redirected = landing_section(key, **context)
+        if section is None:
+            self._fill_shell(db, active, None)
+            return None, None
+        if redirected:
+            return None, rx.redirect(routes.unavailable_redirect(section.path, key), replace=True)
+        self._fill_shell(db, active, section)
+        return active, None
+
+    def _apply_brand(self, brand: dict[str, str]) -> None:
+        self.accent_color = brand["accent_color"]
+        self.accent_contrast = brand["accent_contrast"]
+        self.radix_accent = brand["radix_accent"]
+        self.appearance_class = brand["appearance_class"]
+
+    def _fill_shell(self, db: Session, active: ActiveSession, section: Section | None) -> None:
+        self._shell()._fill(db, active, section)
+
+    def _fill(self, db: Session, active: ActiveSession, section: Section | None) -> None:
+        settings = active.settings
+        alias = settings.org_alias
+        brand = clean_branding(settings.branding)
+        user = db.get(User, active.user_id)
+        org = db.get(Organization, active.org_code) if active.org_code else None
+        context = _context(active)
+
+        self.ended = False
+        self.return_url = active.return_url
+        self.product_name = brand["product_name"]
+        self.logo_url = brand["logo_url"]
+        self._apply_brand(brand)
+        self.org_alias = alias
+        self.org_group = text.aliased("Organization", alias)
+        self.org_name = org.name if org else ""
+        self.user_name = text.person_name(user.given_name, user.family_name, user.email) if user else ""
+        account_nav, org_nav = [], []
+        for visible, _access in visible_sections(**context):
+            item = {"key": visible.key, "title": text.section_title(visible, alias), "path": visible.path}
+            (account_nav if visible.portal == "user" else org_nav).append(item)
+        self.account_nav = account_nav
+        self.org_nav = org_nav
+        self.nothing_visible = section is None
+        if section is None:
+            self.section_key = ""
+            self.section_title = "Nothing to manage"
+            self.section_description = ""
+            self.page_title = brand["product_name"]
+            self.read_only = False
+            self.read_only_note = ""
+            self.notice = ""
+        else:
+            access = section_access(section, **context)
+            self.section_key = section.key
+            self.section_title = text.section_title(section, alias)
+            self.section_description = text.section_description(section, alias)
+            self.page_title = text.page_title(section, alias, brand["product_name"])
+            self.read_only = access != "write"
+            self.read_only_note = text.read_only_note(section, alias, self.org_name) if self.read_only else ""
+            requested = self.router.url.query_parameters.get(routes.UNAVAILABLE_PARAM)
+            self.notice = text.unavailable_notice(requested, section, alias)
+        self.shell_ready = True
+
+    # ---- page loads -----------------------------------------------------------------------
+
+    @rx.event
+    def open_section(self, key: str):
+        """on_load of a section page that has no data of its own yet."""
+        with session_scope() as db:
+            _active, follow = self._enter(db, str(key))
+        return follow
+
+    @rx.event
+    def open_home(self):
+        """on_load of "/": the section the link named (or the first visible one)."""
+        with session_scope() as db:
+            active = self._session(db)
+            if active is None:
+                self._show_ended(db)
+                return None
+            section, _redirected = landing_section(active.sub_nav, **_context(active))
+            if section is None:
+                self._fill_shell(db, active, None)
+                return None
+        return rx.redirect(section.path, replace=True)
+
+    @rx.event
+    def open_ended(self):
+        """on_load of /session-ended: a live session is sent back into the portal."""
+        with session_scope() as db:
+            active = self._session(db)
+            if active is None:
+                self._show_ended(db)
+                return None
+            section, _redirected = landing_section(active.sub_nav, **_context(active))
+        if section is None:
+            return rx.redirect(routes.HOME, replace=True)
+        return rx.redirect(section.path, replace=True)
+
+
+def organization_names(db: Session, codes: list[str]) -> dict[str, str]:
+    """Organization names by code, for the codes given."""
+    if not codes:
+        return {}
+    rows = db.exec(select(Organization.code, Organization.name).where(col(Organization.code).in_(codes))).all()
+    return dict(rows)

@@ -1,0 +1,216 @@
+"""Browser tests: the real app (`reflex run --env prod`, one port) driven by Chromium.
+
+One server per test session, plus one with a 3-second idle limit for the expiry tests, each with
+its own SQLite database and signing key, migrated and seeded with the demo.
+
+Every server builds into the checkout's one .web/ folder, and the build bakes the server's port
+into the frontend: a second build while a server runs would point that server's pages at the
+other one. So a file lock is held for each server's whole life (build, start, tests, stop), and
+the idle-limit tests are moved to the front of the run, so their server has come and gone before
+the main one is built. The lock also makes concurrent test runs in one checkout wait their turn.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.ui.helpers import RETURN_URL, artifact_path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+# Outside the checkout (nothing to ignore in git), one per checkout.
+BUILD_LOCK = Path(tempfile.gettempdir()) / f"portal_ui-web-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}.lock"
+START_TIMEOUT = 600
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--disable-quic", "--no-first-run",
+]
+REFLEX_ENV = {
+    "REFLEX_USE_NPM": "1",
+    "REFLEX_TELEMETRY_ENABLED": "false",
+    "REFLEX_CHECK_LATEST_VERSION": "0",
+    "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",
+    "NPM_CONFIG_REGISTRY": os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/"),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Portal:
+    """A running portal: its base URL and the environment its CLI commands need."""
+
+    url: str
+    env: dict
+    log: Path
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "portal_ui.cli", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"portal_ui.cli {' '.join(args)} failed: {result.stderr}")
+        return result.stdout.strip()
+
+    def link(self, user: str, org: str | None = None, sub_nav: str | None = None) -> str:
+        """A fresh one-time link, made by the CLI exactly as an operator would."""
+        args = ["link", "--user", user]
+        if org:
+            args += ["--org", org]
+        if sub_nav:
+            args += ["--sub-nav", sub_nav]
+        return self.cli(*args)
+
+
+@contextmanager
+def _build_lock() -> Iterator[None]:
+    """Held while a server built from .web/ runs."""
+    with open(BUILD_LOCK, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _wait_for_ping(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the portal exited with {proc.returncode}; see {log}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the portal did not answer /ping within {START_TIMEOUT}s; see {log}")
+
+
+@contextmanager
+def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
+    """Migrate, seed and start a portal in `tmp`; stop its whole process group afterwards."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    venv_bin = str(Path(sys.executable).parent)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("PORTAL_") and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT")}
+    env.update(REFLEX_ENV)
+    env.update({
+        "PATH": f"{venv_bin}:{env.get('PATH', '')}",
+        "REFLEX_DB_URL": f"sqlite:///{tmp / 'portal.db'}",
+        "PORTAL_SIGNING_KEY_PATH": str(tmp / "key.pem"),
+        "PORT": str(port),
+        "PORTAL_PUBLIC_URL": url,
+        "PORTAL_DEFAULT_RETURN_URL": RETURN_URL,
+        "PORTAL_ALLOWED_RETURN_ORIGINS": "https://app.example",
+        **extra_env,
+    })
+    portal = Portal(url=url, env=env, log=tmp / "reflex.log")
+    portal.cli("migrate")
+    portal.cli("seed-demo")
+    with _build_lock():
+        with open(portal.log, "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            _wait_for_ping(url, proc, portal.log)
+            yield portal
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory) -> Iterator[Portal]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
+    with run_portal(tmp_path_factory.mktemp("portal")) as running:
+        yield running
+
+
+def pytest_collection_modifyitems(items):
+    """Run the tests of the idle-limit portal first (see the module docstring)."""
+    items.sort(key=lambda item: "idle_portal" not in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="module")
+def idle_portal(tmp_path_factory) -> Iterator[Portal]:
+    """A portal whose sessions end after 3 idle seconds (env var; the settings row has none).
+
+    Module-scoped, so it stops before the main portal is built."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
+    with run_portal(tmp_path_factory.mktemp("idle_portal"), PORTAL_SESSION_IDLE_SECONDS="3") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def context(context):
+    """Every test's browser context answers for the host app (https://app.example) itself."""
+    context.set_default_timeout(15_000)
+    context.route("https://app.example/**", lambda route: route.fulfill(
+        status=200, content_type="text/html",
+        body="<!doctype html><title>Host app</title><h1 id='host-app'>Back in the host app</h1>"))
+    return context
+
+
+@pytest.fixture
+def shot(page, request):
+    """`shot(name)` saves a full-page screenshot of the test's page now, under tests/artifacts/ui/."""
+
+    def take(name: str = "") -> Path:
+        path = artifact_path(request, name)
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture(autouse=True)
+def final_screenshot(request):
+    """Every browser test that drives a page leaves a screenshot of how it ended (pass or fail)."""
+    page = request.getfixturevalue("page") if "page" in request.fixturenames else None
+    yield
+    if page is not None and not page.is_closed():
+        try:
+            page.screenshot(path=str(artifact_path(request, "end")), full_page=True)
+        except Exception:  # noqa: BLE001 - a screenshot must not turn a result into an error
+            pass

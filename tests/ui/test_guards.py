@@ -1,0 +1,116 @@
+"""Server-side refusal: any client can call any event handler, so the handlers check for themselves.
+
+A socket.io client (tests/ui/socket_tab.py), carrying a real session cookie taken from the browser, calls the
+organization-details save handler directly. Sessions without `org:write:details` change nothing;
+the owner's session (the control) does change the details, proving the call itself works.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, expect
+from reflex_base.utils.format import format_event_handler
+
+from portal_ui.demo.personas import DEMO_ORG_CODE
+from portal_ui.domain.sessions import SESSION_COOKIE
+from portal_ui.ui.state import MembersState, OrgDetailsState
+from portal_ui.ui.state.org_details import FIELD_NAMES
+from tests.ui.helpers import artifact_path
+from tests.ui.socket_tab import SocketTab
+
+pytestmark = pytest.mark.browser
+
+LOAD = format_event_handler(OrgDetailsState.event_handlers["load_details"])
+SAVE = format_event_handler(OrgDetailsState.event_handlers["save_details"])
+DETAILS_PATH = "/org/details"
+
+
+def session_cookie(browser: Browser, portal, user: str, org: str | None, sub_nav: str, screenshot=None) -> str:
+    """Enter the portal in a fresh browser context and return the HttpOnly session cookie's value."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(portal.link(user, org, sub_nav))
+        expect(page.locator("#section-title")).to_be_visible()
+        expect(page.locator("#content-loading")).to_have_count(0)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
+        cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+        assert cookie["httpOnly"]
+        return cookie["value"]
+    finally:
+        context.close()
+
+
+def _db(portal) -> sqlite3.Connection:
+    return sqlite3.connect(urlsplit(portal.env["REFLEX_DB_URL"]).path)
+
+
+def org_details(portal) -> dict:
+    with _db(portal) as conn:
+        row = conn.execute(f"SELECT {', '.join(FIELD_NAMES)} FROM organizations WHERE code = ?",
+                           (DEMO_ORG_CODE,)).fetchone()
+    return dict(zip(FIELD_NAMES, row))
+
+
+def send_events(portal, cookie: str, events: list[tuple[str, dict]]) -> list[dict]:
+    """Connect like a browser tab with `cookie`, send `events` in order, collect the updates."""
+    with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}" if cookie else None) as tab:
+        for name, payload in events:
+            tab.send(name, payload, DETAILS_PATH)
+        return tab.updates
+
+
+def _save(details: dict, **changes: str) -> tuple[str, dict]:
+    return SAVE, {"form": {**details, **changes}}
+
+
+@pytest.mark.parametrize("user, org", [
+    ("kp_demo_vic", DEMO_ORG_CODE),   # viewer: details are read-only
+    ("kp_demo_bill", DEMO_ORG_CODE),  # billing manager: details are read-only
+    ("kp_demo_bea", None),            # no organization at all: the section is hidden
+])
+def test_save_handler_refuses_sessions_without_write_permission(browser: Browser, portal, request, user, org):
+    cookie = session_cookie(browser, portal, user, org, "organization_details", artifact_path(request))
+    before = org_details(portal)
+    updates = send_events(portal, cookie, [(LOAD, {}), _save(before, name="Hacked by socket")])
+    assert updates, "the server did not answer the events"
+    assert org_details(portal) == before
+    assert before["name"] == "Acme"
+    assert "Details saved." not in str(updates)
+
+
+def test_save_handler_works_for_the_owner(browser: Browser, portal, request):
+    """The control: the same calls with the owner's session do change the details."""
+    cookie = session_cookie(browser, portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_details",
+                            artifact_path(request))
+    before = org_details(portal)
+    try:
+        send_events(portal, cookie, [(LOAD, {}), _save(before, name="Acme Renamed")])
+        assert org_details(portal) == {**before, "name": "Acme Renamed"}
+    finally:
+        send_events(portal, cookie, [(LOAD, {}), _save(before)])
+    assert org_details(portal) == before
+
+
+def test_no_cookie_no_data(portal):
+    """A client without a session gets the ended view and no organization data."""
+    updates = send_events(portal, "", [(LOAD, {})])
+    text = str(updates)
+    assert "Acme Corporation" not in text and "billing@acme.example" not in text
+
+
+MEMBERS = format_event_handler(MembersState.event_handlers["load_members"])
+
+
+@pytest.mark.parametrize("user, sees_members", [("kp_demo_bill", False), ("kp_demo_olivia", True)])
+def test_members_load_handler_sends_members_only_to_sessions_that_may_see_them(browser: Browser, portal, request,
+                                                                               user, sees_members):
+    cookie = session_cookie(browser, portal, user, DEMO_ORG_CODE, "profile", artifact_path(request))
+    with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
+        updates = tab.send(MEMBERS, {}, "/org/members")
+    assert updates
+    assert ("vic@acme.example" in str(updates)) is sees_members
