@@ -16,6 +16,7 @@ import reflex as rx
 from sqlmodel import Session, col, select
 
 from portal_ui.db import session_scope
+from portal_ui.domain import audit
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.sections import BY_KEY, Access, Section, landing_section, section_access, visible_sections
 from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session, session_status
@@ -26,6 +27,8 @@ from portal_ui.ui.branding import clean_branding
 
 ENDED_TITLE = "Session ended"
 LOADING_TITLE = "Loading…"
+PREVIEW_REFUSAL = "Preview — changes are disabled."
+NOT_ALLOWED = "You do not have permission to change this."
 NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's branding is known
 
 
@@ -70,6 +73,7 @@ class PortalState(rx.State):
     read_only_note: str = ""
     notice: str = ""
     nothing_visible: bool = False
+    _refusal: str = ""  # why the last `_require` said no (server-side only)
 
     # ---- the guard ------------------------------------------------------------------------
 
@@ -106,10 +110,12 @@ class PortalState(rx.State):
         """The live session if it may act at `level` in section `key`; None otherwise.
 
         Every handler that changes data calls this first. When the session is gone, the tab is
-        switched to the "session ended" view as well.
+        switched to the "session ended" view as well. A preview session never writes. After a
+        refusal, `_refused()` is the toast that says why.
         """
         section = BY_KEY.get(key)
         active = self._session(db)
+        self._refusal = NOT_ALLOWED
         if active is None:
             self._show_ended(db)
             return None
@@ -118,7 +124,21 @@ class PortalState(rx.State):
         granted = access_to(active, section)
         if granted == "hidden" or (level == "write" and granted != "write"):
             return None
+        if level == "write" and active.is_preview:
+            self._refusal = PREVIEW_REFUSAL
+            return None
         return active
+
+    def _refused(self):
+        """The toast for the last refusal by `_require` (nothing when the session has ended)."""
+        if self._shell().ended:
+            return None
+        return rx.toast.error(self._refusal or NOT_ALLOWED)
+
+    def _actor(self, active: ActiveSession) -> audit.Actor:
+        """The audit actor for a change made in this tab: the session's user, their IP and browser."""
+        return audit.Actor(type="user", id=active.user_id, client_ip=self.router.session.client_ip or "",
+                           user_agent=(self.router.headers.user_agent or "")[:512])
 
     def _show_ended(self, db: Session) -> None:
         """Forget everything this tab cached and show the "session ended" view."""
