@@ -115,7 +115,8 @@ class PortalState(rx.State):
         """
         section = BY_KEY.get(key)
         active = self._session(db)
-        self._refusal = NOT_ALLOWED
+        shell = self._shell()
+        shell._refusal = NOT_ALLOWED
         if active is None:
             self._show_ended(db)
             return None
@@ -125,15 +126,16 @@ class PortalState(rx.State):
         if granted == "hidden" or (level == "write" and granted != "write"):
             return None
         if level == "write" and active.is_preview:
-            self._refusal = PREVIEW_REFUSAL
+            shell._refusal = PREVIEW_REFUSAL
             return None
         return active
 
     def _refused(self):
         """The toast for the last refusal by `_require` (nothing when the session has ended)."""
-        if self._shell().ended:
+        shell = self._shell()
+        if shell.ended:
             return None
-        return rx.toast.error(self._refusal or NOT_ALLOWED)
+        return rx.toast.error(shell._refusal or NOT_ALLOWED)
 
     def _actor(self, active: ActiveSession) -> audit.Actor:
         """The audit actor for a change made in this tab: the session's user, their IP and browser."""
