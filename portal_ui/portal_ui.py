@@ -3,6 +3,7 @@
 import reflex as rx
 
 from portal_ui.api.app import build_api
+from portal_ui.api.security_headers import security_headers_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
 from portal_ui.ui.pages import add_pages
 
@@ -11,7 +12,8 @@ from portal_ui.ui.pages import add_pages
 RELOAD_FROM_BFCACHE = "window.addEventListener('pageshow', (e) => { if (e.persisted) window.location.reload(); });"
 
 app = rx.App(
-    api_transformer=build_api(),
+    # Our routes first (Reflex mounts its app beneath them), then security headers on everything.
+    api_transformer=[build_api(), security_headers_transformer],
     html_lang="en",
     head_components=[rx.script(RELOAD_FROM_BFCACHE)],
 )
