@@ -5,6 +5,7 @@ seed-demo    create the demo personas, the Acme workspace and demo settings
 m2m create   create an M2M application; prints its client id and secret once
 token        mint a development user access token (embedded issuer only)
 link         print a one-time portal link for a user
+preview      print a one-time link to a read-only preview (--org, --role)
 serve        start the portal (reflex, production build) and print demo links
 """
 
@@ -19,7 +20,7 @@ import time
 import urllib.request
 
 from portal_ui import db
-from portal_ui.demo.personas import PERSONAS
+from portal_ui.demo.personas import DEMO_ORG_CODE, PERSONAS
 from portal_ui.domain.audit import Actor
 from portal_ui.settings import ConfigError, get_settings
 
@@ -86,6 +87,24 @@ def cmd_link(args) -> int:
     return 0
 
 
+def _make_preview(org: str | None, role: str | None, sub_nav: str | None) -> str:
+    from portal_ui.domain.previews import create_preview_link
+
+    with db.session_scope() as session:
+        return create_preview_link(session, get_settings(), actor=Actor.system("cli"), org_code=org, role_key=role,
+                                   sub_nav=sub_nav)
+
+
+def cmd_preview(args) -> int:
+    from portal_ui.domain.errors import DomainError
+
+    try:
+        print(_make_preview(args.org, args.role, args.sub_nav))
+    except DomainError as exc:
+        return _fail(exc.message)
+    return 0
+
+
 def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -121,6 +140,11 @@ def cmd_serve(args) -> int:
             except Exception as exc:  # a missing persona should not stop the server
                 link = f"(unavailable: {exc})"
             print(f"  - {persona.full_name:<14} {persona.summary}\n      {link}")
+        try:
+            preview = _make_preview(DEMO_ORG_CODE, "viewer", "organization_members")
+        except Exception as exc:  # the demo may not be seeded
+            preview = f"(unavailable: {exc})"
+        print(f"\n  Preview (read-only, as Acme's viewer role; switch roles in the banner):\n      {preview}")
         print("\n  Press Ctrl+C to stop.\n", flush=True)
         return proc.wait()
     except KeyboardInterrupt:
@@ -157,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("--sub-nav", dest="sub_nav")
     link.add_argument("--return-url", dest="return_url")
     link.set_defaults(func=cmd_link)
+    preview = sub.add_parser("preview", help="print a one-time link to a read-only preview")
+    preview.add_argument("--org", help="organization code; omit to preview the user portal")
+    preview.add_argument("--role", help="role key whose view to preview (with --org)")
+    preview.add_argument("--sub-nav", dest="sub_nav")
+    preview.set_defaults(func=cmd_preview)
     serve = sub.add_parser("serve", help="start the portal and print demo links")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)

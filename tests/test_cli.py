@@ -55,3 +55,13 @@ def test_m2m_create_prints_credentials_that_get_a_token(settings, client, capsys
                                               "client_secret": secret})
     assert resp.status_code == 200
     assert set(resp.json()["scope"].split()) == {"create:portal_links", "read:users"}
+
+
+def test_preview_prints_a_one_time_preview_link(settings, capsys):
+    assert main(["seed-demo"]) == 0
+    capsys.readouterr()
+    assert main(["preview", "--org", "org_demo_acme", "--role", "viewer"]) == 0
+    url = capsys.readouterr().out.strip()
+    assert url.startswith("http://portal.test/portal_redirect?key=")
+    assert main(["preview", "--org", "org_demo_acme", "--role", "nope"]) == 2
+    assert "no role" in capsys.readouterr().err

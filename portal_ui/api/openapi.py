@@ -443,6 +443,16 @@ def _operations(b: _Builder) -> None:
                       "who is not a member, or a bad sub_nav or return_url. Throttled per client IP and per "
                       "M2M client (429).")
 
+    preview = model_schema(portal.PreviewUrlBody)
+    b.add("POST", "/api/v1/portal/preview_url", auth="m2m", scope="create:portal_links",
+          ok=(200, "portal_link", "A one-time link to a read-only preview."), errors=(400, 429), body=preview,
+          operation_id="createPreviewUrl", summary="Generate a one-time link to a read-only preview",
+          tags=["Self-serve portal"],
+          description="(portal_ui) Opens the portal as a role (`role_key`) or a set of `permissions` would see "
+                      "it in `organization_code` (or the user portal with sample data when none), under a "
+                      "'Preview — changes are disabled' banner. `settings` tries portal settings (org_alias, "
+                      "org_functions, user_functions, branding) before saving them. Every write is refused.")
+
     # Portal settings (portal_ui's own API).
     b.add("GET", "/api/v1/portal/settings", auth="m2m", scope="read:portal_settings",
           ok=(200, "portal_settings_response", "The environment's portal settings."),

@@ -25,6 +25,7 @@ from portal_ui.api.pages import NO_STORE, link_unusable_page, message_page
 from portal_ui.api.throttle import client_ip, throttle
 from portal_ui.db import session_scope
 from portal_ui.domain.links import create_link, link_return_url, redeem_link
+from portal_ui.domain.previews import create_preview_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
 from portal_ui.domain.sessions import SESSION_COOKIE, end_session, start_session
 from portal_ui.models import URL_MAX
@@ -54,6 +55,36 @@ async def generate_url(request: Request) -> JSONResponse:
         return create_link(session, settings, user_id=body.user_id, org_code=body.organization_code,
                            sub_nav=body.sub_nav if body.sub_nav is not None else body.subnav,
                            return_url=body.return_url, actor=caller.actor)
+
+    url = await in_transaction(work)
+    return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
+
+
+class PreviewUrlBody(Body):
+    organization_code: str | None = Field(default=None, max_length=64)
+    role_key: str | None = Field(default=None, max_length=64)
+    permissions: list[str] | None = Field(default=None, max_length=50)
+    sub_nav: str | None = Field(default=None, max_length=64)
+    subnav: str | None = Field(default=None, max_length=64)
+    settings: dict | None = None
+    return_url: str | None = Field(default=None, max_length=URL_MAX)
+
+
+async def preview_url(request: Request) -> JSONResponse:
+    """(portal_ui) A one-time link to a read-only preview of the portal as a role would see it."""
+    await throttle("link:ip", client_ip(request))
+    caller = await require_m2m(request, "create:portal_links")
+    await throttle("link:client", caller.client_id)
+    body = await read_body(request, PreviewUrlBody)
+    if body.sub_nav is not None and body.subnav is not None and body.sub_nav != body.subnav:
+        raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
+    settings = get_settings()
+
+    def work(session) -> str:
+        return create_preview_link(session, settings, actor=caller.actor, org_code=body.organization_code,
+                                   role_key=body.role_key, permissions=body.permissions,
+                                   sub_nav=body.sub_nav if body.sub_nav is not None else body.subnav,
+                                   overrides=body.settings, return_url=body.return_url)
 
     url = await in_transaction(work)
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
@@ -118,6 +149,7 @@ async def portal_exit(request: Request) -> Response:
 
 routes = [
     Route("/api/v1/portal/generate_url", generate_url, methods=["POST"]),
+    Route("/api/v1/portal/preview_url", preview_url, methods=["POST"]),
     Route("/portal_redirect", portal_redirect, methods=["GET"]),
     Route("/portal_exit", portal_exit, methods=["GET", "POST"]),
 ]

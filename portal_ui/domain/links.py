@@ -46,10 +46,12 @@ def create_link(
     return_url: Any = None,
     actor: audit.Actor,
     preview: Mapping[str, Any] | None = None,
+    require_membership: bool = True,
 ) -> str:
     """Store a new one-time link and return its URL; InvalidInput (a 400) for any bad value.
 
-    The user must exist and, when an organization is named, be a member of it.
+    The user must exist and, when an organization is named, be a member of it (only preview
+    links, whose sessions never write, are made without that check).
     """
     user_id = _check_id(user_id, "user_id")
     if org_code is not None:
@@ -62,7 +64,7 @@ def create_link(
     if org_code is not None:
         if session.get(Organization, org_code) is None:
             raise InvalidInput(f"organization_code: no organization {org_code!r}", code="ORGANIZATION_NOT_FOUND")
-        if not is_member(session, org_code, user_id):
+        if require_membership and not is_member(session, org_code, user_id):
             raise InvalidInput(f"user_id: {user_id!r} is not a member of {org_code!r}", code="NOT_A_MEMBER")
     effective = effective_settings(session, settings, org_code)
     if return_url is None or return_url == "":

@@ -38,6 +38,7 @@ ENV_FIELDS = (
     "link_ttl_seconds", "session_idle_seconds", "session_max_seconds", "branding",
 )
 ORG_FIELDS = ("override_environment", "org_functions", "branding")
+PREVIEW_FIELDS = ("org_alias", "org_functions", "user_functions", "branding")
 LIMITS = {
     "link_ttl_seconds": (30, 86_400),
     "session_idle_seconds": (60, 86_400),
@@ -150,6 +151,11 @@ def _validate(patch: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
                 raise InvalidInput("override_environment: must be true or false")
             out[key] = value
     return out
+
+
+def validate_preview_overrides(overrides: Any) -> dict[str, Any]:
+    """Settings a preview tries out before they are saved: validated exactly like a PATCH."""
+    return _validate(overrides, PREVIEW_FIELDS)
 
 
 def _merge(stored: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

@@ -113,7 +113,10 @@ def load_session(session: Session, settings: Settings, token: Any, *, touch: boo
         return None
     preview = dict(row.preview or {})
     if preview:
+        from portal_ui.domain.previews import apply_overrides
+
         permissions = frozenset(preview.get("permissions", ()))
+        effective = apply_overrides(effective, preview.get("settings") or {})
     elif row.org_code:
         if not is_member(session, row.org_code, row.user_id):
             return None
@@ -143,3 +146,12 @@ def end_session(session: Session, token: Any, *, client_ip: str = "", user_agent
         audit.record(session, actor=actor, action="portal_session.ended",
                      target_type="portal_session", target_id=str(row.id), org_code=row.org_code)
     return row.return_url
+
+
+def replace_preview(session: Session, token: Any, preview: Mapping[str, Any]) -> bool:
+    """Change the preview options of a live preview session (never of a real one); True if changed."""
+    row = _find(session, token)
+    if row is None or not row.preview or row.ended_on is not None:
+        return False
+    session.execute(update(PortalSession).where(PortalSession.id == row.id).values(preview=dict(preview)))
+    return True
