@@ -9,6 +9,7 @@ import reflex as rx
 from portal_ui.ui.components.ended import session_ended
 from portal_ui.ui.components.header import header
 from portal_ui.ui.components.nav import mobile_menu, sidebar
+from portal_ui.ui.components.preview_banner import preview_banner
 from portal_ui.ui.components.notices import read_only_notice, unavailable_notice
 from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
 from portal_ui.ui.components.theme import branded
@@ -41,6 +42,7 @@ def section_frame(body: rx.Component, *, ready=True) -> rx.Component:
 
 def shell(content: rx.Component) -> rx.Component:
     return rx.box(
+        preview_banner(),
         header(),
         rx.cond(PortalState.nothing_visible, rx.fragment(), mobile_menu()),
         rx.flex(

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from portal_ui.db import session_scope
 from portal_ui.domain import audit
 from portal_ui.domain.portal_settings import effective_settings
+from portal_ui.domain.previews import preview_roles, switch_preview_role
 from portal_ui.domain.sections import BY_KEY, Access, Section, landing_section, section_access, visible_sections
 from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session, session_status
 from portal_ui.models import Organization, User
@@ -73,6 +74,10 @@ class PortalState(rx.State):
     read_only_note: str = ""
     notice: str = ""
     nothing_visible: bool = False
+    is_preview: bool = False  # a product team's read-only preview session
+    preview_label: str = ""  # whose view the preview shows (role name)
+    preview_role: str = ""
+    preview_roles: list[dict[str, str]] = []
     _refusal: str = ""  # why the last `_require` said no (server-side only)
 
     # ---- the guard ------------------------------------------------------------------------
@@ -224,10 +229,17 @@ class PortalState(rx.State):
             self.section_title = text.section_title(section, alias)
             self.section_description = text.section_description(section, alias)
             self.page_title = text.page_title(section, alias, brand["product_name"])
-            self.read_only = access != "write"
-            self.read_only_note = text.read_only_note(section, alias, self.org_name) if self.read_only else ""
+            self.read_only = access != "write" or active.is_preview
+            if active.is_preview:
+                self.read_only_note = PREVIEW_REFUSAL
+            else:
+                self.read_only_note = text.read_only_note(section, alias, self.org_name) if self.read_only else ""
             requested = self.router.url.query_parameters.get(routes.UNAVAILABLE_PARAM)
             self.notice = text.unavailable_notice(requested, section, alias)
+        self.is_preview = active.is_preview
+        self.preview_label = str(active.preview.get("label", "")) if active.is_preview else ""
+        self.preview_role = str(active.preview.get("role_key", "")) if active.is_preview else ""
+        self.preview_roles = preview_roles(db) if active.is_preview and active.org_code else []
         self.shell_ready = True
 
     # ---- page loads -----------------------------------------------------------------------
@@ -238,6 +250,19 @@ class PortalState(rx.State):
         with session_scope() as db:
             _active, follow = self._enter(db, str(key))
         return follow
+
+    @rx.event
+    def switch_preview_role(self, role_key: str):
+        """Preview banner: show another role's view. Only a preview session's own options change."""
+        with session_scope() as db:
+            changed = switch_preview_role(db, self._cookie_token(), str(role_key)[:64]) \
+                if isinstance(role_key, str) else False
+        if not changed:
+            return rx.toast.error("Only a preview can switch roles.")
+        # Load the current section again (its on_load re-checks the session with the new role).
+        # No script: the CSP forbids eval, which rx.call_script needs.
+        section = BY_KEY.get(self._shell().section_key)
+        return rx.redirect(section.path if section else routes.HOME, replace=True)
 
     @rx.event
     def open_home(self):

@@ -1,0 +1,55 @@
+"""Preview: a product team sees the portal as a role would, and nothing can be changed."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal_ui.demo.personas import DEMO_ORG_CODE
+from portal_ui.domain.sessions import SESSION_COOKIE
+from tests.ui.helpers import artifact_path, enter
+from tests.ui.test_guards import LOAD, _db, _save, org_details, send_events
+
+pytestmark = pytest.mark.browser
+
+
+def _preview_link(portal, role: str, sub_nav: str) -> str:
+    return portal.cli("preview", "--org", DEMO_ORG_CODE, "--role", role, "--sub-nav", sub_nav)
+
+
+def _row_counts(portal) -> dict:
+    with _db(portal) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                  if r[0] not in ("portal_sessions", "portal_links", "alembic_version")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_preview_shows_the_banner_and_disables_changes(page: Page, portal, request):
+    enter(page, _preview_link(portal, "owner", "organization_details"))
+    expect(page.locator("#preview-banner")).to_contain_text("Preview — changes are disabled")
+    expect(page.locator("#preview-label")).to_have_text("Owner")
+    expect(page.locator("#read-only-note")).to_contain_text("Preview — changes are disabled")
+    expect(page.locator("#section input[name='name']")).to_be_disabled()
+    page.screenshot(path=str(artifact_path(request)), full_page=True)
+
+
+def test_role_switcher_re_renders_navigation_for_another_role(page: Page, portal, request):
+    enter(page, _preview_link(portal, "viewer", "organization_details"))
+    nav = page.locator("nav").first
+    expect(nav).to_contain_text("Members")
+    page.select_option("#preview-role", "billing_manager")
+    expect(page.locator("#preview-label")).to_have_text("Billing manager")
+    expect(page.locator("nav").first).not_to_contain_text("Members")
+    page.screenshot(path=str(artifact_path(request)), full_page=True)
+
+
+def test_writes_in_preview_change_nothing(page: Page, portal, request):
+    enter(page, _preview_link(portal, "owner", "organization_details"))
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
+    before_details, before_counts = org_details(portal), _row_counts(portal)
+    updates = send_events(portal, cookie, [(LOAD, {}), _save(before_details, name="Changed in preview")])
+    assert updates
+    assert org_details(portal) == before_details
+    assert _row_counts(portal) == before_counts  # audit_events included
+    assert "Details saved." not in str(updates)
+    page.screenshot(path=str(artifact_path(request)), full_page=True)
