@@ -16,7 +16,7 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
 export PORT
 
-.PHONY: setup run test test-fast migrate chromium services bench clean
+.PHONY: setup run run-scaled test test-fast migrate chromium services bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ run: setup
 	$(PY) -m portal_ui.cli migrate
 	$(PY) -m portal_ui.cli seed-demo --if-empty
 	$(PY) -m portal_ui.cli serve --port $(PORT)
+
+# Scale-out: PostgreSQL, Reflex's Redis state manager and several Granian workers behind one port.
+SCALED_DB_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portal_ui
+SCALED_REDIS_URL ?= redis://127.0.0.1:6379/0
+WORKERS ?= 3
+run-scaled: setup services
+	REFLEX_DB_URL=$(SCALED_DB_URL) $(PY) -m portal_ui.cli migrate
+	REFLEX_DB_URL=$(SCALED_DB_URL) $(PY) -m portal_ui.cli seed-demo --if-empty
+	REFLEX_DB_URL=$(SCALED_DB_URL) REFLEX_REDIS_URL=$(SCALED_REDIS_URL) GRANIAN_WORKERS=$(WORKERS) \
+	  $(PY) -m portal_ui.cli serve --port $(PORT)
 
 # Chromium from Debian, only when it is missing and this user may install packages.
 chromium:

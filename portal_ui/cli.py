@@ -31,7 +31,10 @@ def _fail(message: str) -> int:
 
 
 def cmd_migrate(_args) -> int:
-    db.migrate(get_settings().db_url)
+    url = get_settings().db_url
+    if db.ensure_database(url):
+        print("created the PostgreSQL database")
+    db.migrate(url)
     print("database is at the newest schema")
     return 0
 

@@ -55,6 +55,31 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL database named in `url` if it does not exist; True if created.
+
+    SQLite creates its file on first connect, so this does nothing for SQLite.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql") or not parsed.database:
+        return False
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": parsed.database}).first()
+            if exists:
+                return False
+            quoted = parsed.database.replace('"', '""')
+            conn.execute(text(f'CREATE DATABASE "{quoted}"'))
+            return True
+    finally:
+        admin.dispose()
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` with Alembic."""
     from alembic import command

@@ -232,6 +232,23 @@ def effective_settings(session: Session, settings: Settings, org_code: str | Non
 
 # ---- writing ------------------------------------------------------------------------------
 
+_LOCK_KEY = 0x706F7274616C  # "portal": the advisory lock serialising settings writes on PostgreSQL
+
+
+def _lock_settings(session: Session) -> None:
+    """Serialise settings writes for the rest of the transaction, so concurrent PATCHes of
+    different fields (a read-modify-write of one JSON row) never lose each other's changes.
+
+    PostgreSQL: a transaction-scoped advisory lock (also covers the very first insert, which no
+    row lock could). SQLite: any write statement takes the database's write lock before we read.
+    """
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    else:
+        session.execute(text("UPDATE portal_settings SET id = id WHERE 1 = 0"))
+
 def _save(session: Session, org_code: str | None, data: dict[str, Any]) -> tuple[dict, dict]:
     row = _row(session, org_code)
     if row is None:
@@ -247,6 +264,7 @@ def _save(session: Session, org_code: str | None, data: dict[str, Any]) -> tuple
 def update_environment_settings(session: Session, settings: Settings, patch: Any, actor: audit.Actor) -> dict:
     """Apply a PATCH to the environment's settings; returns the settings as the API shows them."""
     clean = _validate(patch, ENV_FIELDS)
+    _lock_settings(session)
     row = _row(session, None)
     merged = _merge(row.data if row else {}, clean)
     current = environment_settings(session, settings)
@@ -268,6 +286,7 @@ def update_organization_settings(session: Session, settings: Settings, org_code:
     clean = _validate(patch, ORG_FIELDS)
     if session.get(Organization, org_code) is None:
         raise NotFound(f"organization {org_code[:64]!r} not found", code="ORGANIZATION_NOT_FOUND")
+    _lock_settings(session)
     row = _row(session, org_code)
     merged = _merge(row.data if row else {}, clean)
     before, after = _save(session, org_code, merged)

@@ -96,3 +96,41 @@ def test_unknown_organization_is_not_found(settings, session):
         ps.organization_settings(session, settings, "org_nope")
     with pytest.raises(NotFound):
         ps.update_organization_settings(session, settings, "org_nope", {"override_environment": True}, ACTOR)
+
+
+def _concurrent_patches(settings, count: int = 8) -> dict:
+    """`count` threads each PATCH a different branding/function field at the same moment."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from portal_ui import db
+
+    barrier = Barrier(count)
+    keys = ["details", "billing", "members", "api_keys"]
+
+    def patch(i: int):
+        field = {"org_functions": {keys[i % 4]: False}} if i < 4 else {"user_functions": {
+            ["profile", "billing", "api_keys"][i % 3]: False}} if i < 7 else {"org_alias": "Team"}
+        barrier.wait()
+        with db.session_scope() as session:
+            ps.update_environment_settings(session, settings, field, ACTOR)
+
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(patch, range(count)))
+    with db.session_scope() as session:
+        return ps.environment_settings(session, settings)
+
+
+def _assert_nothing_lost(data: dict) -> None:
+    assert data["org_functions"] == {"details": False, "billing": False, "members": False, "api_keys": False}
+    assert data["user_functions"] == {"profile": False, "billing": False, "api_keys": False}
+    assert data["org_alias"] == "Team"
+
+
+def test_concurrent_patches_of_different_fields_lose_nothing_on_sqlite(settings):
+    _assert_nothing_lost(_concurrent_patches(settings))
+
+
+@pytest.mark.postgres
+def test_concurrent_patches_of_different_fields_lose_nothing_on_postgresql(env, pg_url):
+    _assert_nothing_lost(_concurrent_patches(env(REFLEX_DB_URL=pg_url)))
