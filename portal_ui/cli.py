@@ -127,7 +127,7 @@ def cmd_serve(args) -> int:
     settings = get_settings()
     port = args.port or settings.port
     env = {**os.environ, "PORT": str(port)}
-    cmd = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)]
+    cmd = [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port", "--backend-port", str(port)]
     print(f"building and starting the portal on port {port} (the first build takes about a minute)...", flush=True)
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     try:

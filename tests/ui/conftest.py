@@ -63,6 +63,7 @@ class Portal:
     url: str
     env: dict
     log: Path
+    pid: int = 0  # the server process; its children are the Granian workers
 
     def cli(self, *args: str) -> str:
         result = subprocess.run([sys.executable, "-m", "portal_ui.cli", *args], cwd=ROOT, env=self.env,
@@ -132,9 +133,11 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     with _build_lock():
         with open(portal.log, "w") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--backend-port", str(port)],
+                [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port",
+                 "--backend-port", str(port)],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
+        portal.pid = proc.pid
         try:
             _wait_for_ping(url, proc, portal.log)
             yield portal
@@ -162,8 +165,12 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
 
 
 def pytest_collection_modifyitems(items):
-    """Run the tests of the idle-limit portal first (see the module docstring)."""
-    items.sort(key=lambda item: "idle_portal" not in getattr(item, "fixturenames", ()))
+    """Run the tests of the idle-limit and scaled portals first (see the module docstring)."""
+    def own_server_first(item) -> bool:
+        names = getattr(item, "fixturenames", ())
+        return "idle_portal" not in names and "scaled_portal" not in names
+
+    items.sort(key=own_server_first)
 
 
 @pytest.fixture(scope="module")
