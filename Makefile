@@ -16,6 +16,8 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
 export PORT
 
+AXE := tests/.axe/node_modules/axe-core/axe.min.js
+
 .PHONY: setup run run-scaled test test-fast migrate chromium services bench clean
 
 $(VENV)/.installed: requirements.txt
@@ -43,6 +45,10 @@ run-scaled: setup services
 	REFLEX_DB_URL=$(SCALED_DB_URL) REFLEX_REDIS_URL=$(SCALED_REDIS_URL) GRANIAN_WORKERS=$(WORKERS) \
 	  $(PY) -m portal_ui.cli serve --port $(PORT)
 
+# axe-core (npm) for the accessibility tests, injected into pages by Playwright.
+$(AXE):
+	npm install --silent --no-save --no-audit --no-fund --prefix tests/.axe axe-core@4.14.1 >/dev/null
+
 # Chromium from Debian, only when it is missing and this user may install packages.
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -58,7 +64,7 @@ services:
 	@command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && command -v redis-server >/dev/null && \
 	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null || true
 
-test: setup chromium services
+test: setup chromium services $(AXE)
 	$(PY) -m pytest
 
 test-fast: setup
