@@ -40,8 +40,23 @@ def section_frame(body: rx.Component, *, ready=True) -> rx.Component:
     )
 
 
+SKIP_LINK_STYLE = {
+    "position": "absolute", "left": "-10000px", "top": "0.5rem", "z_index": "1000",
+    "padding": "0.5rem 0.75rem", "border_radius": "var(--radius-2)",
+    "background": "var(--color-panel-solid)", "color": "var(--gray-12)", "box_shadow": "var(--shadow-3)",
+    "_focus": {"left": "0.5rem", "outline": "2px solid var(--accent-8)"},
+}
+
+
+def skip_link() -> rx.Component:
+    """The first stop of the Tab key: jump past the header and navigation to the section."""
+    return rx.el.a("Skip to content", href="#section", id="skip-link", style=SKIP_LINK_STYLE,
+                   on_click=[rx.prevent_default, rx.set_focus("section")])
+
+
 def shell(content: rx.Component) -> rx.Component:
     return rx.box(
+        skip_link(),
         preview_banner(),
         header(),
         rx.cond(PortalState.nothing_visible, rx.fragment(), mobile_menu()),
@@ -58,6 +73,8 @@ def shell(content: rx.Component) -> rx.Component:
                 max_width="56rem",
                 padding=["1rem", "1.5rem", "2rem"],
                 id="section",
+                tab_index=-1,  # the skip link's target takes the focus
+                outline="none",
             ),
             width="100%",
             min_height="calc(100vh - 3.6rem)",
