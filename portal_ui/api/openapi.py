@@ -255,7 +255,10 @@ def _portal_ui_schemas() -> dict:
     org_read = {**org_fields, "branding": env_read["branding"]}
 
     def settings_response(name: str) -> dict:
-        return _obj({"code": _str(), "message": _str(), "settings": _ref(name)}, ["code", "message", "settings"])
+        notices = {"type": "array", "items": _str(),
+                   "description": "What was adjusted, e.g. an accent colour darkened to reach 4.5:1 contrast."}
+        return _obj({"code": _str(), "message": _str(), "settings": _ref(name), "notices": notices},
+                    ["code", "message", "settings"])
 
     plan = _obj({
         "key": _str(), "name": _str(), "description": _str(), "amount_minor": {"type": "integer"},

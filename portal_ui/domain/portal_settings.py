@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
+from portal_ui.domain.contrast import contrast_ratio, readable_accent
 from portal_ui.domain.errors import InvalidInput, NotFound
 from portal_ui.domain.return_urls import check_http_url, check_origin
 from portal_ui.models import Organization, PortalSettingsRow
@@ -100,7 +101,7 @@ def _seconds(value: Any, name: str) -> int:
     return value
 
 
-def _branding(value: Any) -> dict[str, Any]:
+def _branding(value: Any, notices: list[str] | None = None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput("branding: must be an object with product_name, logo_url, accent_color, appearance")
     out: dict[str, Any] = {}
@@ -112,7 +113,12 @@ def _branding(value: Any) -> dict[str, Any]:
         elif key == "accent_color":
             if not isinstance(item, str) or not _HEX_COLOUR.match(item):
                 raise InvalidInput("branding.accent_color: must be a colour like #4f46e5")
-            out[key] = item.lower()
+            readable = readable_accent(item)
+            if readable != item.lower() and notices is not None:
+                notices.append(f"branding.accent_color: {item.lower()} has a contrast of "
+                               f"{contrast_ratio(item, '#ffffff'):.2f}:1 with white, under the 4.5:1 that text "
+                               f"needs; {readable} (the same hue, darker) is used instead.")
+            out[key] = readable
         elif key == "appearance":
             if item not in APPEARANCES:
                 raise InvalidInput(f"branding.appearance: must be one of {', '.join(APPEARANCES)}")
@@ -122,7 +128,7 @@ def _branding(value: Any) -> dict[str, Any]:
     return out
 
 
-def _validate(patch: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
+def _validate(patch: Any, allowed: tuple[str, ...], notices: list[str] | None = None) -> dict[str, Any]:
     if not isinstance(patch, dict):
         raise InvalidInput("The body must be a JSON object")
     unknown = [str(k)[:40] for k in patch if k not in allowed]
@@ -145,7 +151,7 @@ def _validate(patch: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
         elif key in LIMITS:
             out[key] = _seconds(value, key)
         elif key == "branding":
-            out[key] = _branding(value)
+            out[key] = _branding(value, notices)
         elif key == "override_environment":
             if not isinstance(value, bool):
                 raise InvalidInput("override_environment: must be true or false")
@@ -155,7 +161,7 @@ def _validate(patch: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 def validate_preview_overrides(overrides: Any) -> dict[str, Any]:
     """Settings a preview tries out before they are saved: validated exactly like a PATCH."""
-    return _validate(overrides, PREVIEW_FIELDS)
+    return _validate(overrides, PREVIEW_FIELDS, [])
 
 
 def _merge(stored: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -261,9 +267,14 @@ def _save(session: Session, org_code: str | None, data: dict[str, Any]) -> tuple
     return before, data
 
 
-def update_environment_settings(session: Session, settings: Settings, patch: Any, actor: audit.Actor) -> dict:
-    """Apply a PATCH to the environment's settings; returns the settings as the API shows them."""
-    clean = _validate(patch, ENV_FIELDS)
+def update_environment_settings(session: Session, settings: Settings, patch: Any, actor: audit.Actor,
+                                notices: list[str] | None = None) -> dict:
+    """Apply a PATCH to the environment's settings; returns the settings as the API shows them.
+
+    Adjustments made to the values (e.g. an accent colour darkened for contrast) are appended to
+    `notices`, for the caller to pass on.
+    """
+    clean = _validate(patch, ENV_FIELDS, notices)
     _lock_settings(session)
     row = _row(session, None)
     merged = _merge(row.data if row else {}, clean)
@@ -281,9 +292,10 @@ def update_environment_settings(session: Session, settings: Settings, patch: Any
 
 
 def update_organization_settings(session: Session, settings: Settings, org_code: str, patch: Any,
-                                 actor: audit.Actor) -> dict:
-    """Apply a PATCH to an organization's settings; returns them as the API shows them."""
-    clean = _validate(patch, ORG_FIELDS)
+                                 actor: audit.Actor, notices: list[str] | None = None) -> dict:
+    """Apply a PATCH to an organization's settings; returns them as the API shows them (see
+    `update_environment_settings` for `notices`)."""
+    clean = _validate(patch, ORG_FIELDS, notices)
     if session.get(Organization, org_code) is None:
         raise NotFound(f"organization {org_code[:64]!r} not found", code="ORGANIZATION_NOT_FOUND")
     _lock_settings(session)

@@ -52,3 +52,14 @@ def test_organization_settings_round_trip(demo, client, m2m_headers):
     assert settings["override_environment"] is True and settings["org_functions"]["api_keys"] is False
     assert client.patch(ORG, json={"org_alias": "Team"}, headers=headers).status_code == 400
     assert client.get("/api/v1/organizations/org_nope/portal_settings", headers=headers).status_code == 404
+
+
+def test_a_low_contrast_accent_is_adjusted_and_the_answer_says_so(demo, client, m2m_headers):
+    headers = m2m_headers("read:portal_settings", "update:portal_settings")
+    resp = client.patch(ENV, json={"branding": {"accent_color": "#ffee00"}}, headers=headers)
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["settings"]["branding"]["accent_color"] != "#ffee00"
+    assert "contrast" in body["notices"][0]
+    resp = client.patch(ENV, json={"branding": {"accent_color": "#0f766e"}}, headers=headers)
+    assert "notices" not in resp.json()

@@ -25,11 +25,11 @@ def test_defaults_come_from_the_environment(env, session):
 
 def test_patch_changes_only_named_fields_and_nested_fields_merge(settings, session):
     ps.update_environment_settings(session, settings, {"org_alias": "Team", "org_functions": {"billing": False}}, ACTOR)
-    ps.update_environment_settings(session, settings, {"branding": {"accent_color": "#FF0066"}}, ACTOR)
+    ps.update_environment_settings(session, settings, {"branding": {"accent_color": "#0F766E"}}, ACTOR)
     data = ps.environment_settings(session, settings)
     assert data["org_alias"] == "Team"
     assert data["org_functions"] == {"details": True, "billing": False, "members": True, "api_keys": True}
-    assert data["branding"]["accent_color"] == "#ff0066"
+    assert data["branding"]["accent_color"] == "#0f766e"
     assert data["branding"]["product_name"] == ps.DEFAULT_BRANDING["product_name"]
 
 

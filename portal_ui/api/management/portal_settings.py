@@ -20,6 +20,14 @@ from portal_ui.settings import get_settings
 READ, UPDATE = "read:portal_settings", "update:portal_settings"
 
 
+def _updated(data: dict, notices: list[str]) -> JSONResponse:
+    """The PATCH answer; `notices` says what was adjusted (e.g. an accent colour, for contrast)."""
+    body = {"code": "PORTAL_SETTINGS_UPDATED", "message": "Portal settings updated", "settings": data}
+    if notices:
+        body["notices"] = notices
+    return JSONResponse(body)
+
+
 async def get_environment(request: Request) -> JSONResponse:
     await require_m2m(request, READ)
     settings = get_settings()
@@ -31,9 +39,10 @@ async def patch_environment(request: Request) -> JSONResponse:
     caller = await require_m2m(request, UPDATE)
     patch = await read_json_object(request)
     settings = get_settings()
+    notices: list[str] = []
     data = await in_transaction(
-        lambda session: domain.update_environment_settings(session, settings, patch, caller.actor))
-    return JSONResponse({"code": "PORTAL_SETTINGS_UPDATED", "message": "Portal settings updated", "settings": data})
+        lambda session: domain.update_environment_settings(session, settings, patch, caller.actor, notices))
+    return _updated(data, notices)
 
 
 async def get_organization(request: Request) -> JSONResponse:
@@ -49,9 +58,11 @@ async def patch_organization(request: Request) -> JSONResponse:
     org_code = path_param(request, "org_code")
     patch = await read_json_object(request)
     settings = get_settings()
+    notices: list[str] = []
     data = await in_transaction(
-        lambda session: domain.update_organization_settings(session, settings, org_code, patch, caller.actor))
-    return JSONResponse({"code": "PORTAL_SETTINGS_UPDATED", "message": "Portal settings updated", "settings": data})
+        lambda session: domain.update_organization_settings(session, settings, org_code, patch, caller.actor,
+                                                            notices))
+    return _updated(data, notices)
 
 
 routes = [
