@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_ui.ui import routes
 from portal_ui.ui.components.layout import portal_page
-from portal_ui.ui.pages import account, organization
+from portal_ui.ui.pages import account, api_keys, organization
 from portal_ui.ui.pages.session_ended import home, session_ended_page
 from portal_ui.ui.state import ApiKeysState, BillingState, MembersState, OrgDetailsState, PortalState, ProfileState
 
@@ -18,13 +18,13 @@ def add_pages(app: rx.App) -> None:
         (routes.PLAN, account.billing, BillingState.load_billing("plan_details")),
         (routes.PLANS, account.billing, BillingState.load_billing("plan_selection")),
         (routes.PAYMENT, account.billing, BillingState.load_billing("payment_details")),
-        (routes.API_KEYS, account.api_keys, ApiKeysState.load_keys("api_keys")),
+        (routes.API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("api_keys")),
         (routes.ORG_DETAILS, organization.details, OrgDetailsState.load_details),
         (routes.ORG_MEMBERS, organization.members, MembersState.load_members),
         (routes.ORG_PLAN, account.billing, BillingState.load_billing("organization_plan_details")),
         (routes.ORG_PLANS, account.billing, BillingState.load_billing("organization_plan_selection")),
         (routes.ORG_PAYMENT, account.billing, BillingState.load_billing("organization_payment_details")),
-        (routes.ORG_API_KEYS, account.api_keys, ApiKeysState.load_keys("organization_api_keys")),
+        (routes.ORG_API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("organization_api_keys")),
     )
     for route, content, on_load in sections:
         app.add_page(portal_page(content), route=route, title=title, on_load=on_load)

@@ -1,11 +1,11 @@
-"""Section pages shared by the user's account and the organization: profile, billing, API keys."""
+"""Section pages shared by the user's account and the organization: profile and billing."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_ui.ui.components.layout import section_frame
-from portal_ui.ui.state import ApiKeysState, BillingState, ProfileState
+from portal_ui.ui.state import BillingState, ProfileState
 
 
 def _field(label: str, value, value_id: str) -> rx.Component:
@@ -56,30 +56,3 @@ def billing() -> rx.Component:
         ),
         ready=BillingState.billing_loaded,
     )
-
-
-def _key_row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row["name"]),
-        rx.table.cell(rx.code(row["hint"], variant="ghost")),
-        rx.table.cell(rx.badge(row["status"], color_scheme=rx.cond(row["status"] == "active", "green", "gray"))),
-        rx.table.cell(row["created"]),
-        rx.table.cell(row["last_used"]),
-    )
-
-
-def api_keys() -> rx.Component:
-    return section_frame(
-        rx.cond(
-            ApiKeysState.key_rows.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in
-                                               ("Name", "Key", "Status", "Created", "Last used")))),
-                rx.table.body(rx.foreach(ApiKeysState.key_rows, _key_row)),
-                variant="surface", width="100%", id="api-key-table",
-            ),
-            rx.text("There are no API keys yet.", color_scheme="gray", id="api-keys-none"),
-        ),
-        ready=ApiKeysState.keys_loaded,
-    )
-

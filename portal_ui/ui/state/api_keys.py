@@ -1,47 +1,311 @@
-"""The API key sections: the user's own keys, or the organization's (listed, read)."""
+"""The API key sections: the user's own keys (`api_keys`) or the organization's (`organization_api_keys`).
+
+Whose keys a handler touches comes from the session (the tab's cookie, re-checked in the
+database), never from the client: the `section` argument only chooses between the session's
+own user keys and its organization's keys, and `_require` checks the session may write there.
+Key ids and form values from the client are checked here and again by the domain, which treats
+another owner's key exactly like an unknown id.
+
+The secret of a new or rotated key is in `revealed_secret` only while the reveal dialog is
+open: closing the dialog, and every page load, clears it. It never reaches a log or an audit
+event (the domain records only the key's suffix).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
 import reflex as rx
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from portal_ui.db import session_scope
-from portal_ui.domain.clock import as_utc
-from portal_ui.models import ApiKey
+from portal_ui.domain import api_keys as keys
+from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from portal_ui.domain.sessions import ActiveSession
+from portal_ui.models import ApiKey, User
+from portal_ui.ui import text
 from portal_ui.ui.state.portal import PortalState
 
 SECTIONS = ("api_keys", "organization_api_keys")
 SHOWN = 100
+# Expiry choices offered when creating a key: form value -> days (None: never expires).
+EXPIRY_DAYS: dict[str, int | None] = {"never": None, "30": 30, "90": 90, "365": 365}
+SCOPE_FIELD = "scope:"  # form checkboxes are named "scope:<scope key>"
+MAX_ID_CHARS = 64
+CONFIRM_ACTIONS = ("rotate", "revoke")
+
+
+@dataclass
+class KeyRow:
+    """One key as the list shows it: metadata only, never the secret or its hash."""
+
+    id: str = ""
+    name: str = ""
+    hint: str = ""  # key_prefix…key_suffix
+    scopes: list[str] = field(default_factory=list)
+    status: str = ""  # active|expired|revoked (effective)
+    created_on: str = ""
+    created_by: str = ""
+    last_used: str = ""
+    uses: str = ""  # verification count
+    expires: str = ""  # a date, or "Never"
+    can_rotate: bool = False
+    can_revoke: bool = False
+
+
+def _day(value) -> str:
+    return as_utc(value).strftime("%d %b %Y")
+
+
+def _creator_names(db: Session, rows: list[ApiKey]) -> dict[str, str]:
+    ids = sorted({row.created_by for row in rows})
+    if not ids:
+        return {}
+    users = db.exec(select(User).where(col(User.id).in_(ids))).all()
+    return {u.id: text.person_name(u.given_name, u.family_name, u.email) for u in users}
+
+
+def key_row(key: ApiKey, creators: dict[str, str]) -> KeyRow:
+    status = keys.effective_status(key)
+    return KeyRow(
+        id=key.id, name=key.name, hint=f"{key.key_prefix}…{key.key_suffix}", scopes=list(key.scopes or []),
+        status=status, created_on=_day(key.created_on), created_by=creators.get(key.created_by, key.created_by),
+        last_used=_day(key.last_verified_on) if key.last_verified_on else "Never",
+        uses=str(key.verification_count or 0),
+        expires=_day(key.expires_on) if key.expires_on else "Never",
+        can_rotate=status == keys.ACTIVE, can_revoke=key.status == keys.ACTIVE,
+    )
+
+
+def owner_of(active: ActiveSession, section: str) -> keys.KeyOwner:
+    """The session's own keys for `section`: its organization's, or its user's."""
+    if section == "organization_api_keys":
+        return keys.KeyOwner.organization(active.org_code or "")
+    return keys.KeyOwner.user(active.user_id)
+
+
+def checked_section(value: Any) -> str | None:
+    return value if isinstance(value, str) and value in SECTIONS else None
+
+
+def checked_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
+
+
+def parse_create_form(form: Any) -> tuple[str, list[str], int | None]:
+    """(name, scope keys, expiry in days) from the create form; InvalidInput when it is not understood.
+
+    Scopes are only collected here; the domain checks them against the catalogue.
+    """
+    if not isinstance(form, dict):
+        raise InvalidInput("The form was not understood; reload the page and try again.")
+    name = form.get("name", "")
+    if not isinstance(name, str):
+        raise InvalidInput("Give the key a name.")
+    expiry = form.get("expiry") or "never"
+    if not isinstance(expiry, str) or expiry not in EXPIRY_DAYS:
+        raise InvalidInput("Choose when the key expires from the list.")
+    scopes = [k[len(SCOPE_FIELD):] for k, v in form.items()
+              if isinstance(k, str) and k.startswith(SCOPE_FIELD) and v not in (None, "", False)]
+    return name, scopes, EXPIRY_DAYS[expiry]
 
 
 class ApiKeysState(PortalState):
-    key_rows: list[dict[str, str]] = []
+    keys_section: str = ""  # which of SECTIONS this tab's page shows
+    key_rows: list[KeyRow] = []
+    keys_more: bool = False
     keys_loaded: bool = False
+    scope_options: list[dict[str, str]] = []  # the product's scope catalogue: key, description
+
+    create_open: bool = False
+    creating: bool = False
+    create_error: str = ""
+
+    confirm_action: str = ""  # rotate|revoke while the confirmation dialog is open
+    confirm_id: str = ""
+    confirm_name: str = ""
+    confirm_busy: bool = False
+
+    revealed_secret: str = ""  # the one-time reveal; "" whenever the dialog is closed
+    reveal_title: str = ""
+    secret_copied: bool = False
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def _load_rows(self, db: Session, active: ActiveSession, section: str) -> None:
+        owner = owner_of(active, section)
+        found = keys.list_keys(db, **({"org_code": owner.id} if owner.type == keys.ORGANIZATION
+                                      else {"user_id": owner.id}))
+        shown = found[:SHOWN]
+        creators = _creator_names(db, shown)
+        self.key_rows = [key_row(k, creators) for k in shown]
+        self.keys_more = len(found) > SHOWN
+
+    def _forget_dialogs(self) -> None:
+        self.revealed_secret = ""
+        self.reveal_title = ""
+        self.secret_copied = False
+        self.create_open = False
+        self.creating = False
+        self.create_error = ""
+        self._close_confirm()
+
+    def _close_confirm(self) -> None:
+        self.confirm_action = ""
+        self.confirm_id = ""
+        self.confirm_name = ""
+        self.confirm_busy = False
 
     @rx.event
     def load_keys(self, key: str):
         """on_load of an API keys page; `key` names the page's section."""
-        key = key if key in SECTIONS else "api_keys"
+        section = checked_section(key) or "api_keys"
+        self._forget_dialogs()
         with session_scope() as db:
-            active, follow = self._enter(db, key)
+            active, follow = self._enter(db, section)
             if active is None:
                 return follow
-            query = select(ApiKey)
-            if key == "organization_api_keys":
-                query = query.where(ApiKey.type == "organization", ApiKey.org_code == active.org_code)
-            else:
-                query = query.where(ApiKey.type == "user", ApiKey.user_id == active.user_id)
-            rows = db.exec(query.order_by(col(ApiKey.created_on).desc()).limit(SHOWN)).all()
-            self.key_rows = [
-                {
-                    "id": row.id,
-                    "name": row.name,
-                    "hint": f"{row.key_prefix}…{row.key_suffix}",
-                    "status": row.status,
-                    "created": as_utc(row.created_on).strftime("%d %b %Y"),
-                    "last_used": as_utc(row.last_verified_on).strftime("%d %b %Y") if row.last_verified_on else "Never",
-                }
-                for row in rows
-            ]
+            self._load_rows(db, active, section)
+            self.scope_options = [{"key": s.key, "description": s.description} for s in keys.list_api_scopes(db)]
+            self.keys_section = section
             self.keys_loaded = True
         return None
+
+    # ---- dialogs (no data changes) --------------------------------------------------------
+
+    @rx.event
+    def open_create(self):
+        self.create_error = ""
+        self.create_open = True
+
+    @rx.event
+    def create_open_change(self, is_open: bool):
+        if not self.creating:
+            self.create_open = bool(is_open)
+
+    @rx.event
+    def ask_confirm(self, action: str, key_id: str):
+        """Open the rotate/revoke confirmation for one of the keys this tab lists."""
+        row = next((r for r in self.key_rows if r.id == key_id), None)
+        if action not in CONFIRM_ACTIONS or row is None:
+            return
+        self.confirm_action, self.confirm_id, self.confirm_name = action, row.id, row.name
+
+    @rx.event
+    def confirm_open_change(self, is_open: bool):
+        if not is_open and not self.confirm_busy:
+            self._close_confirm()
+
+    @rx.event
+    def close_reveal(self):
+        """Close the one-time reveal: the secret leaves the state for good."""
+        self.revealed_secret = ""
+        self.reveal_title = ""
+        self.secret_copied = False
+
+    @rx.event
+    def reveal_open_change(self, is_open: bool):
+        if not is_open:
+            self.close_reveal()
+
+    @rx.event
+    def copy_finished(self, copied: bool):
+        """The browser's answer to "copy the secret": only whether it worked, never the secret."""
+        self.secret_copied = copied is True and self.revealed_secret != ""
+        if self.revealed_secret and not self.secret_copied:
+            return rx.toast.error("The browser did not allow copying. Select the secret and copy it yourself.")
+        return None
+
+    # ---- changes ---------------------------------------------------------------------------
+
+    def _reveal(self, secret: str, title: str) -> None:
+        self.revealed_secret = secret
+        self.reveal_title = title
+        self.secret_copied = False
+
+    @rx.event
+    def create_key(self, section: str, form: dict):
+        """Create a key for the session's user or organization and reveal its secret once."""
+        self.creating, self.create_error = True, ""
+        yield
+        try:
+            outcome = self._create(section, form)
+        finally:
+            self.creating = False
+        yield outcome
+
+    def _create(self, section: Any, form: Any):
+        with session_scope() as db:
+            checked = checked_section(section)
+            active = self._require(db, checked, "write") if checked else None
+            if active is None or checked is None:
+                self.create_open = False
+                return self._refused()
+            owner = owner_of(active, checked)
+            try:
+                name, scopes, days = parse_create_form(form)
+                key, secret = keys.create_key(
+                    db, actor=self._actor(active), type=owner.type, name=name, scopes=scopes,
+                    org_code=owner.id if owner.type == keys.ORGANIZATION else None,
+                    user_id=owner.id if owner.type == keys.USER else None,
+                    expires_on=utcnow() + timedelta(days=days) if days else None)
+            except DomainError as exc:
+                self.create_error = exc.message
+                return None
+            db.flush()
+            self._load_rows(db, active, checked)
+        self.create_open = False
+        self._reveal(secret, f"Your new key “{key.name}”")
+        return rx.toast.success("API key created.")
+
+    @rx.event
+    def rotate_key(self, section: str, key_id: str):
+        """Give one of the session's keys a new secret (revealed once); the old one stops working."""
+        self.confirm_busy = True
+        yield
+        try:
+            outcome = self._change("rotate", section, key_id)
+        finally:
+            self._close_confirm()
+        yield outcome
+
+    @rx.event
+    def revoke_key(self, section: str, key_id: str):
+        """Revoke one of the session's keys; it stops working at once."""
+        self.confirm_busy = True
+        yield
+        try:
+            outcome = self._change("revoke", section, key_id)
+        finally:
+            self._close_confirm()
+        yield outcome
+
+    def _change(self, action: str, section: Any, key_id: Any):
+        with session_scope() as db:
+            checked = checked_section(section)
+            active = self._require(db, checked, "write") if checked else None
+            if active is None or checked is None:
+                return self._refused()
+            owner = owner_of(active, checked)
+            secret, name = "", ""
+            try:
+                if checked_id(key_id) is None:
+                    raise NotFound("That key no longer exists.")
+                if action == "rotate":
+                    key, secret = keys.rotate_key(db, key_id, owner=owner, actor=self._actor(active))
+                else:
+                    key = keys.revoke_key(db, key_id, owner=owner, actor=self._actor(active))
+                name = key.name
+            except (NotFound, Conflict) as exc:
+                db.rollback()
+                self._load_rows(db, active, checked)
+                return rx.toast.error(exc.message if isinstance(exc, Conflict) else "That key no longer exists.")
+            db.flush()
+            self._load_rows(db, active, checked)
+        if action == "rotate":
+            self._reveal(secret, f"New secret for “{name}”")
+            return rx.toast.success("Key rotated. The old secret no longer works.")
+        return rx.toast.success(f"Key “{name}” revoked.")
