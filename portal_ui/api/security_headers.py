@@ -2,7 +2,9 @@
 
 The Content-Security-Policy is the one the Reflex build actually works under: its prerendered
 pages carry inline bootstrap scripts and Emotion injects style tags, hence 'unsafe-inline' for
-scripts and styles; everything else is same-origin, except images (a logo may live on a CDN).
+scripts and styles; and Reflex applies events the server sends back (toasts, clipboard, scripts)
+by evaluating them, hence 'unsafe-eval'. Everything else is same-origin, except images (a logo may
+live on a CDN); no plugins, no <base>, and frames only where allowed.
 `frame-ancestors` comes from PORTAL_FRAME_ANCESTORS: nobody may frame the portal unless listed.
 """
 
@@ -17,7 +19,7 @@ def content_security_policy(frame_ancestors: Iterable[str]) -> str:
     ancestors = " ".join(frame_ancestors) or "'none'"
     return "; ".join((
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob: https:",
         "font-src 'self' data:",

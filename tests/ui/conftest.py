@@ -143,6 +143,10 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
             yield portal
         finally:
             _stop(proc)
+        # The browser reports frontend exceptions to the server's log; a Content-Security-Policy
+        # violation there means some part of the UI silently does not work.
+        log_text = portal.log.read_text(errors="replace")
+        assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
 
 
 def _stop(proc: subprocess.Popen) -> None:
