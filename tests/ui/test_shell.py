@@ -70,7 +70,7 @@ def test_typed_url_of_hidden_section_gets_the_same_treatment(page: Page, portal)
     page.goto(f"{portal.url}/org/api-keys")
     expect(page.locator("#unavailable-notice")).to_contain_text("API keys (Workspace) is not available")
     assert path_of(page) == "/profile"
-    expect(page.locator("#api-key-table, #api-keys-none")).to_have_count(0)
+    expect(page.locator("#api-key-list, #api-keys-none")).to_have_count(0)
 
 
 def test_notice_never_echoes_the_address_bar(page: Page, portal):
