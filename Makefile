@@ -70,5 +70,11 @@ test: setup chromium services $(AXE)
 test-fast: setup
 	$(PY) -m pytest -m "not browser"
 
+# Benchmarks (bench/, README "Performance"): they print figures and append JSON lines to
+# bench/results/; nothing passes or fails on a figure. `make bench BENCH=members_list` runs one.
+BENCH ?=
+bench: setup chromium services
+	$(PY) -m bench $(BENCH)
+
 clean:
-	rm -rf .web .states tests/artifacts portal.db* instance
+	rm -rf .web .states tests/artifacts portal.db* instance bench/floor_app/.web bench/floor_app/.states

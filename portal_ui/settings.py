@@ -30,6 +30,31 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """PORTAL_RATE_LIMITS, e.g. `link:ip=600/minute,redeem:ip=300/minute`: limits that replace the defaults."""
+    raw = env.get("PORTAL_RATE_LIMITS", "").strip()
+    if not raw:
+        return ()
+    from limits import parse
+
+    from portal_ui.api.throttle import LIMITS  # the buckets and their defaults live with the limiter
+
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        bucket, sep, limit = (text.strip() for text in item.partition("="))
+        if not sep or bucket not in LIMITS:
+            raise ConfigError(f"PORTAL_RATE_LIMITS: give bucket=limit pairs with buckets from {', '.join(LIMITS)}; "
+                              f"got {item[:64]!r}")
+        try:
+            amount = parse(limit).amount
+        except ValueError:
+            amount = 0
+        if amount < 1:
+            raise ConfigError(f"PORTAL_RATE_LIMITS: {bucket}: give a limit such as 120/minute, got {limit[:64]!r}")
+        out[bucket] = limit
+    return tuple(out.items())
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of an absolute URL, lower-cased, default ports dropped."""
     parts = urlsplit(url)
@@ -65,6 +90,7 @@ class Settings:
     smtp_url: str | None = None
     signing_key_path: str = "instance/signing_key.pem"
     frame_ancestors: tuple[str, ...] = ()
+    rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of api.throttle.LIMITS
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -135,6 +161,7 @@ class Settings:
             smtp_url=env.get("PORTAL_SMTP_URL") or None,
             signing_key_path=env.get("PORTAL_SIGNING_KEY_PATH") or "instance/signing_key.pem",
             frame_ancestors=tuple(dict.fromkeys(ancestors)),
+            rate_limits=_rate_limits(env),
         )
 
 

@@ -41,3 +41,15 @@ def test_external_mode_needs_issuer_jwks_and_audience():
     s = Settings.from_env({"PORTAL_JWT_ISSUER": "https://idp.example", "PORTAL_JWKS_URL": "https://idp.example/jwks",
                            "PORTAL_JWT_AUDIENCE": "portal"})
     assert s.external_tokens and s.issuer == "https://idp.example" and s.audience == "portal"
+
+
+def test_rate_limits_can_be_replaced_per_bucket():
+    s = Settings.from_env({"PORTAL_RATE_LIMITS": "link:ip=5/second, link:client=100000/minute"})
+    assert s.rate_limits == (("link:ip", "5/second"), ("link:client", "100000/minute"))
+    assert Settings.from_env({}).rate_limits == ()
+
+
+@pytest.mark.parametrize("value", ["link:ip", "nope=10/minute", "link:ip=lots", "link:ip=0/minute"])
+def test_bad_rate_limits_say_what_to_fix(value):
+    with pytest.raises(ConfigError, match="PORTAL_RATE_LIMITS"):
+        Settings.from_env({"PORTAL_RATE_LIMITS": value})

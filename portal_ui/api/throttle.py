@@ -2,6 +2,8 @@
 
 Counters live in Redis when `REFLEX_REDIS_URL` is set, so every worker shares them; otherwise in
 process memory (one worker). The `limits` library does the counting (moving window).
+`PORTAL_RATE_LIMITS` replaces any of the limits below (settings.py), e.g. for load tests or many
+users behind one proxy address.
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ def _limiter(redis_url: str | None) -> MovingWindowRateLimiter:
     return MovingWindowRateLimiter(storage)
 
 
+def limit_for(bucket: str) -> str:
+    """The bucket's limit: PORTAL_RATE_LIMITS' value if it names the bucket, else the default."""
+    return dict(get_settings().rate_limits).get(bucket, LIMITS[bucket])
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -50,7 +57,7 @@ async def throttle(bucket: str, key: str) -> None:
     If the counter store is unreachable the request goes through (and the failure is logged):
     a rate limit must not take the portal down with Redis.
     """
-    item = parse(LIMITS[bucket])
+    item = parse(limit_for(bucket))
     limiter = _limiter(get_settings().redis_url)
     try:
         # The synchronous limiter is thread-safe; Redis calls must not block the event loop.

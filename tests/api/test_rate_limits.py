@@ -64,3 +64,14 @@ def test_counters_are_shared_through_redis(env, tight_limits):
         return results
 
     assert asyncio.run(hits()) == ["ok", "ok", "ok", 429]
+
+
+def test_limits_can_be_replaced_from_the_environment(env, demo, client, m2m_headers):
+    """PORTAL_RATE_LIMITS replaces a bucket's limit (load tests, many users behind one proxy)."""
+    env(PORTAL_RATE_LIMITS="link:client=2/minute")
+    throttle.reset()
+    headers = m2m_headers("create:portal_links")
+    statuses = [client.post("/api/v1/portal/generate_url", json={"user_id": "kp_demo_bea"}, headers=headers).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert throttle.limit_for("link:ip") == throttle.LIMITS["link:ip"]
