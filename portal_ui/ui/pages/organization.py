@@ -1,11 +1,12 @@
-"""Organization section pages with content of their own: details and members."""
+"""Organization section pages with content of their own: details, and members (pages/members.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_ui.ui.components.layout import section_frame
-from portal_ui.ui.state import MembersState, OrgDetailsState, PortalState
+from portal_ui.ui.pages.members import members as members_section
+from portal_ui.ui.state import OrgDetailsState, PortalState
 from portal_ui.ui.state.org_details import FIELDS
 
 WIDE = ("name", "business_name", "billing_email", "website", "address_line1", "address_line2")
@@ -54,32 +55,6 @@ def details() -> rx.Component:
     return section_frame(rx.card(form, size=rx.breakpoints(initial="2", sm="3")), ready=OrgDetailsState.details_loaded)
 
 
-def _member_row(row) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(
-            rx.vstack(
-                rx.hstack(rx.text(row["name"], weight="medium"),
-                          rx.cond(row["you"] != "", rx.badge("You", variant="soft")), spacing="2", align="center"),
-                rx.text(row["email"], size="2", color_scheme="gray", word_break="break-all"),
-                spacing="0",
-            ),
-        ),
-        rx.table.cell(row["roles"]),
-    )
-
-
 def members() -> rx.Component:
-    return section_frame(
-        rx.vstack(
-            rx.table.root(
-                rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in ("Member", "Roles")))),
-                rx.table.body(rx.foreach(MembersState.member_rows, _member_row)),
-                variant="surface", width="100%", id="member-table",
-            ),
-            rx.cond(MembersState.members_more,
-                    rx.text("Showing the first 100 members, by name.", size="2", color_scheme="gray")),
-            spacing="2", align="stretch", overflow_x="auto",
-        ),
-        ready=MembersState.members_loaded,
-    )
-
+    """The members section lives in its own module (pages/members.py)."""
+    return members_section()

@@ -1,0 +1,132 @@
+"""What the members section sends to the browser, built from domain rows; and reading its forms.
+
+Pure functions over domain values (no Reflex events, no database), so they are tested without a
+browser. Rows carry only what the table shows for one page of the session's own organization.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Iterable
+
+from portal_ui.domain.clock import as_utc
+from portal_ui.domain.errors import DomainError
+from portal_ui.domain.invitations import InvitationRow
+from portal_ui.domain.member_list import MemberRow
+from portal_ui.domain.role_policy import RoleOption
+from portal_ui.ui.text import aliased
+
+PAGE_SIZE = 25
+ROLE_FIELD = "role_"  # form field name prefix of a role checkbox: role_<role id>
+SORTS: dict[str, str] = {  # list_members_page sort -> label, in menu order
+    "name_asc": "Name (A–Z)",
+    "name_desc": "Name (Z–A)",
+    "email_asc": "Email (A–Z)",
+    "email_desc": "Email (Z–A)",
+    "joined_desc": "Newest members first",
+    "joined_asc": "Oldest members first",
+}
+STATUS_LABELS = {"pending": "Pending", "accepted": "Accepted", "revoked": "Revoked"}
+
+
+@dataclasses.dataclass
+class MemberItem:
+    """One row of the members table."""
+
+    id: str = ""
+    name: str = ""
+    email: str = ""
+    roles: list[str] = dataclasses.field(default_factory=list)
+    joined: str = ""
+    you: bool = False
+
+
+@dataclasses.dataclass
+class InvitationItem:
+    """One row of the invitations table."""
+
+    code: str = ""
+    email: str = ""
+    name: str = ""
+    roles: list[str] = dataclasses.field(default_factory=list)
+    invited: str = ""
+    status: str = ""
+    status_label: str = ""
+    emailed: bool = False
+
+
+@dataclasses.dataclass
+class RoleChoice:
+    """A role checkbox: disabled unless `grantable`, ticked at first when `selected`."""
+
+    id: str = ""
+    name: str = ""
+    description: str = ""
+    grantable: bool = False
+    selected: bool = False
+    default: bool = False  # "assign to new members"
+
+
+def day(value: datetime) -> str:
+    """A date as the tables show it, e.g. "7 Mar 2025" (UTC)."""
+    value = as_utc(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def member_item(row: MemberRow, you: str) -> MemberItem:
+    return MemberItem(id=row.user_id, name=row.full_name or "—", email=row.email or "",
+                      roles=[role.name for role in row.roles], joined=day(row.joined_on), you=row.user_id == you)
+
+
+def invitation_item(row: InvitationRow) -> InvitationItem:
+    return InvitationItem(code=row.code, email=row.email, name=row.full_name, roles=[name for _key, name in row.roles],
+                          invited=day(row.invited_on), status=row.status,
+                          status_label=STATUS_LABELS.get(row.status, row.status), emailed=row.is_sent)
+
+
+def role_choice(option: RoleOption) -> RoleChoice:
+    return RoleChoice(id=option.id, name=option.name, description=option.description, grantable=option.grantable,
+                      selected=option.selected, default=option.is_default_role)
+
+
+def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
+    """How many pages `total` rows fill (at least one, so "page 1 of 1" for an empty list)."""
+    return max(1, -(-total // page_size))
+
+
+def showing(page: int, total: int, page_size: int = PAGE_SIZE) -> str:
+    """"26–50 of 312" for the rows on `page`; "" when there are none."""
+    if total <= 0:
+        return ""
+    first = (page - 1) * page_size + 1
+    return f"{first}–{min(page * page_size, total)} of {total}"
+
+
+def chosen_role_ids(form: Any, options: Iterable[RoleOption]) -> list[str]:
+    """The role ids a submitted role form asks for, in the options' order.
+
+    Only the roles the actor may grant are read from the form (a ticked checkbox submits
+    `role_<id>`); every other role stays as it was offered (`selected`), so a disabled checkbox,
+    which browsers leave out of a submission, never reads as "take this role away", and a forged
+    field for a role the actor may not grant changes nothing. Unknown fields are ignored.
+    """
+    submitted = form if isinstance(form, dict) else {}
+    out = []
+    for option in options:
+        ticked = bool(submitted.get(f"{ROLE_FIELD}{option.id}")) if option.grantable else option.selected
+        if ticked:
+            out.append(option.id)
+    return out
+
+
+def form_text(form: Any, name: str, max_len: int = 320) -> str:
+    """A text field of a submitted form ("" when missing or not text), cut to `max_len`; the domain
+    validates it further."""
+    value = form.get(name, "") if isinstance(form, dict) else ""
+    return value[:max_len] if isinstance(value, str) else ""
+
+
+def refusal(exc: DomainError, alias: str) -> str:
+    """A domain error's message as the page shows it: "organization" in the alias's words."""
+    return aliased(exc.message, alias)
