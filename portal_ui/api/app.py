@@ -10,10 +10,11 @@ from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
 from portal_ui.api.management import plans
 from portal_ui.api import openapi
+from portal_ui.api import invoices
 
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
-    plans, openapi, demo_host_app,
+    plans, openapi, demo_host_app, invoices,
 )
 
 

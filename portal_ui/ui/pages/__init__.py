@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal_ui.ui import routes
 from portal_ui.ui.components.layout import portal_page
-from portal_ui.ui.pages import account, api_keys, organization
+from portal_ui.ui.pages import account, api_keys, billing, organization, payment_methods
 from portal_ui.ui.pages.session_ended import home, session_ended_page
 from portal_ui.ui.state import ApiKeysState, BillingState, MembersState, OrgDetailsState, PortalState, ProfileState
 
@@ -15,15 +15,15 @@ def add_pages(app: rx.App) -> None:
     title = PortalState.page_title
     sections = (
         (routes.PROFILE, account.profile, ProfileState.load_profile),
-        (routes.PLAN, account.billing, BillingState.load_billing("plan_details")),
-        (routes.PLANS, account.billing, BillingState.load_billing("plan_selection")),
-        (routes.PAYMENT, account.billing, BillingState.load_billing("payment_details")),
+        (routes.PLAN, billing.plan_details, BillingState.load_billing("plan_details")),
+        (routes.PLANS, billing.plan_selection, BillingState.load_billing("plan_selection")),
+        (routes.PAYMENT, payment_methods.payment_details, BillingState.load_billing("payment_details")),
         (routes.API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("api_keys")),
         (routes.ORG_DETAILS, organization.details, OrgDetailsState.load_details),
         (routes.ORG_MEMBERS, organization.members, MembersState.load_members),
-        (routes.ORG_PLAN, account.billing, BillingState.load_billing("organization_plan_details")),
-        (routes.ORG_PLANS, account.billing, BillingState.load_billing("organization_plan_selection")),
-        (routes.ORG_PAYMENT, account.billing, BillingState.load_billing("organization_payment_details")),
+        (routes.ORG_PLAN, billing.plan_details, BillingState.load_billing("organization_plan_details")),
+        (routes.ORG_PLANS, billing.plan_selection, BillingState.load_billing("organization_plan_selection")),
+        (routes.ORG_PAYMENT, payment_methods.payment_details, BillingState.load_billing("organization_payment_details")),
         (routes.ORG_API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("organization_api_keys")),
     )
     for route, content, on_load in sections:

@@ -1,43 +1,291 @@
 """The billing sections (plan, plan selection, payment methods), for the user or the organization.
 
-Until the billing provider is connected these pages show who is billed: the account holder or
-the organization and its billing email.
+Whose billing a handler touches comes from the session, never from the client: the section key
+a handler is called with must be one of the six billing keys, and it only says which side
+(the user's own billing, or the organization the session was opened for). Every changing
+handler asks the guard for "write" in that section first, and again in the transaction that
+writes, so a read-only session, or a client calling handlers directly, changes nothing.
+
+Card numbers and security codes never become state: `add_card` receives the submitted form,
+hands it to the billing domain and drops it; the inputs are uncontrolled and are cleared after
+a card is added.
 """
 
 from __future__ import annotations
 
-import reflex as rx
+from typing import Any, Callable, Iterator
 
+import reflex as rx
+from sqlmodel import Session
+
+from portal_ui.billing import payment_methods as cards
+from portal_ui.billing import subscriptions
+from portal_ui.billing.invoices import list_invoices
+from portal_ui.billing.owner import Owner
+from portal_ui.billing.plans import active_plans
+from portal_ui.billing.provider import default_provider
 from portal_ui.db import session_scope
+from portal_ui.domain.errors import DomainError, InvalidInput
 from portal_ui.domain.sections import BY_KEY
+from portal_ui.domain.sessions import ActiveSession
 from portal_ui.models import Organization, User
-from portal_ui.ui import text
+from portal_ui.ui import routes, text
+from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, card_rows,
+                                             change_view, invoice_rows, plan_choices, plan_view)
 from portal_ui.ui.state.portal import PortalState
 
 SECTIONS = ("plan_details", "plan_selection", "payment_details", "organization_plan_details",
             "organization_plan_selection", "organization_payment_details")
+INVOICES_SHOWN = 24  # the newest; older ones stay downloadable from the API
+# The add-card inputs: name and id alike (the form submits each once), cleared after a card is added.
+CARD_FIELDS = ("card_number", "card_expiry", "card_cvc")
+
+
+def _billing_key(key: Any) -> str | None:
+    """`key` if it names a billing section, else None (any other section's permission must not count)."""
+    return key if isinstance(key, str) and key in SECTIONS else None
+
+
+def _owner(active: ActiveSession, key: str) -> Owner:
+    """The billing owner of section `key` for this session: its user, or the organization it was opened for."""
+    if BY_KEY[key].portal == "organization":
+        return Owner.org(active.org_code)
+    return Owner.user(active.user_id)
+
+
+def parse_expiry(value: Any) -> tuple[str, str]:
+    """("MM", "YY[YY]") from "MM/YY", "MM / YYYY" or "MMYY"; the domain checks the numbers."""
+    raw = value.replace(" ", "") if isinstance(value, str) else ""
+    month, slash, year = raw.partition("/")
+    if not slash and len(raw) in (4, 6):
+        month, year = raw[:2], raw[2:]
+    if not (month.isdigit() and year.isdigit()):
+        raise InvalidInput("Expiry: enter the month and year as MM/YY, for example 04/30.", code="INVALID_EXPIRY")
+    return month, year
 
 
 class BillingState(PortalState):
+    billing_loaded: bool = False
     billed_name: str = ""
     billed_email: str = ""
-    billing_loaded: bool = False
+    provider_label: str = ""
+    plans_path: str = ""  # the plan picker of the same side (user or organization)
+    payment_path: str = ""
+    plan: PlanView = PlanView()
+    choices: list[PlanChoice] = []
+    cards: list[CardRow] = []
+    invoices: list[InvoiceRow] = []
+    busy: str = ""  # the action in progress: change, cancel, resume, card, remove, default:<id>
+    change: ChangeView = ChangeView()
+    change_open: bool = False
+    change_error: str = ""
+    cancel_open: bool = False
+    cancel_summary: str = ""
+    cancel_error: str = ""
+    remove_open: bool = False
+    remove_label: str = ""
+    remove_error: str = ""
+    plan_error: str = ""  # shown on the plan page (resume) and the picker (preview)
+    card_error: str = ""  # the add-card form
+    cards_error: str = ""  # the card list (make default)
+    _change_plan_key: str = ""
+    _change_section: str = ""  # the section the open confirmation was made for
+    _remove_id: str = ""
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def _load(self, db: Session, active: ActiveSession, key: str) -> None:
+        """Fill every billing var from the domain, for the owner of section `key`."""
+        owner = _owner(active, key)
+        org = BY_KEY[key].portal == "organization"
+        if org:
+            row = db.get(Organization, active.org_code)
+            self.billed_name, self.billed_email = (row.name, row.billing_email or "") if row else ("", "")
+        else:
+            user = db.get(User, active.user_id)
+            self.billed_name = text.person_name(user.given_name, user.family_name, None) if user else ""
+            self.billed_email = (user.email or "") if user else ""
+        current = subscriptions.current_plan(db, owner)
+        self.plans_path = routes.ORG_PLANS if org else routes.PLANS
+        self.payment_path = routes.ORG_PAYMENT if org else routes.PAYMENT
+        self.provider_label = default_provider().label
+        self.plan = plan_view(current)
+        self.choices = plan_choices(active_plans(db), current)
+        self.cards = card_rows(cards.list_payment_methods(db, owner))
+        self.invoices = invoice_rows(list_invoices(db, owner, page_size=INVOICES_SHOWN).items)
+        self.billing_loaded = True
+
+    def _close_dialogs(self) -> None:
+        self.change_open = self.cancel_open = self.remove_open = False
+        self.change_error = self.cancel_error = self.remove_error = ""
+        self._change_plan_key = self._change_section = self._remove_id = ""
 
     @rx.event
     def load_billing(self, key: str):
         """on_load of a billing page; `key` names the page's section."""
-        key = key if key in SECTIONS else "plan_details"
+        key = _billing_key(key) or "plan_details"
         with session_scope() as db:
             active, follow = self._enter(db, key)
             if active is None:
                 return follow
-            if BY_KEY[key].portal == "organization":
-                org = db.get(Organization, active.org_code)
-                self.billed_name = org.name if org else ""
-                self.billed_email = org.billing_email if org else ""
-            else:
-                user = db.get(User, active.user_id)
-                self.billed_name = text.person_name(user.given_name, user.family_name, None) if user else ""
-                self.billed_email = (user.email or "") if user else ""
-            self.billing_loaded = True
+            self._close_dialogs()
+            self.plan_error = self.card_error = self.cards_error = ""
+            self.busy = ""
+            self._load(db, active, key)
         return None
+
+    # ---- the one path of every change --------------------------------------------------------
+
+    def _act(self, key: Any, busy: str, error: str,
+             work: Callable[[Session, ActiveSession, Owner], Any]) -> Iterator[Any]:
+        """Guard, show `busy`, run `work(db, session, owner)` in one transaction and reload.
+
+        `work` returns the follow-up (a toast); a DomainError's message goes to the var named
+        `error` and nothing is written.
+        """
+        key = _billing_key(key)
+        with session_scope() as db:
+            active = self._require(db, key, "write") if key else None
+        if active is None:
+            self._close_dialogs()
+            yield self._refused()
+            return
+        setattr(self, error, "")
+        self.busy = busy
+        yield
+        outcome = None
+        try:
+            with session_scope() as db:
+                active = self._require(db, key, "write")
+                if active is None:
+                    self._close_dialogs()
+                    outcome = self._refused()
+                else:
+                    outcome = work(db, active, _owner(active, key))
+            if active is not None:
+                with session_scope() as db:
+                    self._load(db, active, key)
+        except DomainError as exc:
+            setattr(self, error, exc.message)
+        finally:
+            self.busy = ""
+        yield outcome
+
+    # ---- plan ------------------------------------------------------------------------------
+
+    @rx.event
+    def start_change(self, key: str, plan_key: str):
+        """Open the confirmation for choosing `plan_key`: what changes, what is paid now, and when."""
+        def work(db: Session, _active: ActiveSession, owner: Owner):
+            self.change = change_view(subscriptions.preview_change(db, owner, str(plan_key)))
+            self._change_plan_key, self._change_section = self.change.plan_key, str(key)
+            self.change_error = ""
+            self.change_open = True
+
+        self._close_dialogs()
+        yield from self._act(key, f"choose:{str(plan_key)[:64]}", "plan_error", work)
+
+    @rx.event
+    def confirm_change(self, key: str):
+        """Make the change the open confirmation describes."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if not self._change_plan_key or self._change_section != key:
+                raise InvalidInput("Choose a plan first.")
+            result = subscriptions.change_plan(db, actor=self._actor(active), owner=owner,
+                                               plan_key=self._change_plan_key)
+            self._close_dialogs()
+            preview = result.preview
+            if preview.kind == "scheduled":
+                return rx.toast.success(f"{preview.plan.name} starts on {change_view(preview).effective}.")
+            if preview.kind == "undo":
+                return rx.toast.success(f"You stay on {preview.plan.name}.")
+            return rx.toast.success(f"You are now on {preview.plan.name}.")
+
+        yield from self._act(key, "change", "change_error", work)
+
+    @rx.event
+    def start_cancel(self, key: str):
+        """Open the cancel confirmation with what cancelling means."""
+        def work(db: Session, _active: ActiveSession, owner: Owner):
+            self.cancel_summary = subscriptions.preview_cancel(db, owner).summary
+            self.cancel_open = True
+
+        self._close_dialogs()
+        yield from self._act(key, "cancel-preview", "plan_error", work)
+
+    @rx.event
+    def confirm_cancel(self, key: str):
+        """Cancel at the end of the period (undoable until then)."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            subscriptions.cancel_at_period_end(db, actor=self._actor(active), owner=owner)
+            self._close_dialogs()
+            return rx.toast.success("Your plan is set to end. You can keep it until then.")
+
+        yield from self._act(key, "cancel", "cancel_error", work)
+
+    @rx.event
+    def resume_plan(self, key: str):
+        """Undo a cancellation before the period ends."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            subscriptions.resume(db, actor=self._actor(active), owner=owner)
+            return rx.toast.success("Your plan continues; nothing will end.")
+
+        yield from self._act(key, "resume", "plan_error", work)
+
+    # ---- payment methods -------------------------------------------------------------------
+
+    @rx.event
+    def add_card(self, key: str, form: dict):
+        """Add a card from the submitted form. The form goes to the provider and is dropped here."""
+        submitted = form if isinstance(form, dict) else {}
+        del form
+
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            month, year = parse_expiry(submitted.get("card_expiry"))
+            method = cards.add_card(db, actor=self._actor(active), owner=owner, number=submitted.get("card_number"),
+                                    exp_month=month, exp_year=year, cvc=submitted.get("card_cvc"))
+            label = cards.card_label(method)
+            return [*(rx.set_value(field, "") for field in CARD_FIELDS), rx.toast.success(f"{label} added.")]
+
+        try:
+            yield from self._act(key, "card", "card_error", work)
+        finally:
+            submitted.clear()
+
+    @rx.event
+    def make_default(self, key: str, payment_method_id: str):
+        """Make one of the owner's cards the one charged for the plan."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            method = cards.set_default_payment_method(db, actor=self._actor(active), owner=owner,
+                                                      payment_method_id=str(payment_method_id))
+            return rx.toast.success(f"{cards.card_label(method)} is now the default.")
+
+        yield from self._act(key, f"default:{str(payment_method_id)[:64]}", "cards_error", work)
+
+    @rx.event
+    def ask_remove(self, payment_method_id: str):
+        """Open the remove confirmation for one of the cards this tab shows (changes nothing)."""
+        self._close_dialogs()
+        row = next((c for c in self.cards if c.id == payment_method_id), None)
+        if row is not None and not self.read_only:
+            self._remove_id, self.remove_label, self.remove_open = row.id, row.label, True
+
+    @rx.event
+    def confirm_remove(self, key: str):
+        """Remove the card the open confirmation names (the domain refuses the last card of a paid plan)."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if not self._remove_id:
+                raise InvalidInput("Choose a card to remove first.")
+            cards.remove_payment_method(db, actor=self._actor(active), owner=owner,
+                                        payment_method_id=self._remove_id)
+            label = self.remove_label
+            self._close_dialogs()
+            return rx.toast.success(f"{label} removed.")
+
+        yield from self._act(key, "remove", "remove_error", work)
+
+    @rx.event
+    def dialog_open_change(self, is_open: bool):
+        """A dialog's Cancel button, Escape or a click outside: close it unless it is working."""
+        if not is_open and not self.busy:
+            self._close_dialogs()

@@ -1,0 +1,88 @@
+"""Invoice downloads for the portal's billing history: `GET /billing/invoices/{invoice_id}.pdf`.
+
+Authenticated by the portal session cookie, like the pages: the invoice must belong to the
+session's user (with the user billing function on) or to the organization the session was
+opened for (with the billing function on and `org:read:billing`). Anything else, including no
+session at all, is the same 404, so the answer never tells whether an invoice id exists.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal_ui.api.pages import NO_STORE, message_page
+from portal_ui.billing.invoices import invoice_pdf
+from portal_ui.billing.owner import Owner
+from portal_ui.db import session_scope
+from portal_ui.domain.errors import NotFound
+from portal_ui.domain.sections import BY_KEY, section_access
+from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session
+from portal_ui.models import Invoice
+from portal_ui.settings import get_settings
+
+PATH = "/billing/invoices/{invoice_id}.pdf"
+ID_MAX = 64
+
+
+def session_token(request: Request) -> str | None:
+    """The portal session cookie's value; a malformed Cookie header is just "no session"."""
+    try:
+        morsel = SimpleCookie(request.headers.get("cookie", "")).get(SESSION_COOKIE)
+    except CookieError:
+        return None
+    return morsel.value if morsel else None
+
+
+def invoice_owner(active: ActiveSession, invoice: Invoice) -> Owner | None:
+    """The owner through which `active` may read `invoice`, or None if it may not."""
+    context = {"user_functions": active.settings.user_functions, "org_functions": active.settings.org_functions,
+               "permissions": active.permissions, "has_org": active.org_code is not None}
+    if invoice.org_code is not None:
+        section = BY_KEY["organization_plan_details"]
+        if invoice.org_code == active.org_code and section_access(section, **context) != "hidden":
+            return Owner.org(active.org_code)
+        return None
+    if invoice.user_id == active.user_id and section_access(BY_KEY["plan_details"], **context) != "hidden":
+        return Owner.user(active.user_id)
+    return None
+
+
+def _not_found() -> Response:
+    return message_page("Invoice not found", "There is no such invoice, or it is not yours to see. Open the "
+                        "billing history in the portal again.", status=404)
+
+
+async def download_invoice(request: Request) -> Response:
+    invoice_id = request.path_params["invoice_id"]
+    token = session_token(request)
+    if not token or not invoice_id or len(invoice_id) > ID_MAX:
+        return _not_found()
+    settings = get_settings()
+
+    def work() -> tuple[str, bytes] | None:
+        with session_scope() as db:
+            active = load_session(db, settings, token)
+            invoice = db.get(Invoice, invoice_id) if active is not None else None
+            owner = invoice_owner(active, invoice) if invoice is not None else None
+            if owner is None:
+                return None
+            seller = str(active.settings.branding.get("product_name") or "")
+            try:
+                return invoice_pdf(db, owner, invoice_id, seller=seller)
+            except NotFound:
+                return None
+
+    found = await run_in_threadpool(work)
+    if found is None:
+        return _not_found()
+    filename, pdf = found
+    return Response(pdf, media_type="application/pdf", headers={
+        **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+routes = [Route(PATH, download_invoice, methods=["GET"])]

@@ -1,0 +1,125 @@
+"""The payment methods page: the owner's cards, adding one with the test provider, default and remove.
+
+The card form is uncontrolled: number, expiry and security code stay in the browser until the form
+is submitted, and the submitted values go straight to the billing domain (see BillingState.add_card).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.pages.billing import KEY, dialog_buttons, error_callout
+from portal_ui.ui.state import BillingState, PortalState
+
+
+def _card_row(card) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.hstack(
+                rx.icon("credit-card", size=22, color="var(--gray-11)", flex_shrink="0"),
+                rx.vstack(
+                    rx.flex(rx.text(card.label, weight="medium", class_name="card-label"),
+                            rx.cond(card.is_default, rx.badge("Default", class_name="card-default")),
+                            rx.cond(card.expired, rx.badge("Expired", color_scheme="red")),
+                            gap="0.5rem", align="center", wrap="wrap"),
+                    rx.text("Expires " + card.expiry, size="2", color_scheme="gray"),
+                    spacing="0",
+                ),
+                spacing="3", align="center", min_width="0",
+            ),
+            rx.flex(
+                rx.cond(~card.is_default, rx.button(
+                    "Make default", size="2", variant="soft", class_name="card-make-default",
+                    on_click=BillingState.make_default(KEY, card.id), loading=BillingState.busy == "default:" + card.id,
+                    disabled=PortalState.read_only)),
+                rx.button("Remove", size="2", variant="soft", color_scheme="red", class_name="card-remove",
+                          aria_label="Remove " + card.label, on_click=BillingState.ask_remove(card.id),
+                          disabled=PortalState.read_only),
+                gap="0.5rem", wrap="wrap",
+            ),
+            justify="between", align=rx.breakpoints(initial="start", sm="center"), gap="0.75rem",
+            direction=rx.breakpoints(initial="column", sm="row"),
+        ),
+        data_card=card.id,
+        class_name="payment-card",
+    )
+
+
+def _card_input(label: str, name: str, hint: str, **props) -> rx.Component:
+    # Uncontrolled on purpose: the value lives in the browser until the form is submitted, never in state.
+    return rx.el.label(
+        rx.text(label, size="2", weight="medium"),
+        rx.input(name=name, id=name, placeholder=hint, disabled=PortalState.read_only, required=True,
+                 spell_check=False, margin_top="0.25rem", **props),
+        display="block",
+    )
+
+
+def _add_card_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Add a card", as_="h2", size="4"),
+                rx.grid(
+                    rx.box(_card_input("Card number", "card_number", "4242 4242 4242 4242", auto_complete="cc-number",
+                                       input_mode="numeric", max_length=23), grid_column=["span 2", "span 1"]),
+                    _card_input("Expiry", "card_expiry", "MM/YY", auto_complete="cc-exp", max_length=7),
+                    _card_input("Security code", "card_cvc", "CVC", auto_complete="cc-csc", input_mode="numeric",
+                                max_length=4),
+                    columns=rx.breakpoints(initial="2", sm="2fr 1fr 1fr"), spacing="3", width="100%",
+                ),
+                error_callout(BillingState.card_error, "card-error"),
+                rx.flex(
+                    rx.button(rx.icon("plus", size=16), "Add card", type="submit", id="card-submit",
+                              loading=BillingState.busy == "card", disabled=PortalState.read_only),
+                    rx.text("Only the brand, last four digits and expiry are kept.", size="1", color_scheme="gray"),
+                    gap="0.75rem", align="center", wrap="wrap",
+                ),
+                spacing="3", align="stretch",
+            ),
+            on_submit=BillingState.add_card(KEY),
+            reset_on_submit=False,
+            auto_complete="off",
+            id="card-form",
+        ),
+        size=rx.breakpoints(initial="2", sm="3"),
+    )
+
+
+def _remove_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove " + BillingState.remove_label + "?"),
+            rx.alert_dialog.description("The card will no longer be charged. You can add it again later."),
+            rx.box(error_callout(BillingState.remove_error, "remove-error"), margin_top="1rem"),
+            dialog_buttons(rx.button("Remove card", color_scheme="red", id="remove-confirm",
+                                      on_click=BillingState.confirm_remove(KEY),
+                                      loading=BillingState.busy == "remove")),
+            id="remove-dialog", max_width="30rem",
+        ),
+        open=BillingState.remove_open, on_open_change=BillingState.dialog_open_change,
+    )
+
+
+def payment_details() -> rx.Component:
+    return section_frame(
+        rx.vstack(
+            rx.callout(
+                rx.text(rx.text.strong(BillingState.provider_label), ". Use a test card such as 4242 4242 4242 "
+                        "4242, any future expiry date and any three-digit security code (four for American "
+                        "Express). No real payment is taken."),
+                icon="flask-conical", color_scheme="blue", id="test-provider-note",
+            ),
+            error_callout(BillingState.cards_error, "cards-error"),
+            rx.cond(
+                BillingState.cards.length() > 0,
+                rx.vstack(rx.foreach(BillingState.cards, _card_row), spacing="3", align="stretch", id="card-list"),
+                rx.text("No payment methods yet.", color_scheme="gray", id="cards-none"),
+            ),
+            _add_card_form(),
+            _remove_dialog(),
+            spacing="4", align="stretch",
+        ),
+        ready=BillingState.billing_loaded,
+    )

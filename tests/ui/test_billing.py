@@ -1,0 +1,255 @@
+"""Billing in a real browser, per demo persona: plan, plan picker, cancel, payment methods, invoices.
+
+Bea has only her own billing; Olivia owns Acme; Bill is Acme's billing manager (changes the plan);
+Vic is a viewer (sees Acme's billing, every changing control disabled).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal_ui.billing.owner import Owner
+from portal_ui.billing.subscriptions import current_plan
+from portal_ui.demo.personas import DEMO_ORG_CODE
+from tests.ui.billing_world import (open_billing, portal_db, reset_user_billing, subscription_restored, toast,
+                                   two_widths)
+
+pytestmark = pytest.mark.browser
+
+BEA, OLIVIA, BILL, VIC = "kp_demo_bea", "kp_demo_olivia", "kp_demo_bill", "kp_demo_vic"
+
+
+def choose(page: Page, plan_key: str):
+    page.locator(f"[data-plan={plan_key}] .plan-choose").click()
+    dialog = page.locator("#change-dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def acme_plan_name(portal) -> str:
+    with portal_db(portal) as session:
+        return current_plan(session, Owner.org(DEMO_ORG_CODE)).plan.name
+
+
+# ---- Bea: her own billing ------------------------------------------------------------------------
+
+def test_bea_subscribes_downloads_the_invoice_cancels_and_keeps_the_plan(page: Page, portal, shot):
+    reset_user_billing(portal, BEA, card=True)
+    open_billing(page, portal, BEA, None, "plan_details")
+    expect(page.locator("#plan-name")).to_have_text("You are not on a plan yet")
+    expect(page.locator("#invoices-none")).to_be_visible()
+    two_widths(page, shot, "no-plan")
+
+    page.locator("#choose-plan-link").click()
+    expect(page.locator("#section-title")).to_have_text("Change plan")
+    expect(page.locator(".plan-card")).to_have_count(4)
+    expect(page.locator(".plan-badge")).to_have_count(0)
+    two_widths(page, shot, "picker")
+    dialog = choose(page, "pro_monthly")
+    expect(dialog).to_contain_text("Change to Pro (monthly)?")
+    expect(page.locator("#change-summary")).to_contain_text("Pro (monthly) starts today. You pay $19.00 now")
+    expect(page.locator("#change-due")).to_have_text("$19.00")
+    expect(page.locator("#change-effective")).to_have_text("Today")
+    two_widths(page, shot, "change-dialog")
+    page.locator("#change-confirm").click()
+    toast(page, "You are now on Pro (monthly).").to_be_visible()
+    expect(dialog).to_have_count(0)
+    expect(page.locator("[data-plan=pro_monthly] .plan-badge")).to_have_text("Current plan")
+    expect(page.locator("[data-plan=pro_monthly] .plan-choose")).to_be_disabled()
+
+    page.locator("#nav-desktop a[data-section=plan_details]").click()
+    expect(page.locator("#plan-name")).to_have_text("Pro (monthly)")
+    expect(page.locator("#plan-status")).to_have_text("Active")
+    expect(page.locator("#plan-price")).to_have_text("$19.00 / month")
+    expect(page.locator("#plan-next")).to_contain_text("Renews on")
+    row = page.locator("#invoice-table tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("$19.00")
+    expect(row).to_contain_text("Paid")
+    number = row.get_attribute("data-invoice")
+    assert re.fullmatch(r"INV-\d{6}", number or "")
+    two_widths(page, shot, "plan")
+    with page.expect_download() as download_info:
+        row.locator(".invoice-download").click()
+    download = download_info.value
+    assert download.suggested_filename == f"{number}.pdf"
+    assert open(download.path(), "rb").read(5) == b"%PDF-"
+
+    page.locator("#cancel-plan").click()
+    expect(page.locator("#cancel-dialog")).to_be_visible()
+    expect(page.locator("#cancel-summary")).to_contain_text("stays active until")
+    expect(page.locator("#cancel-summary")).to_contain_text("you can undo this")
+    two_widths(page, shot, "cancel-dialog")
+    page.locator("#cancel-confirm").click()
+    toast(page, "Your plan is set to end").to_be_visible()
+    expect(page.locator("#plan-status")).to_contain_text("Ends ")
+    expect(page.locator("#cancel-plan")).to_have_count(0)
+    two_widths(page, shot, "ending")
+    page.locator("#resume-plan").click()
+    toast(page, "Your plan continues").to_be_visible()
+    expect(page.locator("#plan-status")).to_have_text("Active")
+    expect(page.locator("#plan-next")).to_contain_text("Renews on")
+
+
+def test_bea_cannot_choose_a_paid_plan_without_a_card(page: Page, portal, shot):
+    reset_user_billing(portal, BEA)
+    open_billing(page, portal, BEA, None, "plan_selection")
+    choose(page, "business")
+    expect(page.locator("#change-needs-card")).to_contain_text("Add a card before choosing a paid plan")
+    expect(page.locator("#change-confirm")).to_be_disabled()
+    two_widths(page, shot, "needs-card")
+    page.locator("#change-add-card").click()
+    expect(page.locator("#section-title")).to_have_text("Payment methods")
+    expect(page.locator("#change-dialog")).to_have_count(0)
+
+
+def test_bea_manages_cards_and_cannot_remove_the_last_one_of_a_paid_plan(page: Page, portal, shot):
+    reset_user_billing(portal, BEA, card=True, plan="pro_monthly")
+    open_billing(page, portal, BEA, None, "payment_details")
+    expect(page.locator("#test-provider-note")).to_contain_text("Test provider")
+    cards = page.locator(".payment-card")
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Visa ending 4242")
+    expect(cards.first.locator(".card-default")).to_be_visible()
+
+    cards.first.locator(".card-remove").click()
+    expect(page.locator("#remove-dialog")).to_contain_text("Remove Visa ending 4242?")
+    page.locator("#remove-confirm").click()
+    expect(page.locator("#remove-error")).to_contain_text("This is the only card for a paid plan")
+    two_widths(page, shot, "last-card")
+    page.locator("#dialog-back").click()
+
+    page.locator("#card_number").fill("5555 5555 5555 4444")
+    page.locator("#card_expiry").fill("11/31")
+    page.locator("#card_cvc").fill("321")
+    page.locator("#card-submit").click()
+    toast(page, "Mastercard ending 4444 added.").to_be_visible()
+    expect(cards).to_have_count(2)
+    for field in ("#card_number", "#card_expiry", "#card_cvc"):
+        expect(page.locator(field)).to_have_value("")
+    master = cards.filter(has_text="Mastercard ending 4444")
+    master.locator(".card-make-default").click()
+    toast(page, "Mastercard ending 4444 is now the default.").to_be_visible()
+    expect(cards.first).to_contain_text("Mastercard ending 4444")
+    expect(master.locator(".card-default")).to_be_visible()
+    two_widths(page, shot, "two-cards")
+
+    cards.filter(has_text="Visa ending 4242").locator(".card-remove").click()
+    page.locator("#remove-confirm").click()
+    toast(page, "Visa ending 4242 removed.").to_be_visible()
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("Mastercard ending 4444")
+
+
+@pytest.mark.parametrize("number, expiry, cvc, message", [
+    ("4000 0000 0000 0002", "12/30", "123", "The card was declined"),
+    ("4012 8888 8888 1881", "12/30", "123", "This is the test provider"),
+    ("4242 4242 4242 4241", "12/30", "123", "this number is not valid"),
+    ("4242 4242 4242 4242", "13/30", "123", "Expiry: enter a month from 1 to 12"),
+    ("4242 4242 4242 4242", "1230", "12", "Security code: enter the 3 digits"),
+    ("4242 4242 4242 4242", "soon", "123", "Expiry: enter the month and year as MM/YY"),
+], ids=["declined", "not-a-test-card", "bad-checksum", "bad-month", "short-cvc", "bad-expiry"])
+def test_card_errors_show_inline_and_keep_the_input(page: Page, portal, shot, number, expiry, cvc, message):
+    reset_user_billing(portal, BEA)
+    open_billing(page, portal, BEA, None, "payment_details")
+    expect(page.locator("#cards-none")).to_be_visible()
+    page.locator("#card_number").fill(number)
+    page.locator("#card_expiry").fill(expiry)
+    page.locator("#card_cvc").fill(cvc)
+    page.locator("#card-submit").click()
+    expect(page.locator("#card-error")).to_contain_text(message)
+    expect(page.locator("#card_number")).to_have_value(number)
+    expect(page.locator(".payment-card")).to_have_count(0)
+    if "declined" in message:
+        two_widths(page, shot, "card-error")
+
+
+# ---- Acme: Olivia, Bill and Vic --------------------------------------------------------------------
+
+def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, portal, shot):
+    open_billing(page, portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
+    expect(page.locator("#section-title")).to_have_text("Plan")
+    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(portal))
+    expect(page.locator("#billed-name")).to_have_text("Acme")
+    expect(page.locator("#billed-email")).to_have_text("billing@acme.example")
+    first = page.locator("#invoice-table tbody tr[data-invoice=INV-000001]")
+    expect(first).to_contain_text("$19.00")
+    with page.expect_download() as download_info:
+        first.locator(".invoice-download").click()
+    assert download_info.value.suggested_filename == "INV-000001.pdf"
+    two_widths(page, shot, "org-plan")
+    page.locator("#nav-desktop a[data-section=organization_payment_details]").click()
+    expect(page.locator(".payment-card").first).to_contain_text("Visa ending 4242")
+    expect(page.locator("#card_number")).to_be_enabled()
+    two_widths(page, shot, "org-cards")
+
+
+@pytest.fixture
+def acme_plan_restored(portal):
+    with subscription_restored(portal, org_code=DEMO_ORG_CODE):
+        yield
+
+
+def test_bill_upgrades_schedules_and_undoes_a_change_for_acme(page: Page, portal, shot, acme_plan_restored):
+    with portal_db(portal) as session:
+        assert current_plan(session, Owner.org(DEMO_ORG_CODE)).plan.key == "pro_monthly"
+    open_billing(page, portal, BILL, DEMO_ORG_CODE, "organization_plan_selection")
+    expect(page.locator("#read-only-note")).to_have_count(0)
+    expect(page.locator("[data-plan=pro_monthly] .plan-badge")).to_have_text("Current plan")
+
+    choose(page, "business")
+    expect(page.locator("#change-summary")).to_contain_text("Your plan changes from Pro (monthly) to Business today")
+    expect(page.locator("#change-effective")).to_have_text("Today")
+    expect(page.locator("#change-due")).to_have_text(re.compile(r"^\$\d+\.\d\d$"))
+    page.locator("#change-confirm").click()
+    toast(page, "You are now on Business.").to_be_visible()
+    expect(page.locator("[data-plan=business] .plan-badge")).to_have_text("Current plan")
+
+    choose(page, "pro_yearly")
+    expect(page.locator("#change-summary")).to_contain_text("you keep Business until then")
+    expect(page.locator("#change-due")).to_have_text("$0.00")
+    expect(page.locator("#change-effective")).not_to_have_text("Today")
+    page.locator("#change-confirm").click()
+    toast(page, "Pro (yearly) starts on").to_be_visible()
+    expect(page.locator("[data-plan=pro_yearly] .plan-badge")).to_contain_text("Starts ")
+    expect(page.locator("[data-plan=pro_yearly] .plan-choose")).to_be_disabled()
+    two_widths(page, shot, "scheduled")
+
+    choose(page, "business")
+    expect(page.locator("#change-summary")).to_contain_text("the scheduled plan change is dropped")
+    page.locator("#change-confirm").click()
+    toast(page, "You stay on Business.").to_be_visible()
+    expect(page.locator("[data-plan=pro_yearly] .plan-badge")).to_have_count(0)
+    with portal_db(portal) as session:
+        plan = current_plan(session, Owner.org(DEMO_ORG_CODE))
+        assert (plan.plan.key, plan.pending_plan) == ("business", None)
+
+
+def test_vic_sees_acmes_billing_but_cannot_change_it(page: Page, portal, shot):
+    open_billing(page, portal, VIC, DEMO_ORG_CODE, "organization_plan_details")
+    expect(page.locator("#read-only-note")).to_contain_text("View only")
+    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(portal))
+    expect(page.locator("#cancel-plan")).to_be_disabled()
+    expect(page.locator("#invoice-table tbody tr").first).to_be_visible()
+    two_widths(page, shot, "viewer-plan")
+
+    page.locator("#nav-desktop a[data-section=organization_plan_selection]").click()
+    expect(page.locator(".plan-card")).to_have_count(4)
+    for button in page.locator(".plan-choose").all():
+        expect(button).to_be_disabled()
+    two_widths(page, shot, "viewer-picker")
+
+    page.locator("#nav-desktop a[data-section=organization_payment_details]").click()
+    expect(page.locator(".payment-card").first).to_be_visible()
+    for selector in (".card-remove", ".card-make-default", "#card_number", "#card_expiry", "#card_cvc", "#card-submit"):
+        for element in page.locator(selector).all():
+            expect(element).to_be_disabled()
+    two_widths(page, shot, "viewer-cards")
+
+    # His own billing is his to manage.
+    page.locator("#nav-desktop a[data-section=plan_selection]").click()
+    expect(page.locator("#read-only-note")).to_have_count(0)
+    expect(page.locator("[data-plan=pro_monthly] .plan-choose")).to_be_enabled()
