@@ -35,7 +35,7 @@ DEMO_PLANS = (
              ("Unlimited projects", "Up to 20 members", "Email support"), 10),
     DemoPlan("pro_yearly", "Pro (yearly)", "For growing teams, billed yearly: two months free", 19000, "year",
              ("Unlimited projects", "Up to 20 members", "Email support", "Two months free"), 20),
-    DemoPlan("business", "Business", "For organizations that need more control", 9900, "month",
+    DemoPlan("business", "Business", "For larger teams that need more control", 9900, "month",
              ("Everything in Pro", "Unlimited members", "Single sign-on", "Priority support"), 30),
 )
 DEMO_ORG_PLAN = "pro_monthly"
