@@ -1,32 +1,13 @@
 """Management API: organization invitations."""
 
 import pytest
-from sqlmodel import Session, select
 
-import portal_ui.api.app  # noqa: F401  (load every route module before the clock shim patches)
-from portal_ui.domain.audit import Actor
 from portal_ui.domain.invitations import create_invitation
 from portal_ui.domain.organizations import create_organization
 from portal_ui.domain.roles import create_role
 from portal_ui.models import AuditEvent, Invitation
+from tests.api.management_helpers import SYSTEM, error_code, rows, seed
 
-SYSTEM = Actor.system("test")
-
-
-def seed(engine, fn, **kwargs):
-    with Session(engine, expire_on_commit=False) as s:
-        result = fn(s, actor=SYSTEM, **kwargs)
-        s.commit()
-        return result
-
-
-def rows(engine, model, *where):
-    with Session(engine) as s:
-        return s.exec(select(model).where(*where)).all()
-
-
-def error_code(response):
-    return response.json()["errors"][0]["code"]
 
 
 @pytest.fixture
