@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 NAME_MAX = 255
@@ -54,6 +54,20 @@ class Organization(SQLModel, table=True):
     external_id: Optional[str] = Field(default=None, max_length=NAME_MAX)
     version: int = Field(default=1)  # optimistic concurrency for the details form
     created_on: datetime
+
+
+class OrganizationLogo(SQLModel, table=True):
+    """An organization's own logo (migration 0006_org_logo), checked and re-encoded or sanitised
+    by portal_ui.domain.logos before it is stored; served by portal_ui.api.org_logo."""
+
+    __tablename__ = "organization_logos"
+    org_code: str = Field(foreign_key="organizations.code", primary_key=True, max_length=64)
+    content_type: str = Field(max_length=32)  # image/png | image/jpeg | image/svg+xml
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    digest: str = Field(max_length=64)  # SHA-256 of data (hex): names the logo's URL, so it can be cached forever
+    width: int = 0  # pixels; 0 for SVG
+    height: int = 0
+    updated_on: datetime
 
 
 class Membership(SQLModel, table=True):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
-from portal_ui.api import account, oauth, portal
+from portal_ui.api import account, oauth, org_logo, portal
 from portal_ui.demo import host_app as demo_host_app
 from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
 from portal_ui.api.management import plans
 from portal_ui.api import openapi
 from portal_ui.api import invoices
+from portal_ui.api.upload_limit import UploadSizeLimit
 
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
-    plans, openapi, demo_host_app, invoices,
+    plans, openapi, demo_host_app, invoices, org_logo,
 )
 
 
@@ -25,4 +27,4 @@ def build_api() -> Starlette:
     match first. Tests use this app directly with httpx's ASGITransport.
     """
     routes = [route for module in ROUTE_MODULES for route in module.routes]
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, middleware=[Middleware(UploadSizeLimit)])

@@ -36,3 +36,25 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "CONFLICT"
+
+
+class InvalidFields(InvalidInput):
+    """Several fields of one form are wrong; `fields` maps each field's name to a sentence for it.
+
+    `message` names the first bad field, for callers that show one line.
+    """
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, fields: dict[str, str], *, labels: dict[str, str] | None = None):
+        labels = labels or {}
+        first = next(iter(fields))
+        super().__init__(f"{labels.get(first, first)}: {fields[first]}")
+        self.fields = dict(fields)
+
+
+def field_message(exc: DomainError, label: str) -> str:
+    """`exc`'s message as a sentence about one field: without the "Label: " prefix, capitalised, with a full stop."""
+    text = exc.message.removeprefix(f"{label}: ").strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."

@@ -1,4 +1,4 @@
-"""Organizations: create (optionally with its creator as first member), get, list.
+"""Organizations: create (optionally with its creator as first member), get, list, change details.
 
 Functions validate before writing and add one audit event per change to the caller's session;
 the caller commits.
@@ -7,21 +7,49 @@ the caller commits.
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput
+from portal_ui.domain.countries import COUNTRIES
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, field_message
 from portal_ui.domain.members import get_org, insert_membership
 from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.domain.return_urls import check_http_url
 from portal_ui.domain.secrets import new_id
 from portal_ui.domain.users import clean_name, normalize_email
-from portal_ui.models import NAME_MAX, Organization, User
+from portal_ui.models import NAME_MAX, URL_MAX, Organization, User
 
 ORG_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc")
 _ORG_CODE = re.compile(r"^org_[A-Za-z0-9_]{1,60}$")
+
+# The details an organization's admins edit in the portal: (field, label, maximum length), in
+# form order. Labels say "Organization"; the UI replaces the word with the alias.
+DETAIL_FIELDS: tuple[tuple[str, str, int], ...] = (
+    ("name", "Organization name", NAME_MAX),
+    ("business_name", "Legal business name", NAME_MAX),
+    ("billing_email", "Billing email", 254),
+    ("phone", "Phone", 64),
+    ("website", "Website", URL_MAX),
+    ("address_line1", "Address line 1", NAME_MAX),
+    ("address_line2", "Address line 2", NAME_MAX),
+    ("city", "City", NAME_MAX),
+    ("region", "State, county or region", NAME_MAX),
+    ("postcode", "Postcode or ZIP", 32),
+    ("country", "Country", 2),
+    ("tax_id", "Tax or VAT ID", 64),
+)
+DETAIL_NAMES = tuple(name for name, _label, _max in DETAIL_FIELDS)
+DETAIL_LABELS = {name: label for name, label, _max in DETAIL_FIELDS}
+CONFLICT_MESSAGE = ("These details were changed since you opened them. Reload to see the current values, "
+                    "then make your changes again.")
+_PHONE = re.compile(r"^\+?[0-9()./ -]+(?: ?(?:ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
+_POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
+_TAX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def create_organization(session: Session, *, actor: audit.Actor, name: str, code: str | None = None,
@@ -84,3 +112,93 @@ def list_organizations(session: Session, *, page_size: int | None = None, next_t
     }[sort]
     return paginate(session, select(Organization).order_by(*order), page_size=page_size, next_token=next_token,
                     scope=scope_of("organizations", sort))
+
+
+def details_of(org: Organization) -> dict[str, str]:
+    """The organization's editable details, every field as a string."""
+    return {name: str(getattr(org, name) or "") for name in DETAIL_NAMES}
+
+
+def _clean_detail(name: str, label: str, max_len: int, raw: object) -> str:
+    value = clean_name(raw, field=label, max_len=max_len)
+    if name == "name" and not value:
+        raise InvalidInput(f"{label}: enter a name")
+    if not value:
+        return value
+    if name == "billing_email":
+        try:
+            return normalize_email(value, field=label)
+        except InvalidInput as exc:
+            if exc.code == "EMAIL_TOO_LONG":
+                raise
+            raise InvalidInput(f"{label}: enter an email address such as accounts@example.com") from None
+    if name == "website":
+        if not _SCHEME.match(value):  # "acme.example" means https://acme.example
+            value = "https://" + value
+        return check_http_url(value, field=label, max_length=max_len)
+    if name == "phone" and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 4):
+        raise InvalidInput(f"{label}: use digits, spaces and + ( ) - . / only, such as +44 117 496 0000")
+    if name == "postcode" and not _POSTCODE.match(value):
+        raise InvalidInput(f"{label}: use letters, digits, spaces and hyphens only")
+    if name == "tax_id" and not _TAX_ID.match(value):
+        raise InvalidInput(f"{label}: use letters, digits, spaces and . / - only")
+    if name == "country":
+        value = value.upper()
+        if value not in COUNTRIES:
+            raise InvalidInput(f"{label}: choose a country from the list")
+    return value
+
+
+def clean_details(form: Any) -> dict[str, str]:
+    """The submitted details, trimmed and checked; InvalidFields names every bad field.
+
+    Only the known fields are read (a missing one counts as empty); anything else in the
+    submission is ignored. Cleaning clean values changes nothing.
+    """
+    if not isinstance(form, Mapping):
+        raise InvalidInput("The form was not understood; reload the page and try again.")
+    out: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, label, max_len in DETAIL_FIELDS:
+        try:
+            out[name] = _clean_detail(name, label, max_len, form.get(name, ""))
+        except InvalidInput as exc:
+            errors[name] = field_message(exc, label)
+    if errors:
+        raise InvalidFields(errors, labels=DETAIL_LABELS)
+    return out
+
+
+def update_details(session: Session, *, actor: audit.Actor, org_code: str, values: Mapping[str, Any],
+                   expected_version: int) -> Organization:
+    """Change the organization's details if nobody changed them since `expected_version`.
+
+    `values` are validated with `clean_details` first, so nothing is written unless every field
+    is good. The write is one UPDATE conditional on the version (optimistic concurrency), which
+    also moves the version on; a version that no longer matches is a Conflict, whatever the
+    submitted values are, unless they equal the current ones (then nothing is written). One audit
+    event `organization.updated` with the changed fields. Raises InvalidFields, NotFound,
+    Conflict. The caller commits.
+    """
+    clean = clean_details(values)
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise InvalidInput("The form was not understood; reload the page and try again.")
+    org = get_org(session, org_code)
+    before, after = audit.changed_fields(details_of(org), clean)
+    if not after:
+        return org
+    result = session.execute(update(Organization)
+                             .where(Organization.code == org_code, Organization.version == expected_version)
+                             .values(**after, version=expected_version + 1))
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE, code="DETAILS_CHANGED")
+    audit.record(session, actor=actor, action="organization.updated", target_type="organization", target_id=org_code,
+                 org_code=org_code, before=before, after=after)
+    session.expire(org)
+    return get_org(session, org_code)
+
+
+def fields_changed_since(loaded: Mapping[str, str], org: Organization) -> list[str]:
+    """Labels of the details that differ between `loaded` (what a form showed) and `org` now."""
+    current = details_of(org)
+    return [DETAIL_LABELS[name] for name in DETAIL_NAMES if str(loaded.get(name, "")) != current[name]]

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, field_message
 from portal_ui.domain.members import insert_membership
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.secrets import new_id
@@ -23,6 +23,7 @@ EMAIL_MAX = 254  # RFC 5321, as Kinde
 MAX_FILTER_VALUES = 100
 _EMAIL = re.compile(r"^[^@\s]{1,64}@(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _USER_ID = re.compile(r"^kp_[A-Za-z0-9_]{1,61}$")
 
 
@@ -36,9 +37,25 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     email = value.strip().lower()
     if len(email) > EMAIL_MAX:
         raise InvalidInput(f"{field}: at most {EMAIL_MAX} characters", code="EMAIL_TOO_LONG")
-    if not _EMAIL.match(email) or _CONTROL.search(email) or '"' in email:
+    if not _EMAIL.match(email) or _CONTROL.search(email) or _SURROGATE.search(email) or '"' in email:
         raise InvalidInput(f"{field}: {value.strip()[:64]!r} is not an email address", code="INVALID_EMAIL")
     return email
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored as a line of text, or None when it can.
+
+    PostgreSQL refuses NUL characters in text, and a lone UTF-16 surrogate (which JSON can carry
+    as an escape) cannot be encoded as UTF-8 at all: both are refused here with a clear message
+    instead of failing in the database.
+    """
+    if "\x00" in text:
+        return "remove the NUL character (\\0); it cannot be stored"
+    if _SURROGATE.search(text):
+        return "contains an invalid character (a lone surrogate); retype the text"
+    if _CONTROL.search(text):
+        return "remove control characters such as tabs and line breaks"
+    return None
 
 
 def clean_name(value: object, *, field: str, max_len: int = NAME_MAX, code: str | None = None) -> str:
@@ -51,8 +68,9 @@ def clean_name(value: object, *, field: str, max_len: int = NAME_MAX, code: str 
     if not isinstance(value, str):
         raise InvalidInput(f"{field}: give text")
     text = value.strip()
-    if _CONTROL.search(text):
-        raise InvalidInput(f"{field}: remove control characters")
+    problem = text_problem(text)
+    if problem:
+        raise InvalidInput(f"{field}: {problem}")
     if len(text) > max_len:
         raise InvalidInput(f"{field}: at most {max_len} characters", code=code)
     return text
@@ -90,6 +108,54 @@ def create_user(session: Session, *, actor: audit.Actor, given_name: str | None 
         after["roles"] = insert_membership(session, organization_code, user.id)
     audit.record(session, actor=actor, action="user.created", target_type="user", target_id=user.id,
                  org_code=organization_code, before={}, after=after)
+    return user
+
+
+PROFILE_NAME_MAX = NAME_MAX  # the same limit as the Management API (create_user)
+PROFILE_FIELDS: tuple[tuple[str, str, int], ...] = (
+    ("given_name", "Given name", PROFILE_NAME_MAX),
+    ("family_name", "Family name", PROFILE_NAME_MAX),
+)
+
+
+def clean_profile(*, given_name: object, family_name: object) -> dict[str, str]:
+    """The profile's names, trimmed and checked; InvalidFields names every bad field.
+
+    The given name is required, the family name optional (not everyone has one).
+    """
+    errors: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for (name, label, max_len), value in zip(PROFILE_FIELDS, (given_name, family_name)):
+        try:
+            out[name] = clean_name(value, field=label, max_len=max_len)
+        except InvalidInput as exc:
+            errors[name] = field_message(exc, label)
+            continue
+        if name == "given_name" and not out[name]:
+            errors[name] = "Enter your given name."
+    if errors:
+        raise InvalidFields(errors, labels=dict((n, label) for n, label, _m in PROFILE_FIELDS))
+    return out
+
+
+def update_profile(session: Session, *, actor: audit.Actor, user_id: str, given_name: object,
+                   family_name: object) -> User:
+    """Change a user's given and family name; one audit event `user.updated` when anything changed.
+
+    Both names are validated before anything is written. Raises InvalidFields (bad names),
+    NotFound (no such user). The caller commits.
+    """
+    values = clean_profile(given_name=given_name, family_name=family_name)
+    user = get_user(session, user_id)
+    before, after = audit.changed_fields({"given_name": user.given_name, "family_name": user.family_name}, values)
+    if not after:
+        return user
+    for name, value in after.items():
+        setattr(user, name, value)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, action="user.updated", target_type="user", target_id=user.id,
+                 before=before, after=after)
     return user
 
 

@@ -113,7 +113,8 @@ def test_branding_name_and_colour(page: Page, portal):
 
 def test_profile_shows_the_user_and_their_organizations(page: Page, portal):
     enter(page, portal, "kp_demo_vic")
-    expect(page.locator("#profile-name")).to_have_text("Vic Reed")
+    expect(page.locator("#profile-given_name")).to_have_value("Vic")
+    expect(page.locator("#profile-family_name")).to_have_value("Reed")
     expect(page.locator("#profile-email")).to_have_text("vic@acme.example")
     expect(page.locator("#profile-orgs")).to_have_text("Acme")
     expect(page.locator("#user-name")).to_have_text("Vic Reed")

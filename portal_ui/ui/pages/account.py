@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.domain.users import PROFILE_NAME_MAX
+from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.state import BillingState, ProfileState
 
@@ -15,28 +17,69 @@ def _field(label: str, value, value_id: str) -> rx.Component:
     )
 
 
+EMAIL_NOTE = ("Your email address is how you sign in, so it is managed by the app you sign in to. "
+              "To change it, use that app's account settings, or ask its support team.")
+
+
+def _profile_form() -> rx.Component:
+    common = dict(form="profile", errors=ProfileState.profile_errors, revision=ProfileState.profile_revision,
+                  max_length=PROFILE_NAME_MAX)
+    return rx.el.form(
+        rx.heading("Your name", as_="h2", size="3", margin_bottom="0.25rem"),
+        rx.text("Fields marked * are required.", size="1", color_scheme="gray", as_="p", margin_bottom="1rem"),
+        rx.grid(
+            text_field(name="given_name", label="Given name", value=ProfileState.profile_given, required=True,
+                       auto_complete="given-name", **common),
+            text_field(name="family_name", label="Family name", value=ProfileState.profile_family,
+                       auto_complete="family-name", hint="Optional.", **common),
+            columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
+        ),
+        form_actions(form="profile", saving=ProfileState.profile_saving, disabled=False,
+                     on_discard=ProfileState.discard_profile, errors=ProfileState.profile_errors),
+        on_submit=ProfileState.save_profile,
+        reset_on_submit=False,
+        no_validate=True,  # the server checks the names and explains each problem beside the field
+        id="profile-form",
+        aria_label="Your name",
+    )
+
+
+def _email() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Email address", as_="h2", size="3"),
+        rx.text(rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, "None on file"),
+                id="profile-email", weight="medium", word_break="break-all"),
+        rx.text(EMAIL_NOTE, size="2", color_scheme="gray", id="profile-email-note"),
+        spacing="2", align="start",
+    )
+
+
+def _organizations() -> rx.Component:
+    return rx.vstack(
+        rx.heading(ProfileState.orgs_heading, as_="h2", size="3"),
+        rx.cond(
+            ProfileState.profile_orgs.length() > 0,
+            rx.el.ul(
+                rx.foreach(ProfileState.profile_orgs,
+                           lambda name: rx.el.li(rx.hstack(rx.icon("building-2", size=16, color="var(--gray-10)"),
+                                                           rx.text(name), align="center", spacing="2"),
+                                                 padding_y="0.2rem")),
+                id="profile-orgs", list_style="none", padding="0", margin="0",
+            ),
+            rx.text("You are not a member of any.", color_scheme="gray", id="profile-orgs-none"),
+        ),
+        spacing="2", align="start",
+    )
+
+
 def profile() -> rx.Component:
+    card_size = rx.breakpoints(initial="2", sm="3")
     return section_frame(
         rx.vstack(
-            rx.card(
-                rx.data_list.root(
-                    _field("Name", rx.cond(ProfileState.profile_name != "", ProfileState.profile_name, "—"),
-                           "profile-name"),
-                    _field("Email", rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, "—"),
-                           "profile-email"),
-                    orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
-                ),
-            ),
-            rx.heading(ProfileState.orgs_heading, as_="h2", size="4", margin_top="0.5rem"),
-            rx.cond(
-                ProfileState.profile_orgs.length() > 0,
-                rx.el.ul(
-                    rx.foreach(ProfileState.profile_orgs, lambda name: rx.el.li(rx.text(name))),
-                    id="profile-orgs", padding_left="1.25rem", margin="0",
-                ),
-                rx.text("You are not a member of any.", color_scheme="gray", id="profile-orgs-none"),
-            ),
-            spacing="3",
+            rx.card(_profile_form(), size=card_size),
+            rx.card(_email(), size=card_size),
+            rx.card(_organizations(), size=card_size),
+            spacing="4",
             align="stretch",
         ),
         ready=ProfileState.profile_loaded,

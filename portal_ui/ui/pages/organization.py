@@ -1,15 +1,35 @@
-"""Organization section pages with content of their own: details, and members (pages/members.py)."""
+"""Organization section pages with content of their own: details (with the logo), and members
+(pages/members.py)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.domain.countries import COUNTRY_OPTIONS
+from portal_ui.domain.logos import LOGO_MAX_BYTES
+from portal_ui.ui.components.forms import form_actions, select_field, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.pages.members import members as members_section
 from portal_ui.ui.state import OrgDetailsState, PortalState
-from portal_ui.ui.state.org_details import FIELDS
+from portal_ui.ui.state.org_details import FIELDS, LOGO_UPLOAD_ID
 
+FORM = "details"
+GROUPS = (
+    ("General", ("name", "business_name", "billing_email", "phone", "website")),
+    ("Address", ("address_line1", "address_line2", "city", "region", "postcode", "country")),
+    ("Tax", ("tax_id",)),
+)
 WIDE = ("name", "business_name", "billing_email", "website", "address_line1", "address_line2")
+# How the browser may fill each field in (autocomplete tokens), its input type, and a hint.
+AUTOCOMPLETE = {"name": "organization", "billing_email": "email", "phone": "tel", "website": "url",
+                "address_line1": "address-line1", "address_line2": "address-line2", "city": "address-level2",
+                "region": "address-level1", "postcode": "postal-code", "country": "country"}
+INPUT_TYPES = {"billing_email": "email", "phone": "tel", "website": "url"}
+HINTS = {"billing_email": "Invoices and receipts are sent here.",
+         "phone": "With the country code, such as +44 117 496 0000.",
+         "website": "Such as https://acme.example",
+         "tax_id": "VAT, GST or other tax registration number."}
+LOGO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/svg+xml": [".svg"]}
 
 
 def _label(label: str):
@@ -19,40 +39,146 @@ def _label(label: str):
     return label
 
 
-def _input(name: str, label: str, max_len: int) -> rx.Component:
-    return rx.box(
-        rx.el.label(
-            rx.text(_label(label), size="2", weight="medium"),
-            rx.input(
-                name=name,
-                default_value=OrgDetailsState.org_details[name],
-                max_length=max_len,
-                disabled=PortalState.read_only,
-                required=name == "name",
-                id=f"details-{name}",
-                margin_top="0.25rem",
+def _field(name: str, label: str, max_len: int) -> rx.Component:
+    common = dict(form=FORM, name=name, label=_label(label), value=OrgDetailsState.org_details[name],
+                  errors=OrgDetailsState.details_errors, revision=OrgDetailsState.details_revision,
+                  disabled=PortalState.read_only, auto_complete=AUTOCOMPLETE.get(name, "off"),
+                  grid_column=["span 1", "span 2"] if name in WIDE else "span 1")
+    if name == "country":
+        return select_field(options=COUNTRY_OPTIONS, empty_label="Not set", **common)
+    return text_field(max_length=max_len, required=name == "name", type_=INPUT_TYPES.get(name, "text"),
+                      hint=HINTS.get(name, ""), **common)
+
+
+def _group(title: str, names: tuple[str, ...]) -> rx.Component:
+    by_name = {name: (name, label, max_len) for name, label, max_len in FIELDS}
+    return rx.el.fieldset(
+        rx.el.legend(rx.text(title, size="3", weight="bold"), margin_bottom="0.75rem", padding="0"),
+        rx.grid(*(_field(*by_name[name]) for name in names), columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="4", width="100%"),
+        border="none", margin="0", padding="0", min_width="0", width="100%",
+    )
+
+
+def _conflict() -> rx.Component:
+    return rx.cond(
+        OrgDetailsState.details_conflict != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.flex(
+                rx.callout.text(OrgDetailsState.details_conflict),
+                rx.button("Reload", type="button", on_click=OrgDetailsState.reload_details, size="2",
+                          variant="solid", color_scheme="amber", id="details-reload", flex_shrink="0"),
+                spacing="3", align=rx.breakpoints(initial="start", sm="center"),
+                direction=rx.breakpoints(initial="column", sm="row"), justify="between", width="100%",
             ),
+            color_scheme="amber", role="alert", id="details-conflict", margin_top="1.5rem",
         ),
-        grid_column=["span 1", "span 2"] if name in WIDE else "span 1",
+    )
+
+
+def _details_form() -> rx.Component:
+    return rx.el.form(
+        rx.cond(~PortalState.read_only,
+                rx.text("Fields marked * are required.", size="1", color_scheme="gray", as_="p",
+                        margin_bottom="1rem")),
+        rx.vstack(*(_group(title, names) for title, names in GROUPS), spacing="6", width="100%"),
+        _conflict(),  # beside Save, where the eyes are when a save is refused
+        form_actions(form=FORM, saving=OrgDetailsState.details_saving, disabled=PortalState.read_only,
+                     on_discard=OrgDetailsState.discard_details,
+                     errors=OrgDetailsState.details_errors),
+        on_submit=OrgDetailsState.save_details,
+        reset_on_submit=False,
+        no_validate=True,  # the server checks every field and explains each problem beside it
+        id="details-form",
+        aria_label="Details",
+    )
+
+
+def _logo_preview() -> rx.Component:
+    return rx.center(
+        rx.cond(
+            OrgDetailsState.logo_src != "",
+            rx.image(src=OrgDetailsState.logo_src, alt="Current logo", id="logo-preview",
+                     max_height="56px", max_width="100%", object_fit="contain"),
+            rx.vstack(rx.icon("image", size=20), rx.text("No logo", size="1"), align="center", spacing="1",
+                      color="var(--gray-10)", id="logo-none"),
+        ),
+        width="9rem", height="5rem", flex_shrink="0", padding="0.5rem",
+        border="1px dashed var(--gray-a7)", border_radius="var(--radius-3)", background_color="var(--gray-a2)",
+    )
+
+
+def _remove_logo() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("trash-2", size=16), "Remove", type="button", variant="soft", color_scheme="red",
+                      disabled=PortalState.read_only | OrgDetailsState.logo_busy, id="logo-remove"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove the logo?"),
+            rx.alert_dialog.description("The header will show the product's logo again."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Remove logo", color_scheme="red", on_click=OrgDetailsState.remove_logo,
+                                                 id="logo-remove-confirm")),
+                spacing="3", justify="end", margin_top="1rem",
+            ),
+            max_width="24rem",
+        ),
+    )
+
+
+def _choose_button(disabled) -> rx.Component:
+    return rx.button(rx.icon("upload", size=16), rx.cond(OrgDetailsState.logo_src != "", "Replace logo", "Upload logo"),
+                     type="button", loading=OrgDetailsState.logo_busy, disabled=disabled, id="logo-choose")
+
+
+def _logo_card() -> rx.Component:
+    upload = rx.upload.root(
+        _choose_button(False),
+        id=LOGO_UPLOAD_ID,
+        accept=LOGO_TYPES,
+        max_files=1,
+        multiple=False,
+        max_size=LOGO_MAX_BYTES,
+        no_keyboard=True,  # the button inside is the one keyboard stop
+        disabled=OrgDetailsState.logo_busy,
+        on_drop=OrgDetailsState.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD_ID)),
+        on_drop_rejected=OrgDetailsState.logo_rejected,
+    )
+    # A read-only session gets the button, disabled, and no file input or drop zone at all.
+    choose = rx.cond(PortalState.read_only, _choose_button(True), upload)
+    return rx.card(
+        rx.flex(
+            _logo_preview(),
+            rx.vstack(
+                rx.heading("Logo", as_="h2", size="3"),
+                rx.text("Shown in the portal's header. PNG, JPEG or SVG, up to "
+                        f"{LOGO_MAX_BYTES // 1024} KB.", size="2", color_scheme="gray"),
+                rx.flex(choose, rx.cond(OrgDetailsState.logo_src != "", _remove_logo()), spacing="3", wrap="wrap",
+                        margin_top="0.25rem"),
+                rx.cond(OrgDetailsState.logo_error != "",
+                        rx.callout(OrgDetailsState.logo_error, icon="circle-alert", color_scheme="red", size="1",
+                                   role="alert", id="logo-error")),
+                spacing="2", align="start", min_width="0",
+            ),
+            spacing="4", direction=rx.breakpoints(initial="column", sm="row"), align=rx.breakpoints(initial="start", sm="center"),
+        ),
+        size=rx.breakpoints(initial="2", sm="3"),
+        id="logo-card",
     )
 
 
 def details() -> rx.Component:
-    inputs = [_input(name, label, max_len) for name, label, max_len in FIELDS]
-    form = rx.form(
-        rx.grid(*inputs, columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%"),
-        rx.cond(OrgDetailsState.details_error != "",
-                rx.callout(OrgDetailsState.details_error, icon="triangle-alert", color_scheme="red",
-                           id="details-error", margin_top="1rem")),
-        rx.hstack(
-            rx.button("Save changes", type="submit", disabled=PortalState.read_only, id="details-save"),
-            margin_top="1.25rem",
+    return section_frame(
+        rx.vstack(
+            _logo_card(),
+            rx.card(_details_form(), size=rx.breakpoints(initial="2", sm="3")),
+            spacing="4", align="stretch", width="100%",
         ),
-        on_submit=OrgDetailsState.save_details,
-        reset_on_submit=False,
-        id="details-form",
+        ready=OrgDetailsState.details_loaded,
     )
-    return section_frame(rx.card(form, size=rx.breakpoints(initial="2", sm="3")), ready=OrgDetailsState.details_loaded)
 
 
 def members() -> rx.Component:

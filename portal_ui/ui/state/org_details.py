@@ -1,107 +1,71 @@
-"""The organization details section: the organization's name and business details.
+"""The organization details section: the organization's name, business details and logo.
 
-Read with `org:read:details`, changed with `org:write:details` (contract §5). `save_details` is
-the section's one changing handler: like every such handler it asks the guard first, so a client
-that calls it without the permission (any client can call any handler) changes nothing.
+Read with `org:read:details`, changed with `org:write:details` (contract §5). Every handler that
+changes data (`save_details`, `upload_logo`, `remove_logo`) asks the guard first, so a client
+that calls it without the permission (any client can call any handler) changes nothing. The
+rules live in portal_ui.domain.organizations and portal_ui.domain.logos.
+
+Two admins editing at once: the form remembers the version it loaded (server-side only); a save
+against a version someone else has moved on is refused with a "changed since you opened it"
+callout, and "Reload" loads the current values and version.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+import asyncio
 
 import reflex as rx
-from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portal_ui.db import session_scope
-from portal_ui.domain import audit
-from portal_ui.domain.errors import Conflict, DomainError, InvalidInput
+from portal_ui.domain.errors import Conflict, DomainError, InvalidFields, InvalidInput, field_message
+from portal_ui.domain.logos import LOGO_MAX_BYTES, check_logo, current_logo_path, remove_logo, set_logo
 from portal_ui.domain.members import get_org
-from portal_ui.domain.return_urls import check_http_url
-from portal_ui.domain.users import clean_name, normalize_email
-from portal_ui.models import NAME_MAX, Organization
+from portal_ui.domain.organizations import (DETAIL_FIELDS, DETAIL_NAMES, details_of, fields_changed_since,
+                                            update_details)
+from portal_ui.models import Organization
+from portal_ui.ui import text
+from portal_ui.ui.branding import clean_branding
 from portal_ui.ui.state.portal import PortalState
 
 SECTION = "organization_details"
-
-# (field, label, maximum length) in form order; the label's "organization" is aliased on display.
-FIELDS: tuple[tuple[str, str, int], ...] = (
-    ("name", "Organization name", NAME_MAX),
-    ("business_name", "Legal business name", NAME_MAX),
-    ("billing_email", "Billing email", 320),
-    ("phone", "Phone", 64),
-    ("website", "Website", 2048),
-    ("address_line1", "Address line 1", NAME_MAX),
-    ("address_line2", "Address line 2", NAME_MAX),
-    ("city", "City", NAME_MAX),
-    ("region", "Region", NAME_MAX),
-    ("postcode", "Postcode", 32),
-    ("country", "Country (2-letter code)", 2),
-    ("tax_id", "Tax ID", 64),
-)
-FIELD_NAMES = tuple(name for name, _label, _max in FIELDS)
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-def details_of(org: Organization) -> dict[str, str]:
-    return {name: str(getattr(org, name) or "") for name in FIELD_NAMES}
-
-
-def clean_details(form: Any) -> dict[str, str]:
-    """The submitted details, validated; InvalidInput names the first bad field.
-
-    Only known fields are read; anything else in the submission is ignored.
-    """
-    if not isinstance(form, dict):
-        raise InvalidInput("The form was not understood; reload the page and try again.")
-    out: dict[str, str] = {}
-    for name, label, max_len in FIELDS:
-        value = clean_name(form.get(name, ""), field=label, max_len=max_len)
-        if name == "name" and not value:
-            raise InvalidInput(f"{label}: give a name")
-        if value and name == "billing_email":
-            value = normalize_email(value, field=label)
-        elif value and name == "website":
-            value = check_http_url(value, field=label)
-        elif value and name == "country":
-            value = value.upper()
-            if not _COUNTRY.match(value):
-                raise InvalidInput(f"{label}: use a two-letter code such as GB or US")
-        out[name] = value
-    return out
-
-
-def update_details(db: Session, *, actor: audit.Actor, org_code: str, values: dict[str, str],
-                   expected_version: int) -> Organization:
-    """Apply validated details if nobody changed them since `expected_version`; one audit event.
-
-    Raises NotFound (organization), Conflict (changed meanwhile). The caller commits.
-    (Belongs with the other organization rules in portal_ui.domain.organizations once that module
-    has an update function; the UI is its only caller today.)
-    """
-    org = get_org(db, org_code)
-    before = details_of(org)
-    changed = {k: v for k, v in values.items() if before.get(k) != v}
-    if not changed:
-        return org
-    result = db.execute(update(Organization)
-                        .where(Organization.code == org_code, Organization.version == expected_version)
-                        .values(**changed, version=expected_version + 1))
-    if result.rowcount != 1:
-        raise Conflict("Someone else changed these details meanwhile; reload the page to see their changes.")
-    audit.record(db, actor=actor, action="organization.updated", target_type="organization", target_id=org_code,
-                 org_code=org_code, before={k: before[k] for k in changed}, after=changed)
-    db.expire(org)
-    return get_org(db, org_code)
+FIELDS = DETAIL_FIELDS  # (field, label, maximum length), in form order
+FIELD_NAMES = DETAIL_NAMES
+LOGO_UPLOAD_ID = "logo-upload"
+SAVED = "Details saved."
+RELOADED = "Showing the current details."
+# react-dropzone's reasons for refusing a file in the browser, in words.
+DROP_REFUSALS = {
+    "file-too-large": f"The file is larger than {LOGO_MAX_BYTES // 1024} KB.",
+    "file-invalid-type": "Use a PNG, JPEG or SVG image.",
+    "too-many-files": "Choose one file.",
+}
 
 
 class OrgDetailsState(PortalState):
-    org_details: dict[str, str] = {}
+    org_details: dict[str, str] = {}  # the values as loaded (also what "Discard changes" restores)
     details_loaded: bool = False
     details_saving: bool = False
-    details_error: str = ""
+    details_errors: dict[str, str] = {}  # field name -> what is wrong with it
+    details_conflict: str = ""  # "changed since you opened it", with what changed
+    details_revision: int = 0  # moves on whenever the inputs must show org_details again
+    logo_src: str = ""
+    logo_error: str = ""
+    logo_busy: bool = False
     _details_version: int = 0
+
+    def _show(self, db: Session, org: Organization) -> None:
+        """Show `org`'s current details and logo; forget errors, conflicts and unsaved typing."""
+        self.org_details = details_of(org)
+        self._details_version = org.version
+        self.details_errors = {}
+        self.details_conflict = ""
+        self.details_revision += 1
+        self.logo_src = current_logo_path(db, org.code)
+        self.logo_error = ""
+        self.org_name = org.name
+        self.details_loaded = True
 
     @rx.event
     def load_details(self):
@@ -110,32 +74,126 @@ class OrgDetailsState(PortalState):
             active, follow = self._enter(db, SECTION)
             if active is None:
                 return follow
-            org = get_org(db, active.org_code)
-            self.org_details = details_of(org)
-            self._details_version = org.version
-            self.details_error = ""
-            self.details_loaded = True
+            self._show(db, get_org(db, active.org_code))
         return None
+
+    @rx.event
+    def reload_details(self):
+        """The current values and version, after a conflict (needs read access)."""
+        with session_scope() as db:
+            active = self._require(db, SECTION, "read")
+            if active is None:
+                return self._refused()
+            self._show(db, get_org(db, active.org_code))
+        return rx.toast.info(RELOADED)
+
+    @rx.event
+    def discard_details(self):
+        """Put the loaded values back in the form (this tab only; nothing is read or written)."""
+        self.details_errors = {}
+        self.details_revision += 1
 
     @rx.event
     def save_details(self, form: dict):
         """Save the details form; refused unless this session may write the organization's details."""
-        self.details_error = ""
+        self.details_saving = True
+        self.details_errors = {}
+        yield
+        outcome = None
+        try:
+            outcome = self._save(form)
+        finally:
+            self.details_saving = False
+        yield outcome
+
+    def _save(self, form: dict):
         try:
             with session_scope() as db:
                 active = self._require(db, SECTION, "write")
                 if active is None:
-                    return rx.toast.error("You cannot change these details.")
-                values = clean_details(form)
-                actor = audit.Actor(type="user", id=active.user_id,
-                                    client_ip=self.router.session.client_ip or "",
-                                    user_agent=self.router.headers.user_agent or "")
-                org = update_details(db, actor=actor, org_code=active.org_code, values=values,
+                    return self._refused()
+                org = update_details(db, actor=self._actor(active), org_code=active.org_code, values=form,
                                      expected_version=self._details_version)
-                self.org_details = details_of(org)
-                self._details_version = org.version
-                self.org_name = org.name
-        except DomainError as exc:
-            self.details_error = exc.message
+                self._show(db, org)
+        except InvalidFields as exc:
+            self.details_errors = exc.fields
+            return rx.set_focus(f"details-{next(iter(exc.fields))}")  # the first field to fix
+        except Conflict as exc:
+            self.details_conflict = self._conflict_message(exc.message)
             return None
-        return rx.toast.success("Details saved.")
+        except DomainError as exc:
+            return rx.toast.error(text.aliased(exc.message, self.org_alias))
+        return rx.toast.success(SAVED)
+
+    def _conflict_message(self, message: str) -> str:
+        with session_scope() as db:
+            active = self._require(db, SECTION, "read")
+            if active is None:
+                return message
+            changed = fields_changed_since(self.org_details, get_org(db, active.org_code))
+        if not changed:
+            return message
+        labels = ", ".join(text.aliased(label, self.org_alias) for label in changed)
+        return f"{message} Changed meanwhile: {labels}."
+
+    # ---- logo ---------------------------------------------------------------------------
+
+    @rx.event
+    async def upload_logo(self, files: list[rx.UploadFile]):
+        """Make the uploaded file the organization's logo (rx.upload sends it over HTTP)."""
+        if isinstance(files, list) and not files:
+            return  # the browser refused the file (logo_rejected says why): nothing arrived
+        self.logo_error = ""
+        if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
+            self.logo_error = DROP_REFUSALS["too-many-files"]
+            return
+        self.logo_busy = True
+        yield
+        try:
+            outcome = await self._store_logo(await files[0].read(LOGO_MAX_BYTES + 1))
+        finally:
+            self.logo_busy = False
+        yield outcome
+
+    async def _store_logo(self, data: bytes):
+        try:
+            with session_scope() as db:  # ask the guard before looking at the file at all
+                if self._require(db, SECTION, "write") is None:
+                    return self._refused()
+            # Decoding and re-encoding an image takes a moment: not on the event loop.
+            checked = await asyncio.to_thread(check_logo, data)
+            with session_scope() as db:
+                active = self._require(db, SECTION, "write")
+                if active is None:
+                    return self._refused()
+                set_logo(db, actor=self._actor(active), org_code=active.org_code, data=checked)
+                self.logo_src = current_logo_path(db, active.org_code)
+        except InvalidInput as exc:
+            self.logo_error = field_message(exc, "logo")
+            return None
+        except IntegrityError:  # another admin's upload won the race for the first logo
+            self.logo_error = "Someone else changed the logo at the same time; try again."
+            return None
+        self.logo_url = self.logo_src  # the header shows it at once
+        return rx.toast.success("Logo updated.")
+
+    @rx.event
+    def logo_rejected(self, rejections: list):
+        """The browser refused the chosen file (react-dropzone); say why. Only known reasons are shown."""
+        codes = [error.get("code") for item in (rejections if isinstance(rejections, list) else [])
+                 if isinstance(item, dict) for error in (item.get("errors") or []) if isinstance(error, dict)]
+        reason = next((DROP_REFUSALS[code] for code in codes if code in DROP_REFUSALS), None)
+        self.logo_error = reason or DROP_REFUSALS["file-invalid-type"]
+
+    @rx.event
+    def remove_logo(self):
+        """Remove the organization's logo; the header goes back to the product's."""
+        with session_scope() as db:
+            active = self._require(db, SECTION, "write")
+            if active is None:
+                return self._refused()
+            removed = remove_logo(db, actor=self._actor(active), org_code=active.org_code)
+            self.logo_src = ""
+            self.logo_error = ""
+            self.logo_url = clean_branding(active.settings.branding)["logo_url"]
+        return rx.toast.success("Logo removed.") if removed else None

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from portal_ui.db import session_scope
 from portal_ui.domain import audit
+from portal_ui.domain.logos import current_logo_path
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.previews import preview_roles, switch_preview_role
 from portal_ui.domain.sections import BY_KEY, Access, Section, landing_section, section_access, visible_sections
@@ -202,7 +203,8 @@ class PortalState(rx.State):
         self.ended = False
         self.return_url = active.return_url
         self.product_name = brand["product_name"]
-        self.logo_url = brand["logo_url"]
+        # The organization's own logo when it has one, else the product's.
+        self.logo_url = current_logo_path(db, active.org_code) or brand["logo_url"]
         self._apply_brand(brand)
         self.org_alias = alias
         self.org_group = text.aliased("Organization", alias)

@@ -1,24 +1,45 @@
-"""The profile section: the signed-in user's name, email and organizations."""
+"""The profile section: the signed-in user's name (editable), email (read-only) and organizations.
+
+A user manages their own profile, so the section needs only the profile function switched on;
+`save_profile` still goes through the guard (a preview session or an ended one writes nothing)
+and always changes the session's own user, whatever the client sends. The rules live in
+portal_ui.domain.users (`update_profile`).
+"""
 
 from __future__ import annotations
 
 import reflex as rx
+from sqlmodel import Session
 
 from portal_ui.db import session_scope
-from portal_ui.domain.users import user_organizations
+from portal_ui.domain.errors import DomainError, InvalidFields
+from portal_ui.domain.users import get_user, update_profile, user_organizations
 from portal_ui.models import User
 from portal_ui.ui import text
 from portal_ui.ui.state.portal import PortalState, organization_names
 
 SECTION = "profile"
+SAVED = "Profile saved."
 
 
 class ProfileState(PortalState):
-    profile_name: str = ""
+    profile_given: str = ""
+    profile_family: str = ""
     profile_email: str = ""
     profile_orgs: list[str] = []  # names of the organizations the user belongs to
     orgs_heading: str = ""
     profile_loaded: bool = False
+    profile_saving: bool = False
+    profile_errors: dict[str, str] = {}  # field name -> what is wrong with it
+    profile_revision: int = 0  # moves on whenever the inputs must show the loaded names again
+
+    def _show(self, user: User) -> None:
+        self.profile_given = user.given_name or ""
+        self.profile_family = user.family_name or ""
+        self.profile_email = user.email or ""
+        self.profile_errors = {}
+        self.profile_revision += 1
+        self.user_name = text.person_name(user.given_name, user.family_name, user.email)
 
     @rx.event
     def load_profile(self):
@@ -27,12 +48,50 @@ class ProfileState(PortalState):
             active, follow = self._enter(db, SECTION)
             if active is None:
                 return follow
-            user = db.get(User, active.user_id)
-            codes = user_organizations(db, [active.user_id])[active.user_id]
-            names = organization_names(db, codes)
-            self.profile_name = text.person_name(user.given_name, user.family_name, None) if user else ""
-            self.profile_email = (user.email or "") if user else ""
-            self.profile_orgs = sorted((names.get(code, code) for code in codes), key=str.lower)
-            self.orgs_heading = text.aliased("Your organizations", active.settings.org_alias)
+            self._show(get_user(db, active.user_id))
+            self._load_orgs(db, active.user_id, active.settings.org_alias)
             self.profile_loaded = True
         return None
+
+    def _load_orgs(self, db: Session, user_id: str, alias: str) -> None:
+        codes = user_organizations(db, [user_id])[user_id]
+        names = organization_names(db, codes)
+        self.profile_orgs = sorted((names.get(code, code) for code in codes), key=str.lower)
+        self.orgs_heading = text.aliased("Your organizations", alias)
+
+    @rx.event
+    def discard_profile(self):
+        """Put the loaded names back in the form (this tab only; nothing is read or written)."""
+        self.profile_errors = {}
+        self.profile_revision += 1
+
+    @rx.event
+    def save_profile(self, form: dict):
+        """Save the session's own user's given and family name."""
+        self.profile_saving = True
+        self.profile_errors = {}
+        yield
+        outcome = None
+        try:
+            outcome = self._save(form)
+        finally:
+            self.profile_saving = False
+        yield outcome
+
+    def _save(self, form: dict):
+        if not isinstance(form, dict):
+            return rx.toast.error("The form was not understood; reload the page and try again.")
+        try:
+            with session_scope() as db:
+                active = self._require(db, SECTION, "write")
+                if active is None:
+                    return self._refused()
+                user = update_profile(db, actor=self._actor(active), user_id=active.user_id,
+                                      given_name=form.get("given_name", ""), family_name=form.get("family_name", ""))
+                self._show(user)
+        except InvalidFields as exc:
+            self.profile_errors = exc.fields
+            return rx.set_focus(f"profile-{next(iter(exc.fields))}")  # the first field to fix
+        except DomainError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success(SAVED)
