@@ -42,7 +42,7 @@ def _features(items, list_id: str | None = None) -> rx.Component:
 
 
 def _status_badge() -> rx.Component:
-    return rx.badge(BillingState.plan.status_label, size="2", id="plan-status",
+    return rx.badge(BillingState.plan.status_label, size="2", id="plan-status", high_contrast=True,
                     color_scheme=rx.match(BillingState.plan.status, *STATUS_COLORS.items(), "gray"))
 
 
@@ -110,7 +110,8 @@ def _invoice_row(row) -> rx.Component:
         display="inline-flex", align_items="center", gap="0.35rem", white_space="nowrap",
         color="var(--accent-11)", text_decoration="none", _hover={"text_decoration": "underline"},
     )
-    status = rx.badge(row.status_label, color_scheme=rx.match(row.status, ("paid", "green"), ("open", "amber"), "gray"))
+    status = rx.badge(row.status_label, high_contrast=True,
+                      color_scheme=rx.match(row.status, ("paid", "green"), ("open", "amber"), "gray"))
     return rx.table.row(
         rx.table.row_header_cell(download),
         rx.table.cell(rx.text(row.date, white_space="nowrap")),
@@ -199,7 +200,7 @@ def _plan_choice(choice) -> rx.Component:
             rx.flex(
                 rx.heading(choice.name, as_="h2", size="4"),
                 rx.cond(choice.current, rx.badge(choice.badge, variant="solid", class_name="plan-badge"),
-                        rx.cond(choice.pending, rx.badge(choice.badge, color_scheme="amber", class_name="plan-badge"))),
+                        rx.cond(choice.pending, rx.badge(choice.badge, color_scheme="amber", high_contrast=True, class_name="plan-badge"))),
                 justify="between", align="center", gap="0.5rem", wrap="wrap",
             ),
             rx.text(choice.price, size="5", weight="bold", class_name="plan-price"),

@@ -32,6 +32,16 @@ HINTS = {"billing_email": "Invoices and receipts are sent here.",
 LOGO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/svg+xml": [".svg"]}
 
 
+def _label_file_input(component, label: str) -> None:
+    """Give the upload's hidden file input an accessible name (rx.upload creates it bare)."""
+    from reflex_components_core.el.elements.forms import Input
+
+    for child in getattr(component, "children", []):
+        if isinstance(child, Input):
+            child.custom_attrs["aria-label"] = label
+        _label_file_input(child, label)
+
+
 def _label(label: str):
     """A field label with "Organization" replaced by the alias (the alias is known at run time)."""
     if label.startswith("Organization"):
@@ -147,6 +157,7 @@ def _logo_card() -> rx.Component:
         on_drop=OrgDetailsState.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD_ID)),
         on_drop_rejected=OrgDetailsState.logo_rejected,
     )
+    _label_file_input(upload, "Logo file")
     # A read-only session gets the button, disabled, and no file input or drop zone at all.
     choose = rx.cond(PortalState.read_only, _choose_button(True), upload)
     return rx.card(

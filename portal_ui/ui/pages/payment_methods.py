@@ -109,7 +109,7 @@ def payment_details() -> rx.Component:
                 rx.text(rx.text.strong(BillingState.provider_label), ". Use a test card such as 4242 4242 4242 "
                         "4242, any future expiry date and any three-digit security code (four for American "
                         "Express). No real payment is taken."),
-                icon="flask-conical", color_scheme="blue", id="test-provider-note",
+                icon="flask-conical", color_scheme="blue", high_contrast=True, id="test-provider-note",
             ),
             error_callout(BillingState.cards_error, "cards-error"),
             rx.cond(
