@@ -34,7 +34,7 @@ def set_org_settings(portal, patch: dict) -> None:
 @pytest.fixture
 def acme_branding(portal):
     set_org_settings(portal, {"override_environment": True, "branding": {
-        "product_name": "Acme Cloud", "accent_color": "#0d9488", "appearance": "dark", "logo_url": LOGO_URL}})
+        "product_name": "Acme Cloud", "accent_color": "#0f766e", "appearance": "dark", "logo_url": LOGO_URL}})
     yield
     set_org_settings(portal, {"override_environment": False})
 
@@ -51,7 +51,7 @@ def test_organization_branding_override(page: Page, portal, acme_branding):
     expect(page).to_have_title("Members · Workspace · Acme Cloud")
     expect(page.locator("#brand-logo")).to_have_attribute("src", LOGO_URL)
     expect(page.locator("#brand-mark")).to_have_count(0)
-    expect(page.locator("#exit-button")).to_have_css("background-color", "rgb(13, 148, 136)")
+    expect(page.locator("#exit-button")).to_have_css("background-color", "rgb(15, 118, 110)")
     theme = page.locator(".radix-themes.dark:has(#portal-root)").last
     expect(theme).to_have_count(1)
     assert luminance(theme.evaluate("el => getComputedStyle(el).backgroundColor")) < 0.2
