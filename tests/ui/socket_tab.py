@@ -22,6 +22,14 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Message, Ping, RejectConnection, Request, TextMessage
 
 
+class _Packet(sio.Packet):
+    """socket.io packets encoded with the standard json module, as a browser's JSON.stringify would:
+    non-ASCII escaped, so even a lone surrogate travels (importing the Reflex app swaps in an encoder
+    that cannot send one)."""
+
+    json = json
+
+
 class _WebSocket:
     """A blocking websocket client over wsproto: text frames in, text frames out."""
 
@@ -99,7 +107,7 @@ class SocketTab:
         opened = self._receive(timeout=10)
         if not opened or opened.packet_type != eio.OPEN:
             raise ConnectionError("no engine.io OPEN packet")
-        self._send_sio(sio.Packet(sio.CONNECT, data=None, namespace=namespace))
+        self._send_sio(_Packet(sio.CONNECT, data=None, namespace=namespace))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             pkt = self._receive(timeout=1)
@@ -136,7 +144,7 @@ class SocketTab:
     def send(self, name: str, payload: dict, pathname: str, *, quiet: float = 0.7, timeout: float = 10) -> list[dict]:
         """Send one event; return the updates it caused (once they stop for `quiet` seconds)."""
         seen = len(self.updates)
-        self._send_sio(sio.Packet(sio.EVENT, namespace=self.namespace, data=["event", {
+        self._send_sio(_Packet(sio.EVENT, namespace=self.namespace, data=["event", {
             "name": name, "payload": payload, "router_data": {"pathname": pathname, "asPath": pathname}}]))
         deadline = time.monotonic() + timeout
         last = len(self.updates)

@@ -23,7 +23,7 @@ import reflex as rx
 from playwright.sync_api import Browser
 from reflex_base.utils.format import format_event_handler
 
-import portal_ui.portal_ui  # noqa: F401  (registers every page and State)
+import portal_ui.ui.pages  # noqa: F401  (imports every page's State, without building the app)
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from tests.ui.socket_tab import SocketTab
 from tests.ui.test_guards import session_cookie
@@ -183,11 +183,51 @@ def test_nothing_changes_without_a_live_writing_session(browser: Browser, portal
     assert _snapshot(portal, None) == before
 
 
+MATRIX_VIEWER = "kp_matrix_viewer"
+
+
+def _add_viewer(portal) -> None:
+    """A member with Acme's viewer role of the matrix's own, so that what the matrix may legitimately
+    change (their own profile, keys, cards) never touches the demo personas other tests rely on."""
+    from sqlmodel import Session, select
+
+    from portal_ui.db import engine_for
+    from portal_ui.domain.clock import utcnow
+    from portal_ui.models import MemberRole, Membership, Role, User
+    from portal_ui.settings import Settings
+
+    with Session(engine_for(Settings.from_env(portal.env).db_url)) as db:
+        if db.get(User, MATRIX_VIEWER) is None:
+            db.add(User(id=MATRIX_VIEWER, given_name="Matrix", family_name="Viewer",
+                        email="matrix.viewer@acme.example", created_on=utcnow()))
+            db.flush()
+            membership = Membership(org_code=DEMO_ORG_CODE, user_id=MATRIX_VIEWER, joined_on=utcnow())
+            db.add(membership)
+            db.flush()
+            viewer = db.exec(select(Role).where(Role.key == "viewer")).one()
+            db.add(MemberRole(membership_id=membership.id, role_id=viewer.id, granted_on=utcnow()))
+            db.commit()
+
+
+def _remove_viewer(portal) -> None:
+    """Take the matrix's viewer out of Acme again, so the members list is as other tests expect."""
+    with _db(portal) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM memberships WHERE user_id = ?", (MATRIX_VIEWER,))]
+        for membership_id in ids:
+            conn.execute("DELETE FROM member_roles WHERE membership_id = ?", (membership_id,))
+        conn.execute("DELETE FROM memberships WHERE user_id = ?", (MATRIX_VIEWER,))
+
+
 def test_the_viewer_changes_nothing_the_organization_owns(browser: Browser, portal):
-    cookie = session_cookie(browser, portal, "kp_demo_vic", DEMO_ORG_CODE, "organization_details")
-    before = _snapshot(portal, ORG_TABLES, owned_only=True)
-    _call_everything(portal, cookie)
-    assert _snapshot(portal, ORG_TABLES, owned_only=True) == before
+    _add_viewer(portal)
+    try:
+        cookie = session_cookie(browser, portal, MATRIX_VIEWER, DEMO_ORG_CODE, "organization_details")
+        before = _snapshot(portal, ORG_TABLES, owned_only=True)
+        _call_everything(portal, cookie)
+        after = _snapshot(portal, ORG_TABLES, owned_only=True)
+    finally:
+        _remove_viewer(portal)
+    assert after == before
 
 
 def test_the_matrix_covers_every_handler():
