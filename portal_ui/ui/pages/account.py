@@ -1,4 +1,4 @@
-"""Section pages shared by the user's account and the organization: profile and billing."""
+"""The user's profile page (billing and API keys have their own modules)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ import reflex as rx
 from portal_ui.domain.users import PROFILE_NAME_MAX
 from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
-from portal_ui.ui.state import BillingState, ProfileState
-
-
-def _field(label: str, value, value_id: str) -> rx.Component:
-    return rx.data_list.item(
-        rx.data_list.label(label, min_width="8rem"),
-        rx.data_list.value(value, id=value_id),
-    )
+from portal_ui.ui.state import ProfileState
 
 
 EMAIL_NOTE = ("Your email address is how you sign in, so it is managed by the app you sign in to. "
@@ -85,17 +78,3 @@ def profile() -> rx.Component:
         ready=ProfileState.profile_loaded,
     )
 
-
-def billing() -> rx.Component:
-    return section_frame(
-        rx.card(
-            rx.data_list.root(
-                _field("Billed to", BillingState.billed_name, "billed-name"),
-                _field("Billing email",
-                       rx.cond(BillingState.billed_email != "", BillingState.billed_email, "None on file"),
-                       "billed-email"),
-                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
-            ),
-        ),
-        ready=BillingState.billing_loaded,
-    )
