@@ -13,6 +13,7 @@ from starlette.routing import Route
 from portal_ui.api.auth import require_user
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import in_transaction
+from portal_ui.api.portal import one_sub_nav
 from portal_ui.api.throttle import client_ip, throttle
 from portal_ui.domain.links import create_link
 from portal_ui.settings import get_settings
@@ -34,15 +35,13 @@ async def portal_link(request: Request) -> JSONResponse:
     unknown = [k for k in request.query_params.keys() if k not in QUERY_FIELDS]
     if unknown:
         raise ApiError(400, "INVALID_INPUT", f"{unknown[0][:40]}: unknown parameter; use subnav and return_url")
-    subnav, sub_nav = _single(request, "subnav"), _single(request, "sub_nav")
-    if subnav is not None and sub_nav is not None and subnav != sub_nav:
-        raise ApiError(400, "INVALID_SUBNAV", "subnav and sub_nav disagree; send one of them")
+    section = one_sub_nav(_single(request, "subnav"), _single(request, "sub_nav"))
     return_url = _single(request, "return_url")
     settings = get_settings()
 
     def work(session) -> str:
         return create_link(session, settings, user_id=caller.user_id, org_code=caller.org_code,
-                           sub_nav=subnav if subnav is not None else sub_nav, return_url=return_url,
+                           sub_nav=section, return_url=return_url,
                            actor=caller.actor)
 
     url = await in_transaction(work)

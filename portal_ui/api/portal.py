@@ -42,19 +42,30 @@ class GenerateUrlBody(Body):
     subnav: str | None = Field(default=None, max_length=64)
 
 
-async def generate_url(request: Request) -> JSONResponse:
+def one_sub_nav(first: str | None, second: str | None) -> str | None:
+    """The section named by either spelling (`sub_nav`, `subnav`); 400 when both are given and differ."""
+    if first is not None and second is not None and first != second:
+        raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
+    return first if first is not None else second
+
+
+async def _link_caller(request: Request):
+    """The M2M caller allowed to make links (scope create:portal_links), throttled per IP and client."""
     await throttle("link:ip", client_ip(request))
     caller = await require_m2m(request, "create:portal_links")
     await throttle("link:client", caller.client_id)
+    return caller
+
+
+async def generate_url(request: Request) -> JSONResponse:
+    caller = await _link_caller(request)
     body = await read_body(request, GenerateUrlBody)
-    if body.sub_nav is not None and body.subnav is not None and body.sub_nav != body.subnav:
-        raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
+    sub_nav = one_sub_nav(body.sub_nav, body.subnav)
     settings = get_settings()
 
     def work(session) -> str:
         return create_link(session, settings, user_id=body.user_id, org_code=body.organization_code,
-                           sub_nav=body.sub_nav if body.sub_nav is not None else body.subnav,
-                           return_url=body.return_url, actor=caller.actor)
+                           sub_nav=sub_nav, return_url=body.return_url, actor=caller.actor)
 
     url = await in_transaction(work)
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
@@ -72,19 +83,15 @@ class PreviewUrlBody(Body):
 
 async def preview_url(request: Request) -> JSONResponse:
     """(portal_ui) A one-time link to a read-only preview of the portal as a role would see it."""
-    await throttle("link:ip", client_ip(request))
-    caller = await require_m2m(request, "create:portal_links")
-    await throttle("link:client", caller.client_id)
+    caller = await _link_caller(request)
     body = await read_body(request, PreviewUrlBody)
-    if body.sub_nav is not None and body.subnav is not None and body.sub_nav != body.subnav:
-        raise ApiError(400, "INVALID_SUBNAV", "sub_nav and subnav disagree; send one of them")
+    sub_nav = one_sub_nav(body.sub_nav, body.subnav)
     settings = get_settings()
 
     def work(session) -> str:
         return create_preview_link(session, settings, actor=caller.actor, org_code=body.organization_code,
                                    role_key=body.role_key, permissions=body.permissions,
-                                   sub_nav=body.sub_nav if body.sub_nav is not None else body.subnav,
-                                   overrides=body.settings, return_url=body.return_url)
+                                   sub_nav=sub_nav, overrides=body.settings, return_url=body.return_url)
 
     url = await in_transaction(work)
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
