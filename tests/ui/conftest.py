@@ -82,14 +82,26 @@ class Portal:
         return self.cli(*args)
 
 
+_lock_held_here = False
+
+
 @contextmanager
 def _build_lock() -> Iterator[None]:
-    """Held while a server built from .web/ runs."""
+    """Held while a server built from .web/ runs.
+
+    A second portal started by this same test process while the first still runs would wait for
+    the lock forever, so that is an error at once, naming the cause."""
+    global _lock_held_here
+    if _lock_held_here:
+        raise RuntimeError("a portal of this test run still holds the .web/ build lock: tests with "
+                           "their own portal must run before or after the main portal's tests, not between")
     with open(BUILD_LOCK, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
+        _lock_held_here = True
         try:
             yield
         finally:
+            _lock_held_here = False
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -168,13 +180,22 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         yield running
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Run the tests of the idle-limit and scaled portals first (see the module docstring)."""
-    def own_server_first(item) -> bool:
-        names = getattr(item, "fixturenames", ())
-        return "idle_portal" not in names and "scaled_portal" not in names
+    """Run the tests of the idle-limit portal, then those of the scaled portal, then the rest.
 
-    items.sort(key=own_server_first)
+    trylast: pytest's own reordering by fixture scope runs before this one and would otherwise
+    split a module's tests around the session-wide portal, so a module-scoped portal would be
+    started a second time while the main one holds the .web/ lock (see the module docstring)."""
+    def rank(item) -> int:
+        names = getattr(item, "fixturenames", ())
+        if "idle_portal" in names:
+            return 0
+        if "scaled_portal" in names:
+            return 1
+        return 2
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="module")
