@@ -73,6 +73,16 @@ def _absolute_http_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def _language(env: Mapping[str, str]) -> str:
+    """PORTAL_DEFAULT_LANGUAGE: a catalogue's two-letter code (en, de...)."""
+    from portal_ui.i18n import languages
+
+    value = env.get("PORTAL_DEFAULT_LANGUAGE", "").strip().lower() or "en"
+    if value not in languages():
+        raise ConfigError(f"PORTAL_DEFAULT_LANGUAGE: give one of {', '.join(languages())}, got {value[:16]!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     port: int = 3000
@@ -91,6 +101,7 @@ class Settings:
     signing_key_path: str = "instance/signing_key.pem"
     frame_ancestors: tuple[str, ...] = ()
     rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of api.throttle.LIMITS
+    default_language: str = "en"  # when the browser's Accept-Language names no catalogue we have
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -162,6 +173,7 @@ class Settings:
             signing_key_path=env.get("PORTAL_SIGNING_KEY_PATH") or "instance/signing_key.pem",
             frame_ancestors=tuple(dict.fromkeys(ancestors)),
             rate_limits=_rate_limits(env),
+            default_language=_language(env),
         )
 
 

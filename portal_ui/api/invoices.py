@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal_ui.api.pages import NO_STORE, message_page
+from portal_ui.api.pages import NO_STORE, message_page, request_language
+from portal_ui.i18n import translate
 from portal_ui.billing.invoices import invoice_pdf
 from portal_ui.billing.owner import Owner
 from portal_ui.db import session_scope
@@ -52,16 +53,17 @@ def invoice_owner(active: ActiveSession, invoice: Invoice) -> Owner | None:
     return None
 
 
-def _not_found() -> Response:
-    return message_page("Invoice not found", "There is no such invoice, or it is not yours to see. Open the "
-                        "billing history in the portal again.", status=404)
+def _not_found(request: Request) -> Response:
+    lang = request_language(request)
+    return message_page(translate(lang, "shell.invoice_not_found_title"), translate(lang, "shell.invoice_not_found_text"),
+                        status=404, lang=lang)
 
 
 async def download_invoice(request: Request) -> Response:
     invoice_id = request.path_params["invoice_id"]
     token = session_token(request)
     if not token or not invoice_id or len(invoice_id) > ID_MAX:
-        return _not_found()
+        return _not_found(request)
     settings = get_settings()
 
     def work() -> tuple[str, bytes] | None:
@@ -79,7 +81,7 @@ async def download_invoice(request: Request) -> Response:
 
     found = await run_in_threadpool(work)
     if found is None:
-        return _not_found()
+        return _not_found(request)
     filename, pdf = found
     return Response(pdf, media_type="application/pdf", headers={
         **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
+from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from portal_ui.i18n import FALLBACK, negotiate, translate
+from portal_ui.settings import get_settings
+
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{title}</title>
@@ -33,20 +37,22 @@ _PAGE = """<!doctype html>
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 
 
+def request_language(request: Request) -> str:
+    """The catalogue for this browser: its Accept-Language, else PORTAL_DEFAULT_LANGUAGE."""
+    return negotiate(request.headers.get("accept-language"), get_settings().default_language)
+
+
 def message_page(title: str, message: str, *, status: int, return_url: str | None = None,
-                 return_label: str = "Return to the app") -> HTMLResponse:
+                 return_label: str | None = None, lang: str = FALLBACK) -> HTMLResponse:
     """A plain page with one message and, when known, a button back to the return URL."""
-    action = (f'<a class="button" id="return-link" href="{escape(return_url, quote=True)}">{escape(return_label)}</a>'
-              if return_url else "<p>You can close this tab and open the portal again from the app.</p>")
-    html = _PAGE.format(title=escape(title), message=escape(message), action=action)
+    label = return_label or translate(lang, "shell.return_to_app")
+    action = (f'<a class="button" id="return-link" href="{escape(return_url, quote=True)}">{escape(label)}</a>'
+              if return_url else f"<p>{escape(translate(lang, 'shell.close_tab'))}</p>")
+    html = _PAGE.format(title=escape(title), message=escape(message), action=action, lang=lang)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
 
-def link_unusable_page(return_url: str | None) -> HTMLResponse:
+def link_unusable_page(return_url: str | None, lang: str = FALLBACK) -> HTMLResponse:
     """The one answer for an unknown, used or expired link (the same for all three, on purpose)."""
-    return message_page(
-        "This link has expired or was already used",
-        "Portal links work once and only for a few minutes. Go back to the app and open the portal again "
-        "to get a fresh link.",
-        status=410, return_url=return_url,
-    )
+    return message_page(translate(lang, "shell.link_unusable_title"), translate(lang, "shell.link_unusable_text"),
+                        status=410, return_url=return_url, lang=lang)

@@ -21,7 +21,8 @@ from portal_ui.api.auth import request_actor, require_m2m
 from portal_ui.api.body import read_body
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import Body, in_transaction
-from portal_ui.api.pages import NO_STORE, link_unusable_page, message_page
+from portal_ui.api.pages import NO_STORE, link_unusable_page, message_page, request_language
+from portal_ui.i18n import translate
 from portal_ui.api.throttle import client_ip, throttle
 from portal_ui.db import session_scope
 from portal_ui.domain.links import create_link, link_return_url, redeem_link
@@ -110,7 +111,9 @@ async def portal_redirect(request: Request) -> Response:
     try:
         await throttle("redeem:ip", client_ip(request))
     except ApiError:
-        return message_page("Too many attempts", "Please wait a minute, then open the link again.", status=429)
+        lang = request_language(request)
+        return message_page(translate(lang, "shell.too_many_title"), translate(lang, "shell.too_many_text"),
+                            status=429, lang=lang)
     keys = request.query_params.getlist("key")
     key = keys[0] if len(keys) == 1 else None
     settings = get_settings()
@@ -130,7 +133,7 @@ async def portal_redirect(request: Request) -> Response:
         def known_return_url() -> str | None:
             with session_scope() as session:
                 return link_return_url(session, key)
-        return link_unusable_page(await run_in_threadpool(known_return_url))
+        return link_unusable_page(await run_in_threadpool(known_return_url), request_language(request))
     section = BY_KEY.get(sub_nav or DEFAULT_SUB_NAV, BY_KEY[DEFAULT_SUB_NAV])
     response = RedirectResponse(section.path, status_code=303, headers=NO_STORE)
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_max_seconds, path="/",

@@ -20,7 +20,7 @@ from reflex_base.utils.format import format_event_handler
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state import ApiKeysState
-from portal_ui.ui.state.portal import NOT_ALLOWED
+from portal_ui.i18n import translate
 from tests.ui.helpers import artifact_path
 from tests.ui.socket_tab import SocketTab
 from tests.ui.test_api_keys import audit_rows, key_table, seed_key
@@ -82,7 +82,7 @@ def test_write_handlers_refuse_sessions_without_write_access(browser: Browser, p
     assert key_table(portal) == keys_before
     assert audit_rows(portal) == audit_before
     assert not SECRET.search(updates)
-    assert NOT_ALLOWED in updates  # refused by the guard, not merely ignored
+    assert translate("en", "shell.not_allowed") in updates  # refused by the guard, not merely ignored
     assert "Guarded org key" not in updates or user == "kp_demo_vic"  # only the viewer may read the list
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state.portal import PortalState
 
 
@@ -16,16 +17,15 @@ def session_ended() -> rx.Component:
                     rx.text(PortalState.product_name, weight="bold", color_scheme="gray", id="ended-product"),
                     align="center", spacing="2",
                 ),
-                rx.heading("Your session has ended", size="6", as_="h1", id="ended-heading"),
+                rx.heading(t("shell.ended_heading"), size="6", as_="h1", id="ended-heading"),
                 rx.text(
-                    "You have left the portal, or it was left unused for a while. For your security, "
-                    "open it again from the app to carry on.",
+                    t("shell.ended_text"),
                     color_scheme="gray",
                 ),
                 rx.cond(
                     PortalState.return_url != "",
                     rx.button(
-                        rx.el.a("Return to the app", href=PortalState.return_url, id="return-link"),
+                        rx.el.a(t("shell.return_to_app"), href=PortalState.return_url, id="return-link"),
                         as_child=True, size="3", margin_top="0.5rem",
                     ),
                 ),

@@ -33,6 +33,11 @@ SELECT_STYLE = {
 }
 
 
+def _has(text: Any) -> bool:
+    """True for a non-empty string or any Var (a catalogue message)."""
+    return isinstance(text, rx.Var) or bool(text)
+
+
 def field_label(label: Any, input_id: str, *, required: bool = False) -> rx.Component:
     return rx.el.label(
         rx.text(label, as_="span", size="2", weight="medium"),
@@ -43,7 +48,7 @@ def field_label(label: Any, input_id: str, *, required: bool = False) -> rx.Comp
     )
 
 
-def field_error(errors: rx.Var, name: str, input_id: str, hint: str = "") -> rx.Component:
+def field_error(errors: rx.Var, name: str, input_id: str, hint: Any = "") -> rx.Component:
     """The field's error (red, announced) when it has one; otherwise its hint, if any."""
     return rx.cond(
         errors.contains(name),
@@ -52,21 +57,21 @@ def field_error(errors: rx.Var, name: str, input_id: str, hint: str = "") -> rx.
             rx.text(errors[name], size="1"),
             id=f"{input_id}-error", color="var(--red-11)", spacing="1", align="start", margin_top="0.3rem",
         ),
-        rx.text(hint, id=f"{input_id}-hint", size="1", color_scheme="gray", margin_top="0.3rem") if hint else rx.fragment(),
+        rx.text(hint, id=f"{input_id}-hint", size="1", color_scheme="gray", margin_top="0.3rem") if _has(hint) else rx.fragment(),
     )
 
 
-def _aria(errors: rx.Var, name: str, input_id: str, hint: str) -> dict[str, Any]:
+def _aria(errors: rx.Var, name: str, input_id: str, hint: Any) -> dict[str, Any]:
     has_error = errors.contains(name)
     return {
         "aria_invalid": rx.cond(has_error, "true", "false"),
-        "aria_describedby": rx.cond(has_error, f"{input_id}-error", f"{input_id}-hint" if hint else ""),
+        "aria_describedby": rx.cond(has_error, f"{input_id}-error", f"{input_id}-hint" if _has(hint) else ""),
     }
 
 
 def text_field(*, form: str, name: str, label: Any, value: rx.Var, errors: rx.Var, revision: rx.Var,
                max_length: int, disabled: Any = False, required: bool = False, type_: str = "text",
-               auto_complete: str = "off", hint: str = "", **box_props: Any) -> rx.Component:
+               auto_complete: str = "off", hint: Any = "", **box_props: Any) -> rx.Component:
     """A labelled text input named `name` (its id is `<form>-<name>`)."""
     input_id = f"{form}-{name}"
     return rx.box(
@@ -114,17 +119,17 @@ def select_field(*, form: str, name: str, label: Any, value: rx.Var, errors: rx.
 
 
 def form_actions(*, form: str, saving: rx.Var, disabled: Any, on_discard: Any, errors: rx.Var,
-                 save_label: str = "Save changes") -> rx.Component:
+                 save_label: Any = None) -> rx.Component:
     """Save (a submit button with a loading state), "Discard changes" (back to the loaded values),
     and, after a refused save, a line saying the highlighted fields need fixing."""
     busy = saving | disabled if isinstance(disabled, rx.Var) else saving
     return rx.flex(
-        rx.button(save_label, type="submit", loading=saving, disabled=disabled, id=f"{form}-save"),
-        rx.button("Discard changes", type="button", variant="soft", color_scheme="gray", on_click=on_discard,
+        rx.button(t("shell.save_changes") if save_label is None else save_label, type="submit", loading=saving, disabled=disabled, id=f"{form}-save"),
+        rx.button(t("shell.discard_changes"), type="button", variant="soft", color_scheme="gray", on_click=on_discard,
                   disabled=busy, id=f"{form}-discard"),
         rx.cond(
             errors.length() > 0,
-            rx.hstack(rx.icon("circle-alert", size=16), rx.text("Check the highlighted fields.", size="2"),
+            rx.hstack(rx.icon("circle-alert", size=16), rx.text(t("shell.check_fields"), size="2"),
                       color="var(--red-11)", spacing="1", align="center", role="alert", id=f"{form}-invalid"),
         ),
         spacing="3",

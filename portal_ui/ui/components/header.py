@@ -6,6 +6,7 @@ import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
 from portal_ui.ui import routes
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state.portal import PortalState
 
 
@@ -38,8 +39,8 @@ def exit_button() -> rx.Component:
     """A plain HTML form: the POST ends the session server-side and the browser follows the
     303 to the return URL in this tab, leaving no portal page in a state to come back to."""
     return NativeForm.create(
-        rx.button(rx.icon("log-out", size=16), "Exit", type="submit", id="exit-button", variant="solid",
-                  size="2", aria_label="Exit the portal and return to the app"),
+        rx.button(rx.icon("log-out", size=16), t("shell.exit"), type="submit", id="exit-button", variant="solid",
+                  size="2", aria_label=t("shell.exit_label")),
         action=routes.EXIT,
         method="post",
         margin="0",

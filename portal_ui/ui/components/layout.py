@@ -13,12 +13,13 @@ from portal_ui.ui.components.preview_banner import preview_banner
 from portal_ui.ui.components.notices import read_only_notice, unavailable_notice
 from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
 from portal_ui.ui.components.theme import branded
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state.portal import PortalState
 
 
 def nothing_to_show() -> rx.Component:
     return rx.callout(
-        "There is nothing you can manage in this portal session. Use Exit to return to the app.",
+        t("shell.nothing_visible"),
         icon="info", id="nothing-visible",
     )
 
@@ -50,7 +51,7 @@ SKIP_LINK_STYLE = {
 
 def skip_link() -> rx.Component:
     """The first stop of the Tab key: jump past the header and navigation to the section."""
-    return rx.el.a("Skip to content", href="#section", id="skip-link", style=SKIP_LINK_STYLE,
+    return rx.el.a(t("shell.skip_to_content"), href="#section", id="skip-link", style=SKIP_LINK_STYLE,
                    on_click=[rx.prevent_default, rx.set_focus("section")])
 
 

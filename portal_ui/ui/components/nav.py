@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_ui.ui.state.portal import PortalState
-from portal_ui.ui.text import ACCOUNT_GROUP
+from portal_ui.ui.i18n import t
 
 
 def nav_link(item: rx.Var) -> rx.Component:
@@ -43,7 +43,7 @@ def nav_group(title, items, group_id: str) -> rx.Component:
 
 def nav_groups() -> rx.Component:
     return rx.vstack(
-        rx.cond(PortalState.account_nav.length() > 0, nav_group(ACCOUNT_GROUP, PortalState.account_nav, "account")),
+        rx.cond(PortalState.account_nav.length() > 0, nav_group(PortalState.account_group, PortalState.account_nav, "account")),
         rx.cond(PortalState.org_nav.length() > 0, nav_group(PortalState.org_group, PortalState.org_nav, "organization")),
         spacing="5",
         align="stretch",
@@ -56,7 +56,7 @@ def sidebar() -> rx.Component:
     return rx.el.nav(
         nav_groups(),
         id="nav-desktop",
-        aria_label="Sections",
+        aria_label=t("shell.sections"),
         width="15rem",
         flex_shrink="0",
         padding_y="1.5rem",
@@ -70,12 +70,12 @@ def mobile_menu() -> rx.Component:
     """Phones: the same navigation, folded into a native disclosure above the content."""
     return rx.el.details(
         rx.el.summary(
-            rx.hstack(rx.icon("menu", size=18), rx.text("Menu", weight="medium"),
+            rx.hstack(rx.icon("menu", size=18), rx.text(t("shell.menu"), weight="medium"),
                       rx.text("·", color_scheme="gray"), rx.text(PortalState.section_title, color_scheme="gray"),
                       align="center", spacing="2"),
             cursor="pointer", padding="0.75rem 1rem", list_style="none",
         ),
-        rx.el.nav(nav_groups(), aria_label="Sections (menu)", padding="0 0.25rem 1rem"),
+        rx.el.nav(nav_groups(), aria_label=t("shell.sections_menu"), padding="0 0.25rem 1rem"),
         id="nav-mobile",
         border_bottom="1px solid var(--gray-a5)",
         display=["block", "block", "none"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.ui.i18n import t
+
 
 def pager(*, showing: rx.Var, page: rx.Var, pages: rx.Var, on_previous, on_next, id_prefix: str) -> rx.Component:
     """`showing` is the "26–50 of 312" text; the buttons fire `on_previous` / `on_next`."""
@@ -13,11 +15,11 @@ def pager(*, showing: rx.Var, page: rx.Var, pages: rx.Var, on_previous, on_next,
         rx.cond(
             pages > 1,
             rx.hstack(
-                rx.text("Page ", page, " of ", pages, size="2", color_scheme="gray", id=f"{id_prefix}-page"),
+                rx.text(t("shell.page_of", page=page, pages=pages), size="2", color_scheme="gray", id=f"{id_prefix}-page"),
                 rx.icon_button(rx.icon("chevron-left", size=16), on_click=on_previous, disabled=page <= 1,
-                               variant="soft", aria_label="Previous page", id=f"{id_prefix}-previous"),
+                               variant="soft", aria_label=t("shell.previous_page"), id=f"{id_prefix}-previous"),
                 rx.icon_button(rx.icon("chevron-right", size=16), on_click=on_next, disabled=page >= pages,
-                               variant="soft", aria_label="Next page", id=f"{id_prefix}-next"),
+                               variant="soft", aria_label=t("shell.next_page"), id=f"{id_prefix}-next"),
                 align="center", spacing="2",
             ),
         ),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_ui.ui.state.portal import PREVIEW_REFUSAL, PortalState
+from portal_ui.ui.i18n import t
+from portal_ui.ui.state.portal import PortalState
 
 
 def _role_switcher() -> rx.Component:
     return rx.hstack(
-        rx.el.label("Viewing as", html_for="preview-role", font_size="0.85rem"),
+        rx.el.label(t("shell.viewing_as"), html_for="preview-role", font_size="0.85rem"),
         rx.el.select(
             rx.foreach(
                 PortalState.preview_roles,
@@ -31,7 +32,7 @@ def preview_banner() -> rx.Component:
         rx.flex(
             rx.hstack(
                 rx.icon("eye", size=18),
-                rx.text(PREVIEW_REFUSAL, weight="bold"),
+                rx.text(t("shell.preview_refusal"), weight="bold"),
                 rx.text(PortalState.preview_label, id="preview-label"),
                 align="center",
                 spacing="2",

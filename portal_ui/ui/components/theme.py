@@ -7,8 +7,20 @@ so a page never shows another session's branding while it loads.
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import VarData
 
 from portal_ui.ui.state.portal import PortalState
+
+
+class DocumentLanguage(rx.Fragment):
+    """Keeps `<html lang>` equal to the tab's language (screen readers pick their voice by it)."""
+
+    def add_hooks(self) -> list:
+        lang = PortalState.lang
+        return [rx.Var(
+            _js_expr=f"useEffect(() => {{ document.documentElement.lang = {lang!s}; }}, [{lang!s}])",
+            _var_data=VarData.merge(lang._get_all_var_data(), VarData(imports={"react": ["useEffect"]})),
+        )]
 
 
 def branded(*children: rx.Component) -> rx.Component:
@@ -25,7 +37,8 @@ def branded(*children: rx.Component) -> rx.Component:
         "--accent-track": PortalState.accent_color,
     }
     return rx.theme(
-        rx.box(*children, style=overrides, min_height="100vh", id="portal-root"),
+        DocumentLanguage.create(),
+        rx.box(*children, style=overrides, min_height="100vh", id="portal-root", lang=PortalState.lang),
         accent_color=PortalState.radix_accent,
         class_name=PortalState.appearance_class,
         has_background=True,

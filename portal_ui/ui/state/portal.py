@@ -15,6 +15,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session, col, select
 
+from portal_ui import i18n
 from portal_ui.db import session_scope
 from portal_ui.domain import audit
 from portal_ui.domain.logos import current_logo_path
@@ -27,10 +28,7 @@ from portal_ui.settings import get_settings
 from portal_ui.ui import routes, text
 from portal_ui.ui.branding import clean_branding
 
-ENDED_TITLE = "Session ended"
-LOADING_TITLE = "Loading…"
-PREVIEW_REFUSAL = "Preview — changes are disabled."
-NOT_ALLOWED = "You do not have permission to change this."
+LOADING_TITLE = i18n.translate("en", "shell.loading_title")  # before the server has chosen a language
 NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's branding is known
 
 
@@ -52,6 +50,7 @@ def access_to(active: ActiveSession, section: Section) -> Access:
 class PortalState(rx.State):
     """Header, navigation, branding and the current section's gating, for one tab."""
 
+    lang: str = "en"  # the catalogue this tab shows (portal_ui.i18n), from Accept-Language
     shell_ready: bool = False  # the shell below was filled by a session check on this connection
     ended: bool = False  # the last check found no live session
     return_url: str = ""  # where "Exit" / "Return" goes: the link's return URL
@@ -63,6 +62,7 @@ class PortalState(rx.State):
     appearance_class: str = ""
     org_alias: str = ""
     org_group: str = ""  # the organization navigation group's heading (the alias)
+    account_group: str = ""  # the user navigation group's heading ("Your account")
     org_name: str = ""
     user_name: str = ""
     account_nav: list[dict[str, str]] = []
@@ -80,6 +80,17 @@ class PortalState(rx.State):
     preview_role: str = ""
     preview_roles: list[dict[str, str]] = []
     _refusal: str = ""  # why the last `_require` said no (server-side only)
+
+    # ---- words ----------------------------------------------------------------------------
+
+    def _t(self, key: str, /, **values: Any) -> str:
+        """Catalogue message `key` in this tab's language, with the organization alias applied."""
+        shell = self._shell()
+        return i18n.translate_aliased(shell.lang, key, shell.org_alias or "", **values)
+
+    def _choose_language(self) -> None:
+        """The tab's language: the browser's Accept-Language, else PORTAL_DEFAULT_LANGUAGE."""
+        self._shell().lang = i18n.negotiate(self.router.headers.accept_language, get_settings().default_language)
 
     # ---- the guard ------------------------------------------------------------------------
 
@@ -122,7 +133,7 @@ class PortalState(rx.State):
         section = BY_KEY.get(key)
         active = self._session(db)
         shell = self._shell()
-        shell._refusal = NOT_ALLOWED
+        shell._refusal = self._t("shell.not_allowed")
         if active is None:
             self._show_ended(db)
             return None
@@ -132,7 +143,7 @@ class PortalState(rx.State):
         if granted == "hidden" or (level == "write" and granted != "write"):
             return None
         if level == "write" and active.is_preview:
-            shell._refusal = PREVIEW_REFUSAL
+            shell._refusal = self._t("shell.preview_refusal")
             return None
         return active
 
@@ -141,7 +152,7 @@ class PortalState(rx.State):
         shell = self._shell()
         if shell.ended:
             return None
-        return rx.toast.error(shell._refusal or NOT_ALLOWED)
+        return rx.toast.error(shell._refusal or self._t("shell.not_allowed"))
 
     def _actor(self, active: ActiveSession) -> audit.Actor:
         """The audit actor for a change made in this tab: the session's user, their IP and browser."""
@@ -156,11 +167,12 @@ class PortalState(rx.State):
         brand = clean_branding(environment.branding)  # the environment's: nobody's in particular
         shell = self._shell()
         shell.reset()  # also resets every loaded section substate
+        shell._choose_language()
         shell.ended = True
         shell.return_url = url or environment.return_url
         shell.product_name = brand["product_name"]
         shell._apply_brand(brand)
-        shell.page_title = f"{ENDED_TITLE} · {brand['product_name']}"
+        shell.page_title = f"{self._t('shell.session_ended_title')} · {brand['product_name']}"
 
     def _enter(self, db: Session, key: str) -> tuple[ActiveSession | None, Any]:
         """Check the session and fill the shell for section `key`.
@@ -200,6 +212,8 @@ class PortalState(rx.State):
         org = db.get(Organization, active.org_code) if active.org_code else None
         context = _context(active)
 
+        self._choose_language()
+        lang = self.lang
         self.ended = False
         self.return_url = active.return_url
         self.product_name = brand["product_name"]
@@ -207,19 +221,20 @@ class PortalState(rx.State):
         self.logo_url = current_logo_path(db, active.org_code) or brand["logo_url"]
         self._apply_brand(brand)
         self.org_alias = alias
-        self.org_group = text.aliased("Organization", alias)
+        self.org_group = self._t("shell.organization")
+        self.account_group = self._t("shell.your_account")
         self.org_name = org.name if org else ""
         self.user_name = text.person_name(user.given_name, user.family_name, user.email) if user else ""
         account_nav, org_nav = [], []
         for visible, _access in visible_sections(**context):
-            item = {"key": visible.key, "title": text.section_title(visible, alias), "path": visible.path}
+            item = {"key": visible.key, "title": text.section_title(visible, alias, lang), "path": visible.path}
             (account_nav if visible.portal == "user" else org_nav).append(item)
         self.account_nav = account_nav
         self.org_nav = org_nav
         self.nothing_visible = section is None
         if section is None:
             self.section_key = ""
-            self.section_title = "Nothing to manage"
+            self.section_title = self._t("shell.nothing_to_manage")
             self.section_description = ""
             self.page_title = brand["product_name"]
             self.read_only = False
@@ -228,16 +243,16 @@ class PortalState(rx.State):
         else:
             access = section_access(section, **context)
             self.section_key = section.key
-            self.section_title = text.section_title(section, alias)
-            self.section_description = text.section_description(section, alias)
-            self.page_title = text.page_title(section, alias, brand["product_name"])
+            self.section_title = text.section_title(section, alias, lang)
+            self.section_description = text.section_description(section, alias, lang)
+            self.page_title = text.page_title(section, alias, brand["product_name"], lang)
             self.read_only = access != "write" or active.is_preview
             if active.is_preview:
-                self.read_only_note = PREVIEW_REFUSAL
+                self.read_only_note = self._t("shell.preview_refusal")
             else:
-                self.read_only_note = text.read_only_note(section, alias, self.org_name) if self.read_only else ""
+                self.read_only_note = text.read_only_note(section, alias, self.org_name, lang) if self.read_only else ""
             requested = self.router.url.query_parameters.get(routes.UNAVAILABLE_PARAM)
-            self.notice = text.unavailable_notice(requested, section, alias)
+            self.notice = text.unavailable_notice(requested, section, alias, lang)
         self.is_preview = active.is_preview
         self.preview_label = str(active.preview.get("label", "")) if active.is_preview else ""
         self.preview_role = str(active.preview.get("role_key", "")) if active.is_preview else ""
@@ -260,7 +275,7 @@ class PortalState(rx.State):
             changed = switch_preview_role(db, self._cookie_token(), str(role_key)[:64]) \
                 if isinstance(role_key, str) else False
         if not changed:
-            return rx.toast.error("Only a preview can switch roles.")
+            return rx.toast.error(self._t("shell.only_preview_switches"))
         # Load the current section again (its on_load re-checks the session with the new role).
         # No script: the CSP forbids eval, which rx.call_script needs.
         section = BY_KEY.get(self._shell().section_key)
