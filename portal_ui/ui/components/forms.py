@@ -12,6 +12,8 @@ from typing import Any, Sequence
 
 import reflex as rx
 
+from portal_ui.ui.i18n import t
+
 INVALID_BORDER = {"&:has(input[aria-invalid='true'])": {"box_shadow": "inset 0 0 0 1px var(--red-8)"}}
 
 # A native <select> styled like Radix's text field (size 2): native pickers suit long lists on phones.

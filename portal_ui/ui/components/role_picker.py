@@ -9,6 +9,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_radix.themes.components.checkbox import Checkbox
 
+from portal_ui.ui.i18n import t
+
 
 def _role_option(role: rx.Var) -> rx.Component:
     return rx.el.label(
@@ -17,8 +19,8 @@ def _role_option(role: rx.Var) -> rx.Component:
         rx.box(
             rx.flex(
                 rx.text(role.name, size="2", weight="medium"),
-                rx.cond(role.default, rx.badge("Given to new members", size="1", variant="soft")),
-                rx.cond(~role.grantable, rx.badge("You cannot grant this role", size="1", color_scheme="gray")),
+                rx.cond(role.default, rx.badge(t("members.given_to_new_members"), size="1", variant="soft")),
+                rx.cond(~role.grantable, rx.badge(t("members.cannot_grant"), size="1", color_scheme="gray")),
                 spacing="2", align="center", wrap="wrap",
             ),
             rx.text(role.description, size="1", color_scheme="gray"),
@@ -33,8 +35,8 @@ def _role_option(role: rx.Var) -> rx.Component:
     )
 
 
-def role_picker(roles: rx.Var, legend: str) -> rx.Component:
-    """A fieldset of one checkbox per role in `roles` (a list of RoleChoice)."""
+def role_picker(roles: rx.Var, legend: rx.Var | str) -> rx.Component:
+    """A fieldset of one checkbox per role in `roles` (a list of RoleChoice), headed by `legend`."""
     return rx.el.fieldset(
         rx.el.legend(rx.text(legend, size="2", weight="medium"), margin_bottom="0.4rem", padding="0"),
         rx.vstack(rx.foreach(roles, _role_option), spacing="2", width="100%"),
@@ -48,5 +50,5 @@ def role_badges(roles: rx.Var, **props) -> rx.Component:
         roles.length() > 0,
         rx.flex(rx.foreach(roles, lambda name: rx.badge(name, variant="soft", color_scheme="gray")),
                 spacing="1", wrap="wrap", **props),
-        rx.text("No role", size="2", color_scheme="gray", **props),
+        rx.text(t("members.no_role"), size="2", color_scheme="gray", **props),
     )

@@ -7,24 +7,21 @@ import reflex as rx
 from portal_ui.domain.users import PROFILE_NAME_MAX
 from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state import ProfileState
-
-
-EMAIL_NOTE = ("Your email address is how you sign in, so it is managed by the app you sign in to. "
-              "To change it, use that app's account settings, or ask its support team.")
 
 
 def _profile_form() -> rx.Component:
     common = dict(form="profile", errors=ProfileState.profile_errors, revision=ProfileState.profile_revision,
                   max_length=PROFILE_NAME_MAX)
     return rx.el.form(
-        rx.heading("Your name", as_="h2", size="3", margin_bottom="0.25rem"),
-        rx.text("Fields marked * are required.", size="1", color_scheme="gray", as_="p", margin_bottom="1rem"),
+        rx.heading(t("profile.your_name"), as_="h2", size="3", margin_bottom="0.25rem"),
+        rx.text(t("shell.required_mark_note"), size="1", color_scheme="gray", as_="p", margin_bottom="1rem"),
         rx.grid(
-            text_field(name="given_name", label="Given name", value=ProfileState.profile_given, required=True,
-                       auto_complete="given-name", **common),
-            text_field(name="family_name", label="Family name", value=ProfileState.profile_family,
-                       auto_complete="family-name", hint="Optional.", **common),
+            text_field(name="given_name", label=t("profile.given_name"), value=ProfileState.profile_given,
+                       required=True, auto_complete="given-name", **common),
+            text_field(name="family_name", label=t("profile.family_name"), value=ProfileState.profile_family,
+                       auto_complete="family-name", hint=t("profile.optional"), **common),
             columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
         ),
         form_actions(form="profile", saving=ProfileState.profile_saving, disabled=False,
@@ -33,16 +30,16 @@ def _profile_form() -> rx.Component:
         reset_on_submit=False,
         no_validate=True,  # the server checks the names and explains each problem beside the field
         id="profile-form",
-        aria_label="Your name",
+        aria_label=t("profile.your_name"),
     )
 
 
 def _email() -> rx.Component:
     return rx.vstack(
-        rx.heading("Email address", as_="h2", size="3"),
-        rx.text(rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, "None on file"),
+        rx.heading(t("profile.email_address"), as_="h2", size="3"),
+        rx.text(rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, t("profile.none_on_file")),
                 id="profile-email", weight="medium", word_break="break-all"),
-        rx.text(EMAIL_NOTE, size="2", color_scheme="gray", id="profile-email-note"),
+        rx.text(t("profile.email_note"), size="2", color_scheme="gray", id="profile-email-note"),
         spacing="2", align="start",
     )
 
@@ -59,7 +56,7 @@ def _organizations() -> rx.Component:
                                                  padding_y="0.2rem")),
                 id="profile-orgs", list_style="none", padding="0", margin="0",
             ),
-            rx.text("You are not a member of any.", color_scheme="gray", id="profile-orgs-none"),
+            rx.text(t("profile.no_organizations"), color_scheme="gray", id="profile-orgs-none"),
         ),
         spacing="2", align="start",
     )

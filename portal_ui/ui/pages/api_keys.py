@@ -11,10 +11,13 @@ from reflex_base.vars.base import Var
 from reflex_base.vars.function import FunctionVar
 
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state import ApiKeysState, PortalState
+from portal_ui.ui.state.api_keys import SHOWN
 
 S = ApiKeysState
-EXPIRY_CHOICES = (("never", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In 1 year"))
+# Expiry choices: form value (the label is the catalogue message "api_keys.expiry.<value>").
+EXPIRY_CHOICES = ("never", "30", "90", "365")
 STATUS_COLOURS = {"active": "green", "expired": "orange", "revoked": "gray"}
 
 
@@ -22,10 +25,11 @@ STATUS_COLOURS = {"active": "green", "expired": "orange", "revoked": "gray"}
 
 def _status_badge(status) -> rx.Component:
     colour = rx.match(status, *STATUS_COLOURS.items(), "gray")
-    return rx.badge(status, color_scheme=colour, variant="soft", class_name="key-status")
+    label = rx.match(status, *((key, t(f"api_keys.status.{key}")) for key in STATUS_COLOURS), status)
+    return rx.badge(label, color_scheme=colour, variant="soft", class_name="key-status")
 
 
-def _fact(label: str, *values) -> rx.Component:
+def _fact(label, *values) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray", weight="medium"),
         *values,
@@ -36,13 +40,13 @@ def _fact(label: str, *values) -> rx.Component:
 def _actions(row) -> rx.Component:
     return rx.hstack(
         rx.cond(row.can_rotate, rx.button(
-            rx.icon("refresh-cw", size=14), "Rotate", size="2", variant="soft",
+            rx.icon("refresh-cw", size=14), t("api_keys.rotate"), size="2", variant="soft",
             disabled=PortalState.read_only, on_click=S.ask_confirm("rotate", row.id),
-            aria_label=f"Rotate {row.name}", class_name="key-rotate")),
+            aria_label=t("api_keys.rotate_label", name=row.name), class_name="key-rotate")),
         rx.cond(row.can_revoke, rx.button(
-            rx.icon("ban", size=14), "Revoke", size="2", variant="soft", color_scheme="red",
+            rx.icon("ban", size=14), t("api_keys.revoke"), size="2", variant="soft", color_scheme="red",
             disabled=PortalState.read_only, on_click=S.ask_confirm("revoke", row.id),
-            aria_label=f"Revoke {row.name}", class_name="key-revoke")),
+            aria_label=t("api_keys.revoke_label", name=row.name), class_name="key-revoke")),
         spacing="2", flex_shrink="0",
     )
 
@@ -52,7 +56,7 @@ def _scopes(row) -> rx.Component:
         row.scopes.length() > 0,
         rx.flex(rx.foreach(row.scopes, lambda scope: rx.badge(scope, variant="outline", color_scheme="gray")),
                 wrap="wrap", spacing="1"),
-        rx.text("No scopes", size="2", color_scheme="gray"),
+        rx.text(t("api_keys.no_scopes"), size="2", color_scheme="gray"),
     )
 
 
@@ -70,13 +74,14 @@ def _key_card(row) -> rx.Component:
                     _actions(row),
                     justify="between", align="start", spacing="3", wrap="wrap", width="100%",
                 ),
-                _fact("Scopes", _scopes(row)),
+                _fact(t("api_keys.scopes"), _scopes(row)),
                 rx.grid(
-                    _fact("Created", rx.text(row.created_on, size="2"),
-                          rx.text("by ", row.created_by, size="1", color_scheme="gray", class_name="key-creator")),
-                    _fact("Last used", rx.text(row.last_used, size="2", class_name="key-last-used")),
-                    _fact("Uses", rx.text(row.uses, size="2", class_name="key-uses")),
-                    _fact("Expires", rx.text(row.expires, size="2")),
+                    _fact(t("api_keys.created"), rx.text(row.created_on, size="2"),
+                          rx.text(t("api_keys.created_by", name=row.created_by), size="1", color_scheme="gray",
+                                  class_name="key-creator")),
+                    _fact(t("api_keys.last_used"), rx.text(row.last_used, size="2", class_name="key-last-used")),
+                    _fact(t("api_keys.uses"), rx.text(row.uses, size="2", class_name="key-uses")),
+                    _fact(t("api_keys.expires"), rx.text(row.expires, size="2")),
                     columns=rx.breakpoints(initial="2", sm="4"), spacing="3", width="100%",
                 ),
                 spacing="3", width="100%",
@@ -90,7 +95,7 @@ def _key_card(row) -> rx.Component:
 
 
 def _key_list() -> rx.Component:
-    return rx.el.ul(rx.foreach(S.key_rows, _key_card), id="api-key-list", aria_label="API keys",
+    return rx.el.ul(rx.foreach(S.key_rows, _key_card), id="api-key-list", aria_label=t("api_keys.list_label"),
                     margin="0", padding="0", display="flex", flex_direction="column", gap="var(--space-3)")
 
 
@@ -112,25 +117,26 @@ def _create_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.label(
-                rx.text("Name", size="2", weight="medium"),
+                rx.text(t("api_keys.name"), size="2", weight="medium"),
                 rx.input(name="name", id="key-name", required=True, max_length=255, auto_focus=True,
-                         placeholder="e.g. Deploy pipeline", margin_top="0.25rem"),
+                         placeholder=t("api_keys.name_placeholder"), margin_top="0.25rem"),
                 width="100%",
             ),
             rx.el.fieldset(
-                rx.el.legend(rx.text("Scopes", size="2", weight="medium")),
+                rx.el.legend(rx.text(t("api_keys.scopes"), size="2", weight="medium")),
                 rx.cond(
                     S.scope_options.length() > 0,
                     rx.vstack(rx.foreach(S.scope_options, _scope_choice), spacing="2", margin_top="0.35rem"),
-                    rx.text("No scopes are defined yet; the key will have none.", size="2", color_scheme="gray"),
+                    rx.text(t("api_keys.no_scopes_defined"), size="2", color_scheme="gray"),
                 ),
                 border="none", padding="0", margin="0",
             ),
             rx.vstack(
-                rx.el.label(rx.text("Expires", size="2", weight="medium"), html_for="key-expiry"),
+                rx.el.label(rx.text(t("api_keys.expires"), size="2", weight="medium"), html_for="key-expiry"),
                 rx.select.root(
                     rx.select.trigger(id="key-expiry", width="100%"),
-                    rx.select.content(*(rx.select.item(label, value=value) for value, label in EXPIRY_CHOICES)),
+                    rx.select.content(*(rx.select.item(t(f"api_keys.expiry.{value}"), value=value)
+                                        for value in EXPIRY_CHOICES)),
                     name="expiry", default_value="never",
                 ),
                 spacing="1", width="100%",
@@ -139,8 +145,8 @@ def _create_form() -> rx.Component:
                     rx.callout(S.create_error, icon="triangle-alert", color_scheme="red", id="create-error",
                                width="100%")),
             rx.flex(
-                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                rx.button("Create key", type="submit", loading=S.creating, id="create-submit"),
+                rx.dialog.close(rx.button(t("api_keys.cancel"), variant="soft", color_scheme="gray", type="button")),
+                rx.button(t("api_keys.create_submit"), type="submit", loading=S.creating, id="create-submit"),
                 justify="end", spacing="3", width="100%", margin_top="0.5rem",
             ),
             spacing="4", align="stretch",
@@ -153,10 +159,9 @@ def _create_form() -> rx.Component:
 def _create_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Create an API key"),
-            rx.dialog.description(
-                "Choose what the key may do. Its secret is shown once, right after you create it.",
-                size="2", color_scheme="gray", margin_bottom="1rem"),
+            rx.dialog.title(t("api_keys.create_title")),
+            rx.dialog.description(t("api_keys.create_description"),
+                                  size="2", color_scheme="gray", margin_bottom="1rem"),
             _create_form(),
             max_width="30rem", id="create-dialog",
         ),
@@ -171,24 +176,23 @@ def _confirm_dialog() -> rx.Component:
     rotating = S.confirm_action == "rotate"
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(rotating, "Rotate this key?", "Revoke this key?")),
+            rx.alert_dialog.title(rx.cond(rotating, t("api_keys.rotate_title"), t("api_keys.revoke_title"))),
             rx.alert_dialog.description(
                 rx.cond(
                     rotating,
-                    f"“{S.confirm_name}” gets a new secret. The current secret stops working immediately: "
-                    "anything that uses it fails until you give it the new one.",
-                    f"“{S.confirm_name}” stops working immediately. This cannot be undone.",
+                    t("api_keys.rotate_text", name=S.confirm_name),
+                    t("api_keys.revoke_text", name=S.confirm_name),
                 ),
                 size="2",
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray",
+                rx.alert_dialog.cancel(rx.button(t("api_keys.cancel"), variant="soft", color_scheme="gray",
                                                  disabled=S.confirm_busy)),
                 rx.cond(
                     rotating,
-                    rx.button("Rotate key", loading=S.confirm_busy, id="confirm-rotate",
+                    rx.button(t("api_keys.rotate_key"), loading=S.confirm_busy, id="confirm-rotate",
                               on_click=S.rotate_key(S.keys_section, S.confirm_id)),
-                    rx.button("Revoke key", color_scheme="red", loading=S.confirm_busy, id="confirm-revoke",
+                    rx.button(t("api_keys.revoke_key"), color_scheme="red", loading=S.confirm_busy, id="confirm-revoke",
                               on_click=S.revoke_key(S.keys_section, S.confirm_id)),
                 ),
                 justify="end", spacing="3", margin_top="1rem",
@@ -218,12 +222,9 @@ def _reveal_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(S.reveal_title),
-            rx.alert_dialog.description(
-                "Copy the secret now and keep it somewhere safe, such as a password manager or your "
-                "deployment's secret store.", size="2"),
+            rx.alert_dialog.description(t("api_keys.reveal_description"), size="2"),
             rx.callout(
-                "This is the only time the secret is shown. Once you close this, nobody can see it again; "
-                "if it is lost, rotate the key to get a new one.",
+                t("api_keys.reveal_warning"),
                 icon="triangle-alert", color_scheme="amber", margin_y="1rem", id="reveal-warning",
             ),
             rx.box(
@@ -235,19 +236,19 @@ def _reveal_dialog() -> rx.Component:
             rx.hstack(
                 rx.button(
                     rx.cond(S.secret_copied, rx.icon("check", size=16), rx.icon("copy", size=16)),
-                    rx.cond(S.secret_copied, "Copied", "Copy"),
+                    rx.cond(S.secret_copied, t("api_keys.copied"), t("api_keys.copy")),
                     variant="soft", id="copy-secret", type="button",
                     on_click=_copy_secret(),
                 ),
                 rx.box(
                     rx.cond(S.secret_copied,
-                            rx.text("Copied to the clipboard.", size="2", color_scheme="green", id="copied-note")),
+                            rx.text(t("api_keys.copied_note"), size="2", color_scheme="green", id="copied-note")),
                     role="status", aria_live="polite",
                 ),
                 align="center", spacing="3", margin_top="0.75rem",
             ),
             rx.flex(
-                rx.button("Done", id="reveal-done", on_click=S.close_reveal),
+                rx.button(t("api_keys.done"), id="reveal-done", on_click=S.close_reveal),
                 justify="end", margin_top="1.25rem",
             ),
             max_width="32rem", id="reveal-dialog",
@@ -263,18 +264,17 @@ def api_keys() -> rx.Component:
     return section_frame(
         rx.vstack(
             rx.flex(
-                rx.text("A key's secret is shown once, when it is created or rotated; afterwards only its first "
-                        "and last characters.", size="2", color_scheme="gray", flex="1", min_width="14rem"),
-                rx.button(rx.icon("plus", size=16), "Create API key", on_click=S.open_create,
+                rx.text(t("api_keys.intro"), size="2", color_scheme="gray", flex="1", min_width="14rem"),
+                rx.button(rx.icon("plus", size=16), t("api_keys.create_api_key"), on_click=S.open_create,
                           disabled=PortalState.read_only, id="create-key"),
                 justify="between", align="center", spacing="3", wrap="wrap",
             ),
             rx.cond(
                 S.key_rows.length() > 0,
                 _key_list(),
-                rx.text("There are no API keys yet.", color_scheme="gray", id="api-keys-none"),
+                rx.text(t("api_keys.none"), color_scheme="gray", id="api-keys-none"),
             ),
-            rx.cond(S.keys_more, rx.text("Showing the newest 100 keys.", size="2", color_scheme="gray")),
+            rx.cond(S.keys_more, rx.text(t("api_keys.newest_shown", count=SHOWN), size="2", color_scheme="gray")),
             _create_dialog(),
             _confirm_dialog(),
             _reveal_dialog(),

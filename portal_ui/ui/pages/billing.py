@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state import BillingState, PortalState
 
 KEY = PortalState.section_key  # the section of the page an action is taken on
@@ -22,10 +23,13 @@ def error_callout(message, error_id: str) -> rx.Component:
                                              role="alert"))
 
 
-def dialog_buttons(confirm: rx.Component, *, keep: str = "Go back") -> rx.Component:
-    """A confirmation's buttons: one that closes it (not while the action runs) and `confirm`."""
+def dialog_buttons(confirm: rx.Component, *, keep: rx.Var | str | None = None) -> rx.Component:
+    """A confirmation's buttons: one that closes it (not while the action runs) and `confirm`.
+
+    `keep` is the closing button's words ("Go back" when not given)."""
     return rx.flex(
-        rx.alert_dialog.cancel(rx.button(keep, variant="soft", color_scheme="gray", id="dialog-back",
+        rx.alert_dialog.cancel(rx.button(t("billing.go_back") if keep is None else keep, variant="soft",
+                                         color_scheme="gray", id="dialog-back",
                                          disabled=BillingState.busy != "")),
         confirm,
         gap="0.75rem", justify="end", wrap="wrap", margin_top="1.25rem",
@@ -52,15 +56,15 @@ def _plan_actions() -> rx.Component:
     return rx.flex(
         rx.cond(
             BillingState.plan.resumable,
-            rx.button(rx.icon("rotate-ccw", size=16), "Keep my plan", id="resume-plan",
+            rx.button(rx.icon("rotate-ccw", size=16), t("billing.keep_my_plan"), id="resume-plan",
                       on_click=BillingState.resume_plan(KEY), loading=BillingState.busy == "resume",
                       disabled=PortalState.read_only),
         ),
-        rx.button(rx.el.a(rx.icon("arrow-left-right", size=16), "Change plan", href=BillingState.plans_path,
+        rx.button(rx.el.a(rx.icon("arrow-left-right", size=16), t("billing.change_plan"), href=BillingState.plans_path,
                           id="change-plan-link"), variant="soft", as_child=True),
         rx.cond(
             BillingState.plan.cancelable,
-            rx.button("Cancel plan", color_scheme="red", variant="soft", id="cancel-plan",
+            rx.button(t("billing.cancel_plan"), color_scheme="red", variant="soft", id="cancel-plan",
                       on_click=BillingState.start_cancel(KEY), loading=BillingState.busy == "cancel-preview",
                       disabled=PortalState.read_only),
         ),
@@ -70,9 +74,10 @@ def _plan_actions() -> rx.Component:
 
 def _current_plan() -> rx.Component:
     no_plan = rx.vstack(
-        rx.heading("You are not on a plan yet", as_="h2", size="5", id="plan-name"),
-        rx.text("Choose a plan to get started.", color_scheme="gray"),
-        rx.button(rx.el.a("Choose a plan", href=BillingState.plans_path, id="choose-plan-link"), as_child=True),
+        rx.heading(t("billing.no_plan_heading"), as_="h2", size="5", id="plan-name"),
+        rx.text(t("billing.no_plan_text"), color_scheme="gray"),
+        rx.button(rx.el.a(t("billing.choose_a_plan"), href=BillingState.plans_path, id="choose-plan-link"),
+                  as_child=True),
         spacing="3", align="start",
     )
     plan = rx.vstack(
@@ -88,9 +93,9 @@ def _current_plan() -> rx.Component:
         rx.separator(size="4"),
         rx.data_list.root(
             rx.cond(BillingState.plan.period != "", rx.data_list.item(
-                rx.data_list.label("Current period", min_width="8rem"),
+                rx.data_list.label(t("billing.current_period"), min_width="8rem"),
                 rx.data_list.value(BillingState.plan.period, id="plan-period"))),
-            rx.data_list.item(rx.data_list.label("What's next", min_width="8rem"),
+            rx.data_list.item(rx.data_list.label(t("billing.whats_next"), min_width="8rem"),
                               rx.data_list.value(BillingState.plan.next_step, id="plan-next")),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
@@ -106,7 +111,7 @@ def _invoice_row(row) -> rx.Component:
     download = rx.el.a(
         rx.icon("file-down", size=16, flex_shrink="0"), rx.text(row.number, weight="medium"),
         href=row.url, download=row.number + ".pdf", reload_document=True, class_name="invoice-download",
-        aria_label="Download invoice " + row.number + " (PDF)", title="Download PDF",
+        aria_label=t("billing.download_invoice", number=row.number), title=t("billing.download_pdf"),
         display="inline-flex", align_items="center", gap="0.35rem", white_space="nowrap",
         color="var(--accent-11)", text_decoration="none", _hover={"text_decoration": "underline"},
     )
@@ -127,22 +132,23 @@ def _invoice_row(row) -> rx.Component:
 
 def _billing_history() -> rx.Component:
     return rx.vstack(
-        rx.heading("Billing history", as_="h2", size="4"),
+        rx.heading(t("billing.billing_history"), as_="h2", size="4"),
         rx.cond(
             BillingState.invoices.length() > 0,
             rx.box(
                 rx.table.root(
                     rx.table.header(rx.table.row(
-                        rx.table.column_header_cell("Invoice"), rx.table.column_header_cell("Date"),
-                        rx.table.column_header_cell("Amount", text_align="right"),
-                        rx.table.column_header_cell("Status", display=["none", "table-cell"]),
+                        rx.table.column_header_cell(t("billing.col.invoice")),
+                        rx.table.column_header_cell(t("billing.col.date")),
+                        rx.table.column_header_cell(t("billing.col.amount"), text_align="right"),
+                        rx.table.column_header_cell(t("billing.col.status"), display=["none", "table-cell"]),
                     )),
                     rx.table.body(rx.foreach(BillingState.invoices, _invoice_row)),
                     variant="surface", size=rx.breakpoints(initial="1", sm="2"), width="100%", id="invoice-table",
                 ),
                 overflow_x="auto", width="100%",
             ),
-            rx.text("No invoices yet.", color_scheme="gray", id="invoices-none"),
+            rx.text(t("billing.no_invoices"), color_scheme="gray", id="invoices-none"),
         ),
         spacing="3", align="stretch",
     )
@@ -151,11 +157,11 @@ def _billing_history() -> rx.Component:
 def _billed_to() -> rx.Component:
     return rx.card(
         rx.data_list.root(
-            rx.data_list.item(rx.data_list.label("Billed to", min_width="8rem"),
+            rx.data_list.item(rx.data_list.label(t("billing.billed_to"), min_width="8rem"),
                               rx.data_list.value(BillingState.billed_name, id="billed-name")),
-            rx.data_list.item(rx.data_list.label("Billing email", min_width="8rem"),
+            rx.data_list.item(rx.data_list.label(t("billing.billing_email"), min_width="8rem"),
                               rx.data_list.value(rx.cond(BillingState.billed_email != "", BillingState.billed_email,
-                                                         "None on file"), id="billed-email")),
+                                                         t("billing.none_on_file")), id="billed-email")),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
     )
@@ -164,13 +170,13 @@ def _billed_to() -> rx.Component:
 def _cancel_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel your plan?"),
+            rx.alert_dialog.title(t("billing.cancel_title")),
             rx.alert_dialog.description(BillingState.cancel_summary, id="cancel-summary"),
             rx.box(error_callout(BillingState.cancel_error, "cancel-error"), margin_top="1rem"),
             dialog_buttons(
-                rx.button("Cancel at period end", color_scheme="red", id="cancel-confirm",
+                rx.button(t("billing.cancel_confirm"), color_scheme="red", id="cancel-confirm",
                           on_click=BillingState.confirm_cancel(KEY), loading=BillingState.busy == "cancel"),
-                keep="Keep my plan",
+                keep=t("billing.keep_my_plan"),
             ),
             id="cancel-dialog", max_width="30rem",
         ),
@@ -225,19 +231,20 @@ def _change_dialog() -> rx.Component:
     change = BillingState.change
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(rx.cond(change.confirm.startswith("Keep"), "Keep " + change.plan_name + "?",
-                                          "Change to " + change.plan_name + "?")),
+            rx.alert_dialog.title(rx.cond(change.kind == "undo", t("billing.change_title_keep", plan=change.plan_name),
+                                          t("billing.change_title", plan=change.plan_name))),
             rx.alert_dialog.description(change.summary, id="change-summary"),
             rx.data_list.root(
-                rx.data_list.item(rx.data_list.label("Due today"),
+                rx.data_list.item(rx.data_list.label(t("billing.due_today")),
                                   rx.data_list.value(change.due_now, id="change-due", weight="bold")),
-                rx.data_list.item(rx.data_list.label("Takes effect"),
+                rx.data_list.item(rx.data_list.label(t("billing.takes_effect")),
                                   rx.data_list.value(change.effective, id="change-effective")),
                 margin_top="1rem",
             ),
             rx.cond(change.needs_card, rx.callout(
-                rx.text("Add a card before choosing a paid plan. ",
-                        rx.link("Go to payment methods", href=BillingState.payment_path, id="change-add-card")),
+                rx.text(t("billing.needs_card"), " ",
+                        rx.link(t("billing.go_to_payment_methods"), href=BillingState.payment_path,
+                                id="change-add-card")),
                 icon="credit-card", color_scheme="amber", margin_top="1rem", id="change-needs-card")),
             rx.box(error_callout(BillingState.change_error, "change-error"), margin_top="1rem"),
             dialog_buttons(rx.button(change.confirm, id="change-confirm", on_click=BillingState.confirm_change(KEY),
@@ -254,9 +261,7 @@ def plan_selection() -> rx.Component:
             error_callout(BillingState.plan_error, "plan-error"),
             rx.grid(rx.foreach(BillingState.choices, _plan_choice),
                     columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%", id="plan-choices"),
-            rx.text("A more expensive plan with the same billing interval starts at once, charged for the rest of "
-                    "the current period; any other change takes effect when the period ends. Payments: ",
-                    BillingState.provider_label, ".", size="2", color_scheme="gray"),
+            rx.text(t("billing.picker_note", provider=BillingState.provider_label), size="2", color_scheme="gray"),
             _change_dialog(),
             spacing="4", align="stretch",
         ),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal_ui.ui.components.pager import pager, screen_reader_only
 from portal_ui.ui.components.role_picker import role_badges, role_picker
+from portal_ui.ui.i18n import t
 from portal_ui.ui.state import PortalState
 from portal_ui.ui.state.invitations import InvitationsState
 
@@ -36,9 +37,10 @@ def _invitation_row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.status == "pending",
-                rx.button("Revoke", size="1", variant="soft", color_scheme="red", disabled=PortalState.read_only,
-                          on_click=InvitationsState.ask_revoke(row.code), class_name="revoke-invitation",
-                          aria_label="Revoke the invitation to " + row.email),
+                rx.button(t("members.revoke"), size="1", variant="soft", color_scheme="red",
+                          disabled=PortalState.read_only, on_click=InvitationsState.ask_revoke(row.code),
+                          class_name="revoke-invitation",
+                          aria_label=t("members.revoke_label", email=row.email)),
             ),
             text_align="right",
         ),
@@ -52,21 +54,23 @@ def _invitation_table() -> rx.Component:
         InvitationsState.invitation_total > 0,
         rx.table.root(
             rx.table.header(rx.table.row(
-                rx.table.column_header_cell("Email"),
-                rx.table.column_header_cell("Roles", display=ON_WIDE),
-                rx.table.column_header_cell("Invited on", display=ON_WIDE),
-                rx.table.column_header_cell("Status"),
-                rx.table.column_header_cell(screen_reader_only("Actions")),
+                rx.table.column_header_cell(t("members.column.email")),
+                rx.table.column_header_cell(t("members.roles"), display=ON_WIDE),
+                rx.table.column_header_cell(t("members.column.invited_on"), display=ON_WIDE),
+                rx.table.column_header_cell(t("members.column.status")),
+                rx.table.column_header_cell(screen_reader_only(t("members.column.actions"))),
             )),
             rx.table.body(rx.foreach(InvitationsState.invitation_rows, _invitation_row)),
             variant="surface", width="100%", id="invitation-table",
         ),
-        rx.text(rx.cond(InvitationsState.include_closed, "No invitations yet.", "No pending invitations."),
+        rx.text(rx.cond(InvitationsState.include_closed, t("members.no_invitations"),
+                        t("members.no_pending_invitations")),
                 size="2", color_scheme="gray", id="invitations-none"),
     )
 
 
-def _field(label: str, name: str, **props) -> rx.Component:
+def _field(label: rx.Var, name: str, **props) -> rx.Component:
+    """A labelled input; `name` (the form field) also gives its id."""
     return rx.el.label(
         rx.text(label, size="2", weight="medium"),
         rx.input(name=name, id=f"invite-{name.replace('_', '-')}", margin_top="0.25rem", **props),
@@ -77,23 +81,24 @@ def _field(label: str, name: str, **props) -> rx.Component:
 def _invite_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Invite someone"),
-            rx.dialog.description("They get an invitation to join with the roles you choose.", margin_bottom="1rem"),
+            rx.dialog.title(t("members.invite_title")),
+            rx.dialog.description(t("members.invite_text"), margin_bottom="1rem"),
             rx.form(
                 rx.grid(
-                    _field("First name", "first_name", max_length=64, auto_complete="off"),
-                    _field("Last name", "last_name", max_length=64, auto_complete="off"),
+                    _field(t("members.first_name"), "first_name", max_length=64, auto_complete="off"),
+                    _field(t("members.last_name"), "last_name", max_length=64, auto_complete="off"),
                     columns=rx.breakpoints(initial="1", xs="2"), spacing="3", width="100%",
                 ),
-                rx.box(_field("Email", "email", type="email", required=True, max_length=254, auto_complete="off"),
+                rx.box(_field(t("members.email"), "email", type="email", required=True, max_length=254,
+                              auto_complete="off"),
                        margin_top="0.75rem"),
-                rx.box(role_picker(InvitationsState.invite_roles, "Roles"), margin_top="1rem"),
+                rx.box(role_picker(InvitationsState.invite_roles, t("members.roles")), margin_top="1rem"),
                 rx.cond(InvitationsState.invite_error != "",
                         rx.callout(InvitationsState.invite_error, icon="triangle-alert", color_scheme="red",
                                    id="invite-error", margin_top="1rem", role="alert")),
                 rx.flex(
-                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                    rx.button("Send invitation", type="submit", loading=InvitationsState.invite_busy,
+                    rx.dialog.close(rx.button(t("members.cancel"), type="button", variant="soft", color_scheme="gray")),
+                    rx.button(t("members.send_invitation"), type="submit", loading=InvitationsState.invite_busy,
                               id="invite-send"),
                     spacing="3", justify="end", margin_top="1.25rem",
                 ),
@@ -109,16 +114,15 @@ def _revoke_dialog() -> rx.Component:
     refused = InvitationsState.revoke_error != ""
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke this invitation?"),
+            rx.alert_dialog.title(t("members.revoke_title")),
             rx.alert_dialog.description(
-                rx.text(rx.text.strong(InvitationsState.revoke_email),
-                        " can no longer accept it. You can invite them again later.")),
+                rx.text(rx.text.strong(InvitationsState.revoke_email), t("members.revoke_text_after"))),
             rx.cond(refused, rx.callout(InvitationsState.revoke_error, icon="triangle-alert", color_scheme="red",
                                         id="revoke-error", margin_top="1rem", role="alert")),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button(rx.cond(refused, "Close", "Cancel"), variant="soft",
-                                                 color_scheme="gray")),
-                rx.cond(~refused, rx.button("Revoke invitation", color_scheme="red",
+                rx.alert_dialog.cancel(rx.button(rx.cond(refused, t("members.close"), t("members.cancel")),
+                                                 variant="soft", color_scheme="gray")),
+                rx.cond(~refused, rx.button(t("members.revoke_action"), color_scheme="red",
                                             on_click=InvitationsState.confirm_revoke,
                                             loading=InvitationsState.revoke_busy, id="revoke-confirm")),
                 spacing="3", justify="end", margin_top="1.25rem",
@@ -132,11 +136,11 @@ def _revoke_dialog() -> rx.Component:
 def invitations() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            rx.heading("Invitations", as_="h2", size="5"),
+            rx.heading(t("members.invitations"), as_="h2", size="5"),
             rx.el.label(
                 rx.switch(checked=InvitationsState.include_closed, on_change=InvitationsState.show_closed,
                           id="show-closed", size="1"),
-                rx.text("Show revoked and accepted", size="2", color_scheme="gray"),
+                rx.text(t("members.show_closed"), size="2", color_scheme="gray"),
                 display="flex", gap="0.5rem", align_items="center", cursor="pointer",
             ),
             justify="between", align="center", wrap="wrap", spacing="2", width="100%",

@@ -11,6 +11,7 @@ import reflex as rx
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.components.pager import pager, screen_reader_only
 from portal_ui.ui.components.role_picker import role_badges, role_picker
+from portal_ui.ui.i18n import t
 from portal_ui.ui.pages.invitations import invitations
 from portal_ui.ui.state import MembersState, PortalState
 from portal_ui.ui.state.invitations import InvitationsState
@@ -26,18 +27,18 @@ def _toolbar() -> rx.Component:
             rx.input.slot(rx.icon("search", size=16)),
             value=MembersState.member_query,
             on_change=MembersState.search_members,
-            placeholder="Search by name or email",
-            max_length=100, type="search", id="member-search", aria_label="Search members by name or email",
+            placeholder=t("members.search_placeholder"),
+            max_length=100, type="search", id="member-search", aria_label=t("members.search_label"),
             flex_grow="1", min_width="0",
         ),
         rx.flex(
             rx.select.root(
-                rx.select.trigger(id="member-sort", aria_label="Sort members", flex="1"),
-                rx.select.content(*(rx.select.item(label, value=value) for value, label in SORTS.items())),
+                rx.select.trigger(id="member-sort", aria_label=t("members.sort_label"), flex="1"),
+                rx.select.content(*(rx.select.item(t(key), value=value) for value, key in SORTS.items())),
                 value=MembersState.member_sort,
                 on_change=MembersState.sort_members,
             ),
-            rx.button(rx.icon("user-plus", size=16), "Invite", on_click=InvitationsState.open_invite,
+            rx.button(rx.icon("user-plus", size=16), t("members.invite"), on_click=InvitationsState.open_invite,
                       disabled=PortalState.read_only, id="invite-button"),
             spacing="2", flex_shrink="0",
         ),
@@ -50,15 +51,15 @@ def _actions(row: rx.Var) -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
             rx.icon_button(rx.icon("ellipsis", size=16), variant="ghost", color_scheme="gray",
-                           disabled=PortalState.read_only, aria_label="Actions for " + row.name,
+                           disabled=PortalState.read_only, aria_label=t("members.actions_for", name=row.name),
                            opacity=rx.cond(PortalState.read_only, "0.45", "1"), class_name="member-actions"),
         ),
         rx.dropdown_menu.content(
-            rx.dropdown_menu.item(rx.icon("user-cog", size=14), "Change roles",
+            rx.dropdown_menu.item(rx.icon("user-cog", size=14), t("members.change_roles"),
                                   on_click=MembersState.open_role_editor(row.id), class_name="change-roles"),
             rx.dropdown_menu.separator(),
             rx.dropdown_menu.item(rx.icon(rx.cond(row.you, "log-out", "user-minus"), size=14),
-                                  rx.cond(row.you, "Leave", "Remove"), color_scheme="red",
+                                  rx.cond(row.you, t("members.leave"), t("members.remove")), color_scheme="red",
                                   on_click=MembersState.ask_remove(row.id), class_name="remove-member"),
             align="end",
         ),
@@ -70,7 +71,7 @@ def _member_row(row: rx.Var) -> rx.Component:
         rx.table.row_header_cell(
             rx.vstack(
                 rx.flex(rx.text(row.name, weight="medium"),
-                        rx.cond(row.you, rx.badge("you", variant="solid", size="1", class_name="you-badge")),
+                        rx.cond(row.you, rx.badge(t("members.you"), variant="solid", size="1", class_name="you-badge")),
                         spacing="2", align="center", wrap="wrap"),
                 rx.text(row.email, size="2", color_scheme="gray", word_break="break-all"),
                 role_badges(row.roles, display=ON_NARROW, margin_top="0.25rem"),
@@ -90,16 +91,16 @@ def _member_table() -> rx.Component:
         MembersState.member_total > 0,
         rx.table.root(
             rx.table.header(rx.table.row(
-                rx.table.column_header_cell("Member"),
-                rx.table.column_header_cell("Roles", display=ON_WIDE),
-                rx.table.column_header_cell("Joined", display=ON_WIDE),
-                rx.table.column_header_cell(screen_reader_only("Actions"), width="3rem"),
+                rx.table.column_header_cell(t("members.column.member")),
+                rx.table.column_header_cell(t("members.roles"), display=ON_WIDE),
+                rx.table.column_header_cell(t("members.column.joined"), display=ON_WIDE),
+                rx.table.column_header_cell(screen_reader_only(t("members.column.actions")), width="3rem"),
             )),
             rx.table.body(rx.foreach(MembersState.member_rows, _member_row)),
             variant="surface", width="100%", id="member-table",
         ),
         rx.callout(
-            rx.cond(MembersState.member_query != "", "No members match your search.", "There are no members yet."),
+            rx.cond(MembersState.member_query != "", t("members.none_match"), t("members.none_yet")),
             icon="search", color_scheme="gray", id="members-none",
         ),
     )
@@ -108,17 +109,19 @@ def _member_table() -> rx.Component:
 def _role_editor() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Change roles"),
-            rx.dialog.description(rx.text("Choose the roles of ", rx.text.strong(MembersState.editor_name), "."),
+            rx.dialog.title(t("members.change_roles")),
+            rx.dialog.description(rx.text(t("members.editor_text_before"), rx.text.strong(MembersState.editor_name),
+                                          t("members.editor_text_after")),
                                   margin_bottom="1rem"),
             rx.form(
-                role_picker(MembersState.editor_roles, "Roles"),
+                role_picker(MembersState.editor_roles, t("members.roles")),
                 rx.cond(MembersState.editor_error != "",
                         rx.callout(MembersState.editor_error, icon="triangle-alert", color_scheme="red",
                                    id="roles-error", margin_top="1rem")),
                 rx.flex(
-                    rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                    rx.button("Save roles", type="submit", loading=MembersState.editor_busy, id="roles-save"),
+                    rx.dialog.close(rx.button(t("members.cancel"), type="button", variant="soft", color_scheme="gray")),
+                    rx.button(t("members.save_roles"), type="submit", loading=MembersState.editor_busy,
+                              id="roles-save"),
                     spacing="3", justify="end", margin_top="1.25rem",
                 ),
                 on_submit=MembersState.save_member_roles, reset_on_submit=False, id="roles-form",
@@ -138,8 +141,8 @@ def _confirm_dialog() -> rx.Component:
             rx.cond(refused, rx.callout(MembersState.confirm_error, icon="triangle-alert", color_scheme="red",
                                         id="confirm-error", margin_top="1rem", role="alert")),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button(rx.cond(refused, "Close", "Cancel"), variant="soft",
-                                                 color_scheme="gray", id="confirm-cancel")),
+                rx.alert_dialog.cancel(rx.button(rx.cond(refused, t("members.close"), t("members.cancel")),
+                                                 variant="soft", color_scheme="gray", id="confirm-cancel")),
                 rx.cond(~refused, rx.button(MembersState.confirm_action, color_scheme="red",
                                             on_click=MembersState.confirm, loading=MembersState.confirm_busy,
                                             id="confirm-action")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.i18n import t
 from portal_ui.ui.pages.billing import KEY, dialog_buttons, error_callout
 from portal_ui.ui.state import BillingState, PortalState
 
@@ -20,21 +21,23 @@ def _card_row(card) -> rx.Component:
                 rx.icon("credit-card", size=22, color="var(--gray-11)", flex_shrink="0"),
                 rx.vstack(
                     rx.flex(rx.text(card.label, weight="medium", class_name="card-label"),
-                            rx.cond(card.is_default, rx.badge("Default", class_name="card-default")),
-                            rx.cond(card.expired, rx.badge("Expired", color_scheme="red")),
+                            rx.cond(card.is_default,
+                                    rx.badge(t("billing.card_default_badge"), class_name="card-default")),
+                            rx.cond(card.expired, rx.badge(t("billing.card_expired_badge"), color_scheme="red")),
                             gap="0.5rem", align="center", wrap="wrap"),
-                    rx.text("Expires " + card.expiry, size="2", color_scheme="gray"),
+                    rx.text(t("billing.card_expires", date=card.expiry), size="2", color_scheme="gray"),
                     spacing="0",
                 ),
                 spacing="3", align="center", min_width="0",
             ),
             rx.flex(
                 rx.cond(~card.is_default, rx.button(
-                    "Make default", size="2", variant="soft", class_name="card-make-default",
+                    t("billing.make_default"), size="2", variant="soft", class_name="card-make-default",
                     on_click=BillingState.make_default(KEY, card.id), loading=BillingState.busy == "default:" + card.id,
                     disabled=PortalState.read_only)),
-                rx.button("Remove", size="2", variant="soft", color_scheme="red", class_name="card-remove",
-                          aria_label="Remove " + card.label, on_click=BillingState.ask_remove(card.id),
+                rx.button(t("billing.remove"), size="2", variant="soft", color_scheme="red", class_name="card-remove",
+                          aria_label=t("billing.remove_card_label", card=card.label),
+                          on_click=BillingState.ask_remove(card.id),
                           disabled=PortalState.read_only),
                 gap="0.5rem", wrap="wrap",
             ),
@@ -46,7 +49,7 @@ def _card_row(card) -> rx.Component:
     )
 
 
-def _card_input(label: str, name: str, hint: str, **props) -> rx.Component:
+def _card_input(label: rx.Var | str, name: str, hint: rx.Var | str, **props) -> rx.Component:
     # Uncontrolled on purpose: the value lives in the browser until the form is submitted, never in state.
     return rx.el.label(
         rx.text(label, size="2", weight="medium"),
@@ -60,20 +63,23 @@ def _add_card_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Add a card", as_="h2", size="4"),
+                rx.heading(t("billing.add_a_card"), as_="h2", size="4"),
                 rx.grid(
-                    rx.box(_card_input("Card number", "card_number", "4242 4242 4242 4242", auto_complete="cc-number",
+                    rx.box(_card_input(t("billing.card_number"), "card_number", "4242 4242 4242 4242",
+                                       auto_complete="cc-number",
                                        input_mode="numeric", max_length=23), grid_column=["span 2", "span 1"]),
-                    _card_input("Expiry", "card_expiry", "MM/YY", auto_complete="cc-exp", max_length=7),
-                    _card_input("Security code", "card_cvc", "CVC", auto_complete="cc-csc", input_mode="numeric",
+                    _card_input(t("billing.expiry"), "card_expiry", t("billing.expiry_hint"), auto_complete="cc-exp",
+                                max_length=7),
+                    _card_input(t("billing.security_code"), "card_cvc", t("billing.security_code_hint"),
+                                auto_complete="cc-csc", input_mode="numeric",
                                 max_length=4),
                     columns=rx.breakpoints(initial="2", sm="2fr 1fr 1fr"), spacing="3", width="100%",
                 ),
                 error_callout(BillingState.card_error, "card-error"),
                 rx.flex(
-                    rx.button(rx.icon("plus", size=16), "Add card", type="submit", id="card-submit",
+                    rx.button(rx.icon("plus", size=16), t("billing.add_card"), type="submit", id="card-submit",
                               loading=BillingState.busy == "card", disabled=PortalState.read_only),
-                    rx.text("Only the brand, last four digits and expiry are kept.", size="1", color_scheme="gray"),
+                    rx.text(t("billing.card_kept_note"), size="1", color_scheme="gray"),
                     gap="0.75rem", align="center", wrap="wrap",
                 ),
                 spacing="3", align="stretch",
@@ -90,10 +96,10 @@ def _add_card_form() -> rx.Component:
 def _remove_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove " + BillingState.remove_label + "?"),
-            rx.alert_dialog.description("The card will no longer be charged. You can add it again later."),
+            rx.alert_dialog.title(t("billing.remove_title", card=BillingState.remove_label)),
+            rx.alert_dialog.description(t("billing.remove_text")),
             rx.box(error_callout(BillingState.remove_error, "remove-error"), margin_top="1rem"),
-            dialog_buttons(rx.button("Remove card", color_scheme="red", id="remove-confirm",
+            dialog_buttons(rx.button(t("billing.remove_card"), color_scheme="red", id="remove-confirm",
                                       on_click=BillingState.confirm_remove(KEY),
                                       loading=BillingState.busy == "remove")),
             id="remove-dialog", max_width="30rem",
@@ -106,16 +112,14 @@ def payment_details() -> rx.Component:
     return section_frame(
         rx.vstack(
             rx.callout(
-                rx.text(rx.text.strong(BillingState.provider_label), ". Use a test card such as 4242 4242 4242 "
-                        "4242, any future expiry date and any three-digit security code (four for American "
-                        "Express). No real payment is taken."),
+                rx.text(rx.text.strong(BillingState.provider_label), ". ", t("billing.test_card_note")),
                 icon="flask-conical", color_scheme="blue", high_contrast=True, id="test-provider-note",
             ),
             error_callout(BillingState.cards_error, "cards-error"),
             rx.cond(
                 BillingState.cards.length() > 0,
                 rx.vstack(rx.foreach(BillingState.cards, _card_row), spacing="3", align="stretch", id="card-list"),
-                rx.text("No payment methods yet.", color_scheme="gray", id="cards-none"),
+                rx.text(t("billing.no_cards"), color_scheme="gray", id="cards-none"),
             ),
             _add_card_form(),
             _remove_dialog(),

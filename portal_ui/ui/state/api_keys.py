@@ -13,6 +13,7 @@ event (the domain records only the key's suffix).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session, col, select
 
+from portal_ui import i18n
 from portal_ui.db import session_scope
 from portal_ui.domain import api_keys as keys
 from portal_ui.domain.clock import as_utc, utcnow
@@ -51,7 +53,7 @@ class KeyRow:
     created_by: str = ""
     last_used: str = ""
     uses: str = ""  # verification count
-    expires: str = ""  # a date, or "Never"
+    expires: str = ""  # a date, or "Never" (in the tab's language)
     can_rotate: bool = False
     can_revoke: bool = False
 
@@ -68,14 +70,20 @@ def _creator_names(db: Session, rows: list[ApiKey]) -> dict[str, str]:
     return {u.id: text.person_name(u.given_name, u.family_name, u.email) for u in users}
 
 
-def key_row(key: ApiKey, creators: dict[str, str]) -> KeyRow:
+def _english(key: str, /, **values: object) -> str:
+    return i18n.translate(i18n.FALLBACK, key, **values)
+
+
+def key_row(key: ApiKey, creators: dict[str, str], never: str | None = None) -> KeyRow:
+    """The list's row for `key`; `never` is the word for a date that never came (default English)."""
     status = keys.effective_status(key)
+    never = _english("api_keys.never") if never is None else never
     return KeyRow(
         id=key.id, name=key.name, hint=f"{key.key_prefix}…{key.key_suffix}", scopes=list(key.scopes or []),
         status=status, created_on=_day(key.created_on), created_by=creators.get(key.created_by, key.created_by),
-        last_used=_day(key.last_verified_on) if key.last_verified_on else "Never",
+        last_used=_day(key.last_verified_on) if key.last_verified_on else never,
         uses=str(key.verification_count or 0),
-        expires=_day(key.expires_on) if key.expires_on else "Never",
+        expires=_day(key.expires_on) if key.expires_on else never,
         can_rotate=status == keys.ACTIVE, can_revoke=key.status == keys.ACTIVE,
     )
 
@@ -95,19 +103,20 @@ def checked_id(value: Any) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_ID_CHARS else None
 
 
-def parse_create_form(form: Any) -> tuple[str, list[str], int | None]:
+def parse_create_form(form: Any, say: Callable[[str], str] = _english) -> tuple[str, list[str], int | None]:
     """(name, scope keys, expiry in days) from the create form; InvalidInput when it is not understood.
 
+    `say` words the InvalidInput's message from a catalogue key (default: English).
     Scopes are only collected here; the domain checks them against the catalogue.
     """
     if not isinstance(form, dict):
-        raise InvalidInput("The form was not understood; reload the page and try again.")
+        raise InvalidInput(say("api_keys.form_not_understood"))
     name = form.get("name", "")
     if not isinstance(name, str):
-        raise InvalidInput("Give the key a name.")
+        raise InvalidInput(say("api_keys.name_required"))
     expiry = form.get("expiry") or "never"
     if not isinstance(expiry, str) or expiry not in EXPIRY_DAYS:
-        raise InvalidInput("Choose when the key expires from the list.")
+        raise InvalidInput(say("api_keys.expiry_invalid"))
     scopes = [k[len(SCOPE_FIELD):] for k, v in form.items()
               if isinstance(k, str) and k.startswith(SCOPE_FIELD) and v not in (None, "", False)]
     return name, scopes, EXPIRY_DAYS[expiry]
@@ -141,7 +150,8 @@ class ApiKeysState(PortalState):
                                       else {"user_id": owner.id}))
         shown = found[:SHOWN]
         creators = _creator_names(db, shown)
-        self.key_rows = [key_row(k, creators) for k in shown]
+        never = self._t("api_keys.never")
+        self.key_rows = [key_row(k, creators, never) for k in shown]
         self.keys_more = len(found) > SHOWN
 
     def _forget_dialogs(self) -> None:
@@ -216,7 +226,7 @@ class ApiKeysState(PortalState):
         """The browser's answer to "copy the secret": only whether it worked, never the secret."""
         self.secret_copied = copied is True and self.revealed_secret != ""
         if self.revealed_secret and not self.secret_copied:
-            return rx.toast.error("The browser did not allow copying. Select the secret and copy it yourself.")
+            return rx.toast.error(self._t("api_keys.copy_refused"))
         return None
 
     # ---- changes ---------------------------------------------------------------------------
@@ -246,7 +256,7 @@ class ApiKeysState(PortalState):
                 return self._refused()
             owner = owner_of(active, checked)
             try:
-                name, scopes, days = parse_create_form(form)
+                name, scopes, days = parse_create_form(form, self._t)
                 key, secret = keys.create_key(
                     db, actor=self._actor(active), type=owner.type, name=name, scopes=scopes,
                     org_code=owner.id if owner.type == keys.ORGANIZATION else None,
@@ -258,8 +268,8 @@ class ApiKeysState(PortalState):
             db.flush()
             self._load_rows(db, active, checked)
         self.create_open = False
-        self._reveal(secret, f"Your new key “{key.name}”")
-        return rx.toast.success("API key created.")
+        self._reveal(secret, self._t("api_keys.reveal_new", name=key.name))
+        return rx.toast.success(self._t("api_keys.created_toast"))
 
     @rx.event
     def rotate_key(self, section: str, key_id: str):
@@ -293,7 +303,7 @@ class ApiKeysState(PortalState):
             secret, name = "", ""
             try:
                 if checked_id(key_id) is None:
-                    raise NotFound("That key no longer exists.")
+                    raise NotFound(self._t("api_keys.gone"))
                 if action == "rotate":
                     key, secret = keys.rotate_key(db, key_id, owner=owner, actor=self._actor(active))
                 else:
@@ -302,10 +312,10 @@ class ApiKeysState(PortalState):
             except (NotFound, Conflict) as exc:
                 db.rollback()
                 self._load_rows(db, active, checked)
-                return rx.toast.error(exc.message if isinstance(exc, Conflict) else "That key no longer exists.")
+                return rx.toast.error(exc.message if isinstance(exc, Conflict) else self._t("api_keys.gone"))
             db.flush()
             self._load_rows(db, active, checked)
         if action == "rotate":
-            self._reveal(secret, f"New secret for “{name}”")
-            return rx.toast.success("Key rotated. The old secret no longer works.")
-        return rx.toast.success(f"Key “{name}” revoked.")
+            self._reveal(secret, self._t("api_keys.reveal_rotated", name=name))
+            return rx.toast.success(self._t("api_keys.rotated_toast"))
+        return rx.toast.success(self._t("api_keys.revoked_toast", name=name))

@@ -28,10 +28,12 @@ from portal_ui.db import session_scope
 from portal_ui.domain.errors import DomainError, InvalidInput
 from portal_ui.domain.sections import BY_KEY
 from portal_ui.domain.sessions import ActiveSession
+from portal_ui.i18n import FALLBACK, translate
 from portal_ui.models import Organization, User
 from portal_ui.ui import routes, text
-from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, card_rows,
-                                             change_view, invoice_rows, plan_choices, plan_view)
+from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, cancel_summary,
+                                             card_rows, card_text, change_view, invoice_rows, plan_choices, plan_view,
+                                             provider_text)
 from portal_ui.ui.state.portal import PortalState
 
 SECTIONS = ("plan_details", "plan_selection", "payment_details", "organization_plan_details",
@@ -53,14 +55,16 @@ def _owner(active: ActiveSession, key: str) -> Owner:
     return Owner.user(active.user_id)
 
 
-def parse_expiry(value: Any) -> tuple[str, str]:
-    """("MM", "YY[YY]") from "MM/YY", "MM / YYYY" or "MMYY"; the domain checks the numbers."""
+def parse_expiry(value: Any, lang: str = FALLBACK) -> tuple[str, str]:
+    """("MM", "YY[YY]") from "MM/YY", "MM / YYYY" or "MMYY"; the domain checks the numbers.
+
+    The refusal's message is in `lang` (the tab's language)."""
     raw = value.replace(" ", "") if isinstance(value, str) else ""
     month, slash, year = raw.partition("/")
     if not slash and len(raw) in (4, 6):
         month, year = raw[:2], raw[2:]
     if not (month.isdigit() and year.isdigit()):
-        raise InvalidInput("Expiry: enter the month and year as MM/YY, for example 04/30.", code="INVALID_EXPIRY")
+        raise InvalidInput(translate(lang, "billing.expiry_format"), code="INVALID_EXPIRY")
     return month, year
 
 
@@ -106,13 +110,14 @@ class BillingState(PortalState):
             self.billed_name = text.person_name(user.given_name, user.family_name, None) if user else ""
             self.billed_email = (user.email or "") if user else ""
         current = subscriptions.current_plan(db, owner)
+        lang = self._shell().lang
         self.plans_path = routes.ORG_PLANS if org else routes.PLANS
         self.payment_path = routes.ORG_PAYMENT if org else routes.PAYMENT
-        self.provider_label = default_provider().label
-        self.plan = plan_view(current)
-        self.choices = plan_choices(active_plans(db), current)
-        self.cards = card_rows(cards.list_payment_methods(db, owner))
-        self.invoices = invoice_rows(list_invoices(db, owner, page_size=INVOICES_SHOWN).items)
+        self.provider_label = provider_text(default_provider(), lang)
+        self.plan = plan_view(current, lang)
+        self.choices = plan_choices(active_plans(db), current, lang)
+        self.cards = card_rows(cards.list_payment_methods(db, owner), lang=lang)
+        self.invoices = invoice_rows(list_invoices(db, owner, page_size=INVOICES_SHOWN).items, lang)
         self.billing_loaded = True
 
     def _close_dialogs(self) -> None:
@@ -177,7 +182,9 @@ class BillingState(PortalState):
     def start_change(self, key: str, plan_key: str):
         """Open the confirmation for choosing `plan_key`: what changes, what is paid now, and when."""
         def work(db: Session, _active: ActiveSession, owner: Owner):
-            self.change = change_view(subscriptions.preview_change(db, owner, str(plan_key)))
+            preview = subscriptions.preview_change(db, owner, str(plan_key))
+            canceling = subscriptions.current_plan(db, owner).cancel_at_period_end
+            self.change = change_view(preview, lang=self._shell().lang, canceling=canceling)
             self._change_plan_key, self._change_section = self.change.plan_key, str(key)
             self.change_error = ""
             self.change_open = True
@@ -190,16 +197,17 @@ class BillingState(PortalState):
         """Make the change the open confirmation describes."""
         def work(db: Session, active: ActiveSession, owner: Owner):
             if not self._change_plan_key or self._change_section != key:
-                raise InvalidInput("Choose a plan first.")
+                raise InvalidInput(self._t("billing.choose_plan_first"))
             result = subscriptions.change_plan(db, actor=self._actor(active), owner=owner,
                                                plan_key=self._change_plan_key)
             self._close_dialogs()
             preview = result.preview
             if preview.kind == "scheduled":
-                return rx.toast.success(f"{preview.plan.name} starts on {change_view(preview).effective}.")
+                effective = change_view(preview, lang=self._shell().lang).effective
+                return rx.toast.success(self._t("billing.toast.starts_on", plan=preview.plan.name, date=effective))
             if preview.kind == "undo":
-                return rx.toast.success(f"You stay on {preview.plan.name}.")
-            return rx.toast.success(f"You are now on {preview.plan.name}.")
+                return rx.toast.success(self._t("billing.toast.stay_on", plan=preview.plan.name))
+            return rx.toast.success(self._t("billing.toast.now_on", plan=preview.plan.name))
 
         yield from self._act(key, "change", "change_error", work)
 
@@ -207,7 +215,7 @@ class BillingState(PortalState):
     def start_cancel(self, key: str):
         """Open the cancel confirmation with what cancelling means."""
         def work(db: Session, _active: ActiveSession, owner: Owner):
-            self.cancel_summary = subscriptions.preview_cancel(db, owner).summary
+            self.cancel_summary = cancel_summary(subscriptions.preview_cancel(db, owner), self._shell().lang)
             self.cancel_open = True
 
         self._close_dialogs()
@@ -219,7 +227,7 @@ class BillingState(PortalState):
         def work(db: Session, active: ActiveSession, owner: Owner):
             subscriptions.cancel_at_period_end(db, actor=self._actor(active), owner=owner)
             self._close_dialogs()
-            return rx.toast.success("Your plan is set to end. You can keep it until then.")
+            return rx.toast.success(self._t("billing.toast.set_to_end"))
 
         yield from self._act(key, "cancel", "cancel_error", work)
 
@@ -228,7 +236,7 @@ class BillingState(PortalState):
         """Undo a cancellation before the period ends."""
         def work(db: Session, active: ActiveSession, owner: Owner):
             subscriptions.resume(db, actor=self._actor(active), owner=owner)
-            return rx.toast.success("Your plan continues; nothing will end.")
+            return rx.toast.success(self._t("billing.toast.continues"))
 
         yield from self._act(key, "resume", "plan_error", work)
 
@@ -241,11 +249,12 @@ class BillingState(PortalState):
         del form
 
         def work(db: Session, active: ActiveSession, owner: Owner):
-            month, year = parse_expiry(submitted.get("card_expiry"))
+            month, year = parse_expiry(submitted.get("card_expiry"), self._shell().lang)
             method = cards.add_card(db, actor=self._actor(active), owner=owner, number=submitted.get("card_number"),
                                     exp_month=month, exp_year=year, cvc=submitted.get("card_cvc"))
-            label = cards.card_label(method)
-            return [*(rx.set_value(field, "") for field in CARD_FIELDS), rx.toast.success(f"{label} added.")]
+            label = card_text(method, self._shell().lang)
+            return [*(rx.set_value(field, "") for field in CARD_FIELDS),
+                    rx.toast.success(self._t("billing.toast.card_added", card=label))]
 
         try:
             yield from self._act(key, "card", "card_error", work)
@@ -258,7 +267,7 @@ class BillingState(PortalState):
         def work(db: Session, active: ActiveSession, owner: Owner):
             method = cards.set_default_payment_method(db, actor=self._actor(active), owner=owner,
                                                       payment_method_id=str(payment_method_id))
-            return rx.toast.success(f"{cards.card_label(method)} is now the default.")
+            return rx.toast.success(self._t("billing.toast.card_default", card=card_text(method, self._shell().lang)))
 
         yield from self._act(key, f"default:{str(payment_method_id)[:64]}", "cards_error", work)
 
@@ -275,12 +284,12 @@ class BillingState(PortalState):
         """Remove the card the open confirmation names (the domain refuses the last card of a paid plan)."""
         def work(db: Session, active: ActiveSession, owner: Owner):
             if not self._remove_id:
-                raise InvalidInput("Choose a card to remove first.")
+                raise InvalidInput(self._t("billing.choose_card_first"))
             cards.remove_payment_method(db, actor=self._actor(active), owner=owner,
                                         payment_method_id=self._remove_id)
             label = self.remove_label
             self._close_dialogs()
-            return rx.toast.success(f"{label} removed.")
+            return rx.toast.success(self._t("billing.toast.card_removed", card=label))
 
         yield from self._act(key, "remove", "remove_error", work)
 

@@ -3,6 +3,9 @@
 Each function turns domain objects into the small dataclasses the billing state holds in its
 public vars. Nothing here holds card data beyond what the domain keeps (brand, last four digits,
 expiry), and every row belongs to the one owner the caller asked the domain about.
+
+The words come from the "billing" catalogue (portal_ui/i18n/<lang>/billing.json): each builder takes
+the tab's language as `lang` (English by default). Amounts and dates keep the domain's formatting.
 """
 
 from __future__ import annotations
@@ -13,15 +16,45 @@ from datetime import datetime
 from portal_ui.api.invoices import PATH as INVOICE_PATH
 from portal_ui.billing.invoices import STATUSES
 from portal_ui.billing.money import format_money
-from portal_ui.billing.payment_methods import card_label, expiry_label
-from portal_ui.billing.plans import price_label
-from portal_ui.billing.provider import is_expired
+from portal_ui.billing.payment_methods import expiry_label
+from portal_ui.billing.plans import is_paid
+from portal_ui.billing.provider import BRAND_NAMES, is_expired
 from portal_ui.billing.renewals import day_label
-from portal_ui.billing.subscriptions import ChangePreview, CurrentPlan
+from portal_ui.billing.subscriptions import CancelPreview, ChangePreview, CurrentPlan
 from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.i18n import FALLBACK, catalogue, translate
 from portal_ui.models import Invoice, PaymentMethod, Plan
 
-STATUS_LABELS = {"active": "Active", "past_due": "Payment due", "canceled": "Ended", "none": "No plan"}
+STATUSES_LABELLED = ("active", "past_due", "canceled", "none")  # billing.status.<status>
+INTERVALS_LABELLED = ("month", "year")  # billing.interval.<interval>
+
+
+def _tr(lang: str, name: str, /, **values: object) -> str:
+    """The billing catalogue's message `name` in `lang` (English when `lang` lacks it)."""
+    return translate(lang, f"billing.{name}", **values)
+
+
+def price_text(plan: Plan, lang: str = FALLBACK) -> str:
+    """"Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no interval), in `lang`'s words."""
+    if not is_paid(plan):
+        return _tr(lang, "price.free")
+    money = format_money(plan.amount_minor, plan.currency)
+    if plan.interval == "none":
+        return money
+    interval = _tr(lang, f"interval.{plan.interval}") if plan.interval in INTERVALS_LABELLED else plan.interval
+    return _tr(lang, "price.per_interval", amount=money, interval=interval)
+
+
+def card_text(method: PaymentMethod, lang: str = FALLBACK) -> str:
+    """"Visa ending 4242", in `lang`'s words."""
+    brand = BRAND_NAMES.get(method.brand, method.brand.title())
+    return _tr(lang, "card.label", brand=brand, last4=method.last4)
+
+
+def provider_text(provider, lang: str = FALLBACK) -> str:
+    """The payment provider's name for the UI (the catalogue's words for the known ones)."""
+    key = f"billing.provider.{getattr(provider, 'name', '')}"
+    return translate(lang, key) if key in catalogue(FALLBACK) else provider.label
 
 
 @dataclass
@@ -82,6 +115,7 @@ class ChangeView:
 
     plan_key: str = ""
     plan_name: str = ""
+    kind: str = ""  # start|upgrade|scheduled|undo: "undo" keeps the current plan
     summary: str = ""
     due_now: str = ""
     effective: str = ""
@@ -89,80 +123,131 @@ class ChangeView:
     needs_card: bool = False  # a paid plan, and no card on file: confirming would fail
 
 
-def plan_view(current: CurrentPlan) -> PlanView:
+def plan_view(current: CurrentPlan, lang: str = FALLBACK) -> PlanView:
     """The current plan card for `current` (status "none" when the owner never had a plan)."""
     plan = current.plan
     if plan is None:
-        return PlanView(status_label=STATUS_LABELS["none"])
-    view = PlanView(name=plan.name, price=price_label(plan), description=plan.description,
-                    features=list(plan.features or []), status=current.status,
-                    status_label=STATUS_LABELS.get(current.status, current.status.title()))
+        return PlanView(status_label=_tr(lang, "status.none"))
+    status_label = (_tr(lang, f"status.{current.status}") if current.status in STATUSES_LABELLED
+                    else current.status.title())
+    view = PlanView(name=plan.name, price=price_text(plan, lang), description=plan.description,
+                    features=list(plan.features or []), status=current.status, status_label=status_label)
     if current.period_start and current.period_end and current.is_live:
-        view.period = f"{day_label(current.period_start)} to {day_label(current.period_end)}"
+        view.period = _tr(lang, "period", start=day_label(current.period_start), end=day_label(current.period_end))
     if current.status == "canceled":
         ended = current.subscription.ended_on if current.subscription else None
-        view.next_step = f"{plan.name} ended on {day_label(as_utc(ended))}." if ended else f"{plan.name} has ended."
+        view.next_step = (_tr(lang, "next.ended_on", plan=plan.name, date=day_label(as_utc(ended))) if ended
+                          else _tr(lang, "next.ended", plan=plan.name))
     elif current.ends_on is not None:
-        view.status, view.status_label = "ending", f"Ends {day_label(current.ends_on)}"
-        view.next_step = (f"{plan.name} ends on {day_label(current.ends_on)}. You will not be charged again; "
-                          "keep the plan to undo this.")
+        view.status, view.status_label = "ending", _tr(lang, "status.ends", date=day_label(current.ends_on))
+        view.next_step = _tr(lang, "next.ends", plan=plan.name, date=day_label(current.ends_on))
         view.resumable = True
     elif current.pending_plan is not None and current.renews_on is not None:
-        view.next_step = (f"Changes to {current.pending_plan.name} on {day_label(current.renews_on)} "
-                          f"({price_label(current.pending_plan)}).")
+        view.next_step = _tr(lang, "next.changes", plan=current.pending_plan.name,
+                             date=day_label(current.renews_on), price=price_text(current.pending_plan, lang))
     elif current.renews_on is not None and plan.amount_minor > 0:
-        view.next_step = f"Renews on {day_label(current.renews_on)} at {price_label(plan)}."
+        view.next_step = _tr(lang, "next.renews_at", date=day_label(current.renews_on), price=price_text(plan, lang))
     elif current.renews_on is not None:
-        view.next_step = f"Renews on {day_label(current.renews_on)}."
+        view.next_step = _tr(lang, "next.renews", date=day_label(current.renews_on))
     else:
-        view.next_step = "No renewal: this plan has no billing period."
+        view.next_step = _tr(lang, "next.no_renewal")
     view.cancelable = current.is_live and not current.cancel_at_period_end and current.period_end is not None
     if current.status == "past_due":
-        view.next_step += " A payment is due: check the payment methods."
+        view.next_step += " " + _tr(lang, "next.payment_due")
     return view
 
 
-def plan_choices(plans: list[Plan], current: CurrentPlan) -> list[PlanChoice]:
+def plan_choices(plans: list[Plan], current: CurrentPlan, lang: str = FALLBACK) -> list[PlanChoice]:
     """The picker's cards: the current plan and a scheduled one are marked, with what choosing each does."""
     live = current.is_live and current.plan is not None
     undo_possible = live and (current.pending_plan is not None or current.cancel_at_period_end)
     out = []
     for plan in plans:
-        choice = PlanChoice(key=plan.key, name=plan.name, price=price_label(plan), description=plan.description,
-                            features=list(plan.features or []), action="Choose")
+        choice = PlanChoice(key=plan.key, name=plan.name, price=price_text(plan, lang), description=plan.description,
+                            features=list(plan.features or []), action=_tr(lang, "choice.choose"))
         if live and plan.key == current.plan.key:
-            choice.badge, choice.current = "Current plan", True
-            choice.action, choice.selectable = ("Keep this plan", True) if undo_possible else ("Current plan", False)
+            choice.badge, choice.current = _tr(lang, "choice.current_badge"), True
+            choice.action, choice.selectable = ((_tr(lang, "choice.keep"), True) if undo_possible
+                                                else (_tr(lang, "choice.current"), False))
         elif live and current.pending_plan is not None and plan.key == current.pending_plan.key:
-            choice.badge, choice.pending = f"Starts {day_label(current.period_end)}", True
-            choice.action, choice.selectable = "Scheduled", False
+            choice.badge, choice.pending = _tr(lang, "choice.starts", date=day_label(current.period_end)), True
+            choice.action, choice.selectable = _tr(lang, "choice.scheduled"), False
         out.append(choice)
     return out
 
 
-def change_view(preview: ChangePreview, now: datetime | None = None) -> ChangeView:
-    """The confirmation dialog's contents for a plan change."""
+def change_summary(preview: ChangePreview, lang: str = FALLBACK, *, canceling: bool | None = None) -> str:
+    """What a plan change does, in `lang`: the domain's summary (`preview.summary`) in the catalogue's words.
+
+    `canceling` says whether an undo drops a cancellation (else a scheduled plan change); when it
+    is not known, the domain's summary says which.
+    """
+    plan, cur = preview.plan, preview.current.name if preview.current else ""
+    paid = plan.amount_minor > 0
+    if preview.kind == "start":
+        head = (_tr(lang, "summary.changes_today", current=cur, plan=plan.name) if preview.current
+                else _tr(lang, "summary.starts_today", plan=plan.name))
+        tail = (_tr(lang, "summary.pay_then", amount=format_money(plan.amount_minor, plan.currency),
+                    price=price_text(plan, lang), date=day_label(preview.period_end)) if paid
+                else _tr(lang, "summary.nothing_to_pay"))
+        return f"{head} {tail}"
+    if preview.kind == "upgrade":
+        return " ".join((_tr(lang, "summary.changes_today", current=cur, plan=plan.name),
+                         _tr(lang, "summary.pay_rest", amount=format_money(preview.amount_due_now, plan.currency),
+                             price=price_text(plan, lang), date=day_label(preview.period_end))))
+    if preview.kind == "scheduled":
+        day = day_label(as_utc(preview.effective_on))
+        tail = (_tr(lang, "summary.pay_later", price=price_text(plan, lang), date=day) if paid
+                else _tr(lang, "summary.nothing_to_pay"))
+        return _tr(lang, "summary.changes_on", current=cur, plan=plan.name, date=day) + " " + tail
+    if preview.kind == "undo":
+        if canceling is None:
+            canceling = "cancellation" in preview.summary
+        text = _tr(lang, "summary.undo_cancel" if canceling else "summary.undo_change", plan=plan.name)
+        if paid and preview.next_charge_on is not None:
+            text += " " + _tr(lang, "summary.next_payment", amount=format_money(plan.amount_minor, plan.currency),
+                              date=day_label(preview.next_charge_on))
+        return text
+    return preview.summary
+
+
+def cancel_summary(preview: CancelPreview, lang: str = FALLBACK) -> str:
+    """What cancelling means, in `lang` (the domain's `preview.summary` in the catalogue's words)."""
+    if preview.ends_on is None:
+        return _tr(lang, "summary.ends_now", plan=preview.plan.name)
+    return _tr(lang, "summary.ends_later", plan=preview.plan.name, date=day_label(preview.ends_on))
+
+
+def change_view(preview: ChangePreview, now: datetime | None = None, lang: str = FALLBACK, *,
+                canceling: bool | None = None) -> ChangeView:
+    """The confirmation dialog's contents for a plan change (`canceling`: see `change_summary`)."""
     now = now or utcnow()
     effective = as_utc(preview.effective_on)
     today = effective.date() <= now.date()
-    confirm = {"undo": f"Keep {preview.plan.name}", "scheduled": "Schedule the change"}.get(
-        preview.kind, f"Pay {format_money(preview.amount_due_now, preview.currency)} and switch"
-        if preview.amount_due_now > 0 else f"Switch to {preview.plan.name}")
-    return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, summary=preview.summary,
+    if preview.kind == "undo":
+        confirm = _tr(lang, "confirm.keep", plan=preview.plan.name)
+    elif preview.kind == "scheduled":
+        confirm = _tr(lang, "confirm.schedule")
+    elif preview.amount_due_now > 0:
+        confirm = _tr(lang, "confirm.pay", amount=format_money(preview.amount_due_now, preview.currency))
+    else:
+        confirm = _tr(lang, "confirm.switch", plan=preview.plan.name)
+    return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, kind=preview.kind,
+                      summary=change_summary(preview, lang, canceling=canceling),
                       due_now=format_money(preview.amount_due_now, preview.currency),
-                      effective="Today" if today else day_label(effective), confirm=confirm,
+                      effective=_tr(lang, "effective.today") if today else day_label(effective), confirm=confirm,
                       needs_card=preview.needs_payment_method and not preview.has_payment_method
                       and preview.kind != "undo")
 
 
-def card_rows(methods: list[PaymentMethod], now: datetime | None = None) -> list[CardRow]:
+def card_rows(methods: list[PaymentMethod], now: datetime | None = None, lang: str = FALLBACK) -> list[CardRow]:
     today = (now or utcnow()).date()
-    return [CardRow(id=m.id, label=card_label(m), expiry=expiry_label(m), is_default=m.is_default,
+    return [CardRow(id=m.id, label=card_text(m, lang), expiry=expiry_label(m), is_default=m.is_default,
                     expired=is_expired(m.exp_month, m.exp_year, today)) for m in methods]
 
 
-def invoice_rows(invoices: list[Invoice]) -> list[InvoiceRow]:
+def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceRow]:
     return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on),
                        amount=format_money(i.amount_minor, i.currency), status=i.status,
-                       status_label=i.status.capitalize() if i.status in STATUSES else i.status,
+                       status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
                        url=INVOICE_PATH.format(invoice_id=i.id)) for i in invoices]

@@ -55,10 +55,10 @@ class InvitationsState(PortalState):
             self.invitation_page = page_count(total)
             rows, total = list_invitations_page(db, active.org_code, page=self.invitation_page,
                                                 page_size=PAGE_SIZE, include_closed=self.include_closed)
-        self.invitation_rows = [invitation_item(row) for row in rows]
+        self.invitation_rows = [invitation_item(row, self._t) for row in rows]
         self.invitation_total = total
         self.invitation_pages = page_count(total)
-        self.invitation_showing = showing(self.invitation_page, total)
+        self.invitation_showing = showing(self.invitation_page, total, say=self._t)
         self.invitations_loaded = True
 
     def _reload(self):
@@ -138,7 +138,7 @@ class InvitationsState(PortalState):
             keys = {option.id: option.key for option in options}
             role_keys = [keys[role_id] for role_id in chosen_role_ids(form, options)]
             if not role_keys:
-                raise InvalidInput("Choose at least one role for the person you invite.")
+                raise InvalidInput(self._t("members.choose_a_role"))
             actor = self._actor(active)
             invitation = invite_member(db, actor=actor, acting_user_id=active.user_id, org_code=active.org_code,
                                        email=form_text(form, "email"), first_name=form_text(form, "first_name"),
@@ -193,7 +193,7 @@ class InvitationsState(PortalState):
                                                    invite_code=self._revoking, acting_user_id=active.user_id)
                     db.commit()
                     self._load_page(db, active)
-                    follow = rx.toast.success(f"The invitation to {invitation.email} was revoked.")
+                    follow = rx.toast.success(self._t("members.revoked", email=invitation.email))
             self.revoke_open = False
             self._revoking = ""
         except DomainError as exc:

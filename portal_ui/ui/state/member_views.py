@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+from portal_ui import i18n
 from portal_ui.domain.clock import as_utc
 from portal_ui.domain.errors import DomainError
 from portal_ui.domain.invitations import InvitationRow
@@ -19,15 +20,26 @@ from portal_ui.ui.text import aliased
 
 PAGE_SIZE = 25
 ROLE_FIELD = "role_"  # form field name prefix of a role checkbox: role_<role id>
-SORTS: dict[str, str] = {  # list_members_page sort -> label, in menu order
-    "name_asc": "Name (A–Z)",
-    "name_desc": "Name (Z–A)",
-    "email_asc": "Email (A–Z)",
-    "email_desc": "Email (Z–A)",
-    "joined_desc": "Newest members first",
-    "joined_asc": "Oldest members first",
+SORTS: dict[str, str] = {  # list_members_page sort -> catalogue key of its label, in menu order
+    "name_asc": "members.sort.name_asc",
+    "name_desc": "members.sort.name_desc",
+    "email_asc": "members.sort.email_asc",
+    "email_desc": "members.sort.email_desc",
+    "joined_desc": "members.sort.joined_desc",
+    "joined_asc": "members.sort.joined_asc",
 }
-STATUS_LABELS = {"pending": "Pending", "accepted": "Accepted", "revoked": "Revoked"}
+STATUS_LABELS = {  # invitation status -> catalogue key of its label
+    "pending": "members.status.pending",
+    "accepted": "members.status.accepted",
+    "revoked": "members.status.revoked",
+}
+
+Say = Callable[..., str]  # a catalogue lookup: (key, **values) -> text, e.g. PortalState._t
+
+
+def english(key: str, /, **values: object) -> str:
+    """The English message `key` (what the functions below say when not told the tab's language)."""
+    return i18n.translate(i18n.FALLBACK, key, **values)
 
 
 @dataclasses.dataclass
@@ -79,10 +91,11 @@ def member_item(row: MemberRow, you: str) -> MemberItem:
                       roles=[role.name for role in row.roles], joined=day(row.joined_on), you=row.user_id == you)
 
 
-def invitation_item(row: InvitationRow) -> InvitationItem:
+def invitation_item(row: InvitationRow, say: Say = english) -> InvitationItem:
+    """One invitation row; `say` gives the status label in the tab's language."""
+    label = say(STATUS_LABELS[row.status]) if row.status in STATUS_LABELS else row.status
     return InvitationItem(code=row.code, email=row.email, name=row.full_name, roles=[name for _key, name in row.roles],
-                          invited=day(row.invited_on), status=row.status,
-                          status_label=STATUS_LABELS.get(row.status, row.status), emailed=row.is_sent)
+                          invited=day(row.invited_on), status=row.status, status_label=label, emailed=row.is_sent)
 
 
 def role_choice(option: RoleOption) -> RoleChoice:
@@ -95,12 +108,12 @@ def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
     return max(1, -(-total // page_size))
 
 
-def showing(page: int, total: int, page_size: int = PAGE_SIZE) -> str:
-    """"26–50 of 312" for the rows on `page`; "" when there are none."""
+def showing(page: int, total: int, page_size: int = PAGE_SIZE, *, say: Say = english) -> str:
+    """"26–50 of 312" for the rows on `page` (in `say`'s language); "" when there are none."""
     if total <= 0:
         return ""
     first = (page - 1) * page_size + 1
-    return f"{first}–{min(page * page_size, total)} of {total}"
+    return say("members.showing", first=first, last=min(page * page_size, total), total=total)
 
 
 def chosen_role_ids(form: Any, options: Iterable[RoleOption]) -> list[str]:

@@ -65,6 +65,13 @@ class MembersState(PortalState):
     _confirm_target: str = ""
     _pending_role_ids: list[str] = []
 
+    # ---- words ------------------------------------------------------------------------------
+
+    def _about(self, key: str, where: str, /, **values: object) -> str:
+        """Message `key` naming the organization `where`; when it has no name, the `key`_unnamed
+        message, which says "the organization" (its own words, so every language can decline it)."""
+        return self._t(key, where=where, **values) if where else self._t(f"{key}_unnamed", **values)
+
     # ---- the list ---------------------------------------------------------------------------
 
     def _load_page(self, db: Session, active: ActiveSession) -> None:
@@ -77,7 +84,7 @@ class MembersState(PortalState):
         self.member_rows = [member_item(row, active.user_id) for row in rows]
         self.member_total = total
         self.member_pages = page_count(total)
-        self.member_showing = showing(self.member_page, total)
+        self.member_showing = showing(self.member_page, total, say=self._t)
         self.members_loaded = True
 
     def _reload(self):
@@ -180,11 +187,9 @@ class MembersState(PortalState):
 
     def _ask_self_roles(self, wanted: list[str], lost: list[str]) -> None:
         self.editor_open = False
-        self._open_confirm("self_roles", self._editing, title="Change your own roles?",
-                           body=(f"You are taking {', '.join(lost)} away from yourself. You may lose access "
-                                 "to parts of this portal, and only someone else who manages members can "
-                                 "give the role back."),
-                           action="Change my roles")
+        self._open_confirm("self_roles", self._editing, title=self._t("members.self_roles_title"),
+                           body=self._t("members.self_roles_text", roles=", ".join(lost)),
+                           action=self._t("members.self_roles_action"))
         self._pending_role_ids = wanted
 
     def _apply_roles(self, db: Session, active: ActiveSession, user_id: str, role_ids: list[str]):
@@ -194,13 +199,16 @@ class MembersState(PortalState):
         self.editor_open = False
         if user_id != active.user_id:
             self._load_page(db, active)
-            return rx.toast.success(f"Roles of {self.editor_name or 'the member'} updated.")
+            if self.editor_name:
+                return rx.toast.success(self._t("members.roles_updated", name=self.editor_name))
+            return rx.toast.success(self._t("members.roles_updated_unnamed"))
         # Your own roles: the shell may now be read-only, or the section hidden (then the page
         # moves on to a section that is still visible).
         still, follow = self._enter(db, SECTION)
         if still is not None:
             self._load_page(db, still)
-        return [event for event in (follow, rx.toast.success("Your roles were changed.")) if event is not None]
+        changed = rx.toast.success(self._t("members.own_roles_changed"))
+        return [event for event in (follow, changed) if event is not None]
 
     # ---- removing and leaving ---------------------------------------------------------------
 
@@ -217,16 +225,15 @@ class MembersState(PortalState):
                 return rx.toast.error(refusal(exc, self.org_alias))
             user = db.get(User, user_id)
             org = db.get(Organization, active.org_code)
-        where = org.name if org else text.aliased("the organization", self.org_alias)
+        where = org.name if org else ""
         if user_id == active.user_id:
-            self._open_confirm("remove", user_id, title=f"Leave {where}?", action="Leave",
-                               body=(f"You will no longer be a member of {where}, and this portal session "
-                                     "ends. Someone who manages members would have to invite you again."))
+            self._open_confirm("remove", user_id, title=self._about("members.leave_title", where),
+                               action=self._t("members.leave"), body=self._about("members.leave_text", where))
         else:
             name = text.person_name(user.given_name, user.family_name, user.email) if user else user_id
-            self._open_confirm("remove", user_id, title=f"Remove {name}?", action="Remove member",
-                               body=(f"{name} will no longer be a member of {where} and loses every role "
-                                     "they hold there."))
+            self._open_confirm("remove", user_id, title=self._t("members.remove_title", name=name),
+                               action=self._t("members.remove_action"),
+                               body=self._about("members.remove_text", where, name=name))
         return None
 
     def _open_confirm(self, kind: str, target: str, *, title: str, body: str, action: str) -> None:
@@ -273,17 +280,18 @@ class MembersState(PortalState):
 
     def _remove(self, db: Session, active: ActiveSession, user_id: str):
         user = db.get(User, user_id)
-        name = text.person_name(user.given_name, user.family_name, user.email) if user else "The member"
+        name = text.person_name(user.given_name, user.family_name, user.email) if user else ""
         remove_member(db, actor=self._actor(active), org_code=active.org_code, user_id=user_id,
                       acting_user_id=active.user_id)
         if user_id == active.user_id:
             # Leaving ends the portal session: nothing in it is yours to manage any more.
-            left = self._shell().org_name or text.aliased("the organization", self.org_alias)
+            left = self._about("members.left", self._shell().org_name)
             actor = self._actor(active)
             end_session(db, self._cookie_token(), client_ip=actor.client_ip, user_agent=actor.user_agent)
             db.commit()
             self._show_ended(db)
-            return rx.toast.success(f"You have left {left}.")
+            return rx.toast.success(left)
         db.commit()
         self._load_page(db, active)
-        return rx.toast.success(f"{name} was removed.")
+        return rx.toast.success(self._t("members.removed", name=name) if name
+                                else self._t("members.removed_unnamed"))

@@ -33,14 +33,16 @@ SECTION = "organization_details"
 FIELDS = DETAIL_FIELDS  # (field, label, maximum length), in form order
 FIELD_NAMES = DETAIL_NAMES
 LOGO_UPLOAD_ID = "logo-upload"
-SAVED = "Details saved."
-RELOADED = "Showing the current details."
-# react-dropzone's reasons for refusing a file in the browser, in words.
+# Catalogue keys (portal_ui/i18n/<lang>/org_details.json) of what the state says.
+SAVED = "org_details.saved"
+RELOADED = "org_details.reloaded"
+# react-dropzone's reasons for refusing a file in the browser, in words ({kb}: the size limit).
 DROP_REFUSALS = {
-    "file-too-large": f"The file is larger than {LOGO_MAX_BYTES // 1024} KB.",
-    "file-invalid-type": "Use a PNG, JPEG or SVG image.",
-    "too-many-files": "Choose one file.",
+    "file-too-large": "org_details.refusal_too_large",
+    "file-invalid-type": "org_details.refusal_invalid_type",
+    "too-many-files": "org_details.refusal_too_many",
 }
+LABEL_NAMES = {label: name for name, label, _max in FIELDS}  # the domain's English label -> field name
 
 
 class OrgDetailsState(PortalState):
@@ -53,7 +55,12 @@ class OrgDetailsState(PortalState):
     logo_src: str = ""
     logo_error: str = ""
     logo_busy: bool = False
+    details_name_label: str = ""  # the organization name field's label (names the alias)
     _details_version: int = 0
+
+    def _drop_refusal(self, code: str) -> str:
+        """Why the browser refused a file (react-dropzone's `code`), in the tab's language."""
+        return self._t(DROP_REFUSALS[code], kb=LOGO_MAX_BYTES // 1024)
 
     def _show(self, db: Session, org: Organization) -> None:
         """Show `org`'s current details and logo; forget errors, conflicts and unsaved typing."""
@@ -74,6 +81,7 @@ class OrgDetailsState(PortalState):
             active, follow = self._enter(db, SECTION)
             if active is None:
                 return follow
+            self.details_name_label = self._t("org_details.field_name")
             self._show(db, get_org(db, active.org_code))
         return None
 
@@ -85,7 +93,7 @@ class OrgDetailsState(PortalState):
             if active is None:
                 return self._refused()
             self._show(db, get_org(db, active.org_code))
-        return rx.toast.info(RELOADED)
+        return rx.toast.info(self._t(RELOADED))
 
     @rx.event
     def discard_details(self):
@@ -123,7 +131,7 @@ class OrgDetailsState(PortalState):
             return None
         except DomainError as exc:
             return rx.toast.error(text.aliased(exc.message, self.org_alias))
-        return rx.toast.success(SAVED)
+        return rx.toast.success(self._t(SAVED))
 
     def _conflict_message(self, message: str) -> str:
         with session_scope() as db:
@@ -133,8 +141,9 @@ class OrgDetailsState(PortalState):
             changed = fields_changed_since(self.org_details, get_org(db, active.org_code))
         if not changed:
             return message
-        labels = ", ".join(text.aliased(label, self.org_alias) for label in changed)
-        return f"{message} Changed meanwhile: {labels}."
+        labels = ", ".join(self._t(f"org_details.field_{LABEL_NAMES[label]}") if label in LABEL_NAMES
+                           else text.aliased(label, self.org_alias) for label in changed)
+        return self._t("org_details.changed_meanwhile", message=message, labels=labels)
 
     # ---- logo ---------------------------------------------------------------------------
 
@@ -145,7 +154,7 @@ class OrgDetailsState(PortalState):
             return  # the browser refused the file (logo_rejected says why): nothing arrived
         self.logo_error = ""
         if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
-            self.logo_error = DROP_REFUSALS["too-many-files"]
+            self.logo_error = self._drop_refusal("too-many-files")
             return
         self.logo_busy = True
         yield
@@ -172,18 +181,18 @@ class OrgDetailsState(PortalState):
             self.logo_error = field_message(exc, "logo")
             return None
         except IntegrityError:  # another admin's upload won the race for the first logo
-            self.logo_error = "Someone else changed the logo at the same time; try again."
+            self.logo_error = self._t("org_details.logo_race")
             return None
         self.logo_url = self.logo_src  # the header shows it at once
-        return rx.toast.success("Logo updated.")
+        return rx.toast.success(self._t("org_details.logo_updated"))
 
     @rx.event
     def logo_rejected(self, rejections: list):
         """The browser refused the chosen file (react-dropzone); say why. Only known reasons are shown."""
         codes = [error.get("code") for item in (rejections if isinstance(rejections, list) else [])
                  if isinstance(item, dict) for error in (item.get("errors") or []) if isinstance(error, dict)]
-        reason = next((DROP_REFUSALS[code] for code in codes if code in DROP_REFUSALS), None)
-        self.logo_error = reason or DROP_REFUSALS["file-invalid-type"]
+        known = next((code for code in codes if code in DROP_REFUSALS), "file-invalid-type")
+        self.logo_error = self._drop_refusal(known)
 
     @rx.event
     def remove_logo(self):
@@ -196,4 +205,4 @@ class OrgDetailsState(PortalState):
             self.logo_src = ""
             self.logo_error = ""
             self.logo_url = clean_branding(active.settings.branding)["logo_url"]
-        return rx.toast.success("Logo removed.") if removed else None
+        return rx.toast.success(self._t("org_details.logo_removed")) if removed else None

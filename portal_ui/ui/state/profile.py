@@ -19,7 +19,8 @@ from portal_ui.ui import text
 from portal_ui.ui.state.portal import PortalState, organization_names
 
 SECTION = "profile"
-SAVED = "Profile saved."
+SAVED = "profile.saved"  # catalogue keys (portal_ui/i18n/<lang>/profile.json)
+NOT_UNDERSTOOD = "profile.form_not_understood"
 
 
 class ProfileState(PortalState):
@@ -49,15 +50,15 @@ class ProfileState(PortalState):
             if active is None:
                 return follow
             self._show(get_user(db, active.user_id))
-            self._load_orgs(db, active.user_id, active.settings.org_alias)
+            self._load_orgs(db, active.user_id)
             self.profile_loaded = True
         return None
 
-    def _load_orgs(self, db: Session, user_id: str, alias: str) -> None:
+    def _load_orgs(self, db: Session, user_id: str) -> None:
         codes = user_organizations(db, [user_id])[user_id]
         names = organization_names(db, codes)
         self.profile_orgs = sorted((names.get(code, code) for code in codes), key=str.lower)
-        self.orgs_heading = text.aliased("Your organizations", alias)
+        self.orgs_heading = self._t("profile.your_organizations")
 
     @rx.event
     def discard_profile(self):
@@ -80,7 +81,7 @@ class ProfileState(PortalState):
 
     def _save(self, form: dict):
         if not isinstance(form, dict):
-            return rx.toast.error("The form was not understood; reload the page and try again.")
+            return rx.toast.error(self._t(NOT_UNDERSTOOD))
         try:
             with session_scope() as db:
                 active = self._require(db, SECTION, "write")
@@ -94,4 +95,4 @@ class ProfileState(PortalState):
             return rx.set_focus(f"profile-{next(iter(exc.fields))}")  # the first field to fix
         except DomainError as exc:
             return rx.toast.error(exc.message)
-        return rx.toast.success(SAVED)
+        return rx.toast.success(self._t(SAVED))
