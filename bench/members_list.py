@@ -58,10 +58,12 @@ FAMILY = ("Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Mart
 
 
 def _seed(engine, start: int, stop: int, role_ids: list[str]) -> None:
-    """Members start..stop-1 of Bench Co: users, memberships and a role each, in bulk."""
+    """Members start..stop-1 of Bench Co: users, memberships (with their sort keys, as the portal
+    writes them) and a role each, in bulk."""
     from sqlalchemy import insert, select
 
     from portal_ui.domain.clock import utcnow
+    from portal_ui.domain.member_list import sync_member_sort_keys
     from portal_ui.models import MemberRole, Membership, User
 
     rng = random.Random(start)
@@ -80,6 +82,7 @@ def _seed(engine, start: int, stop: int, role_ids: list[str]) -> None:
             conn.execute(insert(Membership.__table__), memberships)
             ids = conn.execute(select(Membership.id).where(
                 Membership.org_code == ORG, Membership.user_id.in_([u["id"] for u in users]))).scalars().all()
+            sync_member_sort_keys(conn, membership_ids=ids)
             conn.execute(insert(MemberRole.__table__),
                          [{"membership_id": m, "role_id": role_ids[m % len(role_ids)], "granted_on": now} for m in ids])
 

@@ -16,6 +16,8 @@ from sqlmodel import Field, SQLModel
 
 NAME_MAX = 255
 URL_MAX = 2048
+EMAIL_COLUMN_MAX = 320
+SORT_NAME_MAX = 2 * NAME_MAX + 1  # "given family"
 
 
 def _json_list() -> Any:
@@ -31,7 +33,7 @@ class User(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)  # kp_<hex>
     given_name: str = Field(default="", max_length=NAME_MAX)
     family_name: str = Field(default="", max_length=NAME_MAX)
-    email: Optional[str] = Field(default=None, max_length=320, index=True)
+    email: Optional[str] = Field(default=None, max_length=EMAIL_COLUMN_MAX, index=True)
     created_on: datetime
 
 
@@ -71,16 +73,32 @@ class OrganizationLogo(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
+    """A user's membership of an organization.
+
+    `sort_name` and `sort_email` copy the member's user row (migration 0007_member_sort_keys) so
+    the members list can sort, search and count on this table alone, through its indexes:
+    sort_name = lower(given_name || ' ' || family_name), sort_email = coalesce(email, ''), both
+    computed by the database. Never set them by hand: portal_ui.domain.member_list.
+    sync_member_sort_keys refreshes them, and every path that creates a membership or changes a
+    user's name or email calls it.
+    """
+
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("org_code", "user_id", name="uq_membership_org_user"),
         Index("ix_membership_user", "user_id"),
         Index("ix_membership_org_joined", "org_code", "joined_on"),  # members list, default order
+        # Members list by name; sort_email last makes it cover the search (name or email LIKE), so
+        # counting the matches reads this index alone.
+        Index("ix_membership_org_sort_name", "org_code", "sort_name", "user_id", "sort_email"),
+        Index("ix_membership_org_sort_email", "org_code", "sort_email", "user_id"),  # members list by email
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     org_code: str = Field(foreign_key="organizations.code", max_length=64)
     user_id: str = Field(foreign_key="users.id", max_length=64)
     joined_on: datetime
+    sort_name: str = Field(default="", max_length=SORT_NAME_MAX, sa_column_kwargs={"server_default": ""})
+    sort_email: str = Field(default="", max_length=EMAIL_COLUMN_MAX, sa_column_kwargs={"server_default": ""})
 
 
 class Role(SQLModel, table=True):

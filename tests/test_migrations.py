@@ -1,5 +1,6 @@
 """Migrations run from empty to head, and the models match them (SQLite and PostgreSQL)."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
@@ -29,3 +30,54 @@ def test_sqlite_migrates_to_head_and_matches_models(migrated_template):
 
 def test_postgres_migrates_to_head_and_matches_models(pg_url):
     _assert_head_matches_models(pg_url)
+
+
+def _check_member_sort_keys_backfill(url: str) -> None:
+    """0007_member_sort_keys copies each member's lower-cased full name and email onto memberships."""
+    from portal_ui import db
+
+    db.migrate(url, "0006_org_logo")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organizations (code, name, business_name, billing_email, phone, address_line1,"
+                          " address_line2, city, region, postcode, country, tax_id, website, logo_url, version,"
+                          " created_on) VALUES ('org_a', 'A', '', '', '', '', '', '', '', '', '', '', '', '', 1,"
+                          " CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO users (id, given_name, family_name, email, created_on) VALUES"
+                          " ('kp_1', 'Ada', 'LOVELACE', 'ada@example.com', CURRENT_TIMESTAMP),"
+                          " ('kp_2', '', '', NULL, CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO memberships (org_code, user_id, joined_on) VALUES"
+                          " ('org_a', 'kp_1', CURRENT_TIMESTAMP), ('org_a', 'kp_2', CURRENT_TIMESTAMP)"))
+    engine.dispose()
+    db.migrate(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT user_id, sort_name, sort_email FROM memberships ORDER BY user_id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("kp_1", "ada lovelace", "ada@example.com"), ("kp_2", " ", "")]
+
+
+def test_member_sort_keys_are_backfilled_on_sqlite(tmp_path):
+    _check_member_sort_keys_backfill(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_member_sort_keys_are_backfilled_on_postgres():
+    import uuid
+
+    from tests.conftest import PG_ADMIN_URL, require_service
+
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    name = f"portal_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _check_member_sort_keys_backfill(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        from portal_ui import db
+
+        db.engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from portal_ui.demo.personas import DEMO_ORG_ALIAS, DEMO_ORG_CODE, DEMO_ORG_NAME, PERSONAS, ROLES
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
+from portal_ui.domain.member_list import sync_member_sort_keys
 from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission, User
 from portal_ui.settings import Settings
 
@@ -62,6 +63,7 @@ def seed_demo(session: Session, settings: Settings) -> None:
                 membership = Membership(org_code=persona.org_code, user_id=persona.user_id, joined_on=now)
                 session.add(membership)
                 session.flush()
+                sync_member_sort_keys(session, membership_ids=[membership.id])
                 session.add(MemberRole(membership_id=membership.id, role_id=role_ids[persona.role_key], granted_on=now))
     update_environment_settings(session, settings, {
         "org_alias": DEMO_ORG_ALIAS,

@@ -1,8 +1,11 @@
 """Listing an organization's members: Management API pages (next_token) and the portal's table.
 
-Both stay fast for organizations with tens of thousands of members: filtering, sorting, counting
-and paging happen in SQL (memberships are indexed by organization), only one page of rows is
-loaded, and the page's roles come in one more query rather than one per member.
+Both stay fast for organizations with 100,000 members: filtering, sorting, counting and paging
+happen in SQL, only one page of rows is loaded, and the page's roles come in one more query rather
+than one per member. The name and email a member is sorted and searched by are copied onto their
+membership (`Membership.sort_name`, `Membership.sort_email`, indexed after org_code), so a page is
+an index range scan with a LIMIT and the count needs no join; `sync_member_sort_keys` keeps those
+copies in step and must run wherever a membership is created or a user's name or email changes.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import func, or_
+from sqlalchemy import Connection, func, inspect, or_, update
 from sqlmodel import Session, col, select
 
 from portal_ui.domain.errors import InvalidInput, NotFound
@@ -22,6 +25,7 @@ MEMBER_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc")
 MEMBER_PAGE_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc", "joined_asc", "joined_desc")
 MEMBER_PAGE_MAX_SIZE = 100
 SEARCH_MAX = 100
+_SYNC_CHUNK = 5_000  # ids per UPDATE (bound parameters stay far below every database's limit)
 
 
 def get_org(session: Session, org_code: str) -> Organization:
@@ -30,6 +34,43 @@ def get_org(session: Session, org_code: str) -> Organization:
     if org is None:
         raise NotFound(f"No organization with code {str(org_code)[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
     return org
+
+
+def sync_member_sort_keys(db: Session | Connection, *, user_ids: Sequence[str] | None = None,
+                          membership_ids: Sequence[int] | None = None) -> None:
+    """Copy the sort and search keys of these users' memberships (or of these memberships) from
+    their user rows: sort_name = lower(given_name || ' ' || family_name), sort_email =
+    coalesce(email, ''), computed by the database (so exactly as migration 0007 backfilled them).
+
+    The one place those copies are written: call it after inserting memberships (ORM or bulk)
+    and after changing a user's given name, family name or email, in the same transaction.
+    `db` is a Session (its loaded memberships are refreshed on next access) or a Connection.
+    """
+    if (user_ids is None) == (membership_ids is None):
+        raise ValueError("sync_member_sort_keys: give either user_ids or membership_ids")
+    users, memberships = User.__table__, Membership.__table__
+
+    def of_user(expression):
+        return select(expression).where(users.c.id == memberships.c.user_id).scalar_subquery()
+
+    stmt = update(memberships).values(
+        sort_name=of_user(func.lower(users.c.given_name + " " + users.c.family_name)),
+        sort_email=of_user(func.coalesce(users.c.email, "")))
+    column = memberships.c.user_id if user_ids is not None else memberships.c.id
+    wanted = list(dict.fromkeys(user_ids if user_ids is not None else membership_ids))
+    if isinstance(db, Session):
+        db.flush()
+    for start in range(0, len(wanted), _SYNC_CHUNK):
+        chunk = stmt.where(column.in_(wanted[start:start + _SYNC_CHUNK]))
+        if isinstance(db, Session):
+            db.exec(chunk)
+        else:
+            db.execute(chunk)
+    if isinstance(db, Session):  # memberships already loaded read the new keys on next access
+        attribute, keys = ("user_id", set(wanted)) if user_ids is not None else ("id", set(wanted))
+        for obj in list(db.identity_map.values()):  # (an unloaded attribute reloads them all anyway)
+            if isinstance(obj, Membership) and inspect(obj).dict.get(attribute) in keys:
+                db.expire(obj, ["sort_name", "sort_email"])
 
 
 @dataclass(frozen=True)
@@ -68,10 +109,10 @@ def list_members(session: Session, *, org_code: str, page_size: int | None = Non
             .join(RolePermission, RolePermission.role_id == MemberRole.role_id)
             .join(SystemPermission, SystemPermission.id == RolePermission.permission_id)
             .where(SystemPermission.key == key)))
-    name = func.lower(User.given_name + " " + User.family_name)
+    name, uid = col(Membership.sort_name), col(Membership.user_id)  # lower(given family), User.id
     order = {
         None: [Membership.joined_on, Membership.id],
-        "name_asc": [name, User.id], "name_desc": [name.desc(), col(User.id).desc()],
+        "name_asc": [name, uid], "name_desc": [name.desc(), uid.desc()],
         "email_asc": [User.email, User.id], "email_desc": [col(User.email).desc(), col(User.id).desc()],
     }[sort]
     page = paginate(session, stmt.order_by(*order), page_size=page_size, next_token=next_token,
@@ -127,22 +168,25 @@ def list_members_page(session: Session, org_code: str, *, query: str = "", sort:
         raise InvalidInput(f"page_size: give a whole number from 1 to {MEMBER_PAGE_MAX_SIZE}")
     if not isinstance(query, str) or len(query) > SEARCH_MAX:
         raise InvalidInput(f"query: at most {SEARCH_MAX} characters")
-    name = func.lower(User.given_name + " " + User.family_name)
-    email = func.coalesce(User.email, "")
+    # The copied keys (see sync_member_sort_keys): lower(given || ' ' || family) and
+    # coalesce(email, ''); the user id breaks ties. Filtering, ordering and counting use the
+    # memberships table alone, so the first page is a range scan of an (org_code, key, user_id) index.
+    name, email, uid = col(Membership.sort_name), col(Membership.sort_email), col(Membership.user_id)
     where = [Membership.org_code == org_code]
     if query.strip():
         pattern = _like_pattern(query.strip())
         where.append(or_(name.like(pattern, escape="\\"), email.like(pattern, escape="\\")))
-    total = session.exec(select(func.count()).select_from(Membership).join(User, User.id == Membership.user_id)
-                         .where(*where)).one()
-    uid = col(User.id)
+    total = session.exec(select(func.count()).select_from(Membership).where(*where)).one()
     order = {
         "name_asc": [name, uid], "name_desc": [name.desc(), uid.desc()],
         "email_asc": [email, uid], "email_desc": [email.desc(), uid.desc()],
         "joined_asc": [Membership.joined_on, uid], "joined_desc": [col(Membership.joined_on).desc(), uid.desc()],
     }[sort]
-    rows = session.exec(select(Membership.id, Membership.joined_on, User).join(User, User.id == Membership.user_id)
-                        .where(*where).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = []
+    if total > (page - 1) * page_size:  # a page past the end needs no query
+        rows = session.exec(select(Membership.id, Membership.joined_on, User)
+                            .join(User, User.id == Membership.user_id).where(*where).order_by(*order)
+                            .offset((page - 1) * page_size).limit(page_size)).all()
     roles = _roles_by_membership(session, [membership_id for membership_id, _, _ in rows])
     return [MemberRow(user_id=u.id, given_name=u.given_name, family_name=u.family_name, email=u.email,
                       joined_on=joined_on, roles=roles[membership_id])

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, delete, select
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from portal_ui.domain.member_list import MEMBER_SORTS, MemberView, get_org, list_members  # noqa: F401 - re-exported
+from portal_ui.domain.member_list import (MEMBER_SORTS, MemberView, get_org, list_members,  # noqa: F401 - re-exported
+                                          sync_member_sort_keys)
 from portal_ui.domain.role_policy import (acting_user_of, check_keeps_member_writer, check_may_grant, lock_org,
                                           require_members_writer, role_permissions)
 from portal_ui.models import MemberRole, Membership, Role, User
@@ -74,12 +75,14 @@ def insert_membership(session: Session, org_code: str, user_id: str, *, roles: S
     """Add the membership row with the default roles (and creator roles) plus `roles`.
 
     Building block for create_user/create_organization/add_members: it checks nothing and writes
-    no audit event; callers validate first and audit the change. Returns the granted role keys.
+    no audit event; callers validate first and audit the change. It fills the membership's sort
+    and search keys from the user row (sync_member_sort_keys). Returns the granted role keys.
     """
     now = utcnow()
     membership = Membership(org_code=org_code, user_id=user_id, joined_on=now)
     session.add(membership)
     session.flush()
+    sync_member_sort_keys(session, membership_ids=[membership.id])
     automatic = Role.is_default_role == True  # noqa: E712 - SQL expression
     if as_creator:
         automatic = automatic | (Role.assign_to_creator == True)  # noqa: E712

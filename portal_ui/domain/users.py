@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, field_message
-from portal_ui.domain.members import insert_membership
+from portal_ui.domain.members import insert_membership, sync_member_sort_keys
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import NAME_MAX, Membership, Organization, User
@@ -154,6 +154,7 @@ def update_profile(session: Session, *, actor: audit.Actor, user_id: str, given_
         setattr(user, name, value)
     session.add(user)
     session.flush()
+    sync_member_sort_keys(session, user_ids=[user.id])  # the members lists sort and search by name
     audit.record(session, actor=actor, action="user.updated", target_type="user", target_id=user.id,
                  before=before, after=after)
     return user

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, insert
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal_ui import db
 from portal_ui.domain.errors import InvalidInput, NotFound
-from portal_ui.domain.member_list import list_members, list_members_page
+from portal_ui.domain.member_list import list_members, list_members_page, sync_member_sort_keys
+from portal_ui.domain.members import add_members
 from portal_ui.models import MemberRole, Membership, Organization, Role, User
 from tests.domain.members_world import make_member, make_org, make_role
 
@@ -41,6 +42,7 @@ def populate(session: Session, n: int) -> tuple[str, list[dict]]:
     conn.execute(insert(Membership.__table__), [
         {"id": i + 1, "org_code": "org_big", "user_id": u["id"], "joined_on": now + timedelta(seconds=(i * 37) % n)}
         for i, u in enumerate(users)])
+    sync_member_sort_keys(conn, membership_ids=range(1, n + 1))
     conn.execute(insert(MemberRole.__table__), [
         {"membership_id": i + 1, "role_id": "role_admin", "granted_on": now} for i in range(0, n, 1000)])
     session.commit()
@@ -150,3 +152,94 @@ def test_members_page_refuses_bad_values(session, kwargs):
 def test_members_page_of_unknown_org_is_not_found(session):
     with pytest.raises(NotFound):
         list_members_page(session, "org_missing")
+
+
+# ---- the copied sort and search keys (Membership.sort_name / sort_email) stay in step ------------
+
+def names(rows) -> list[str]:
+    return [r.full_name for r in rows]
+
+
+def test_renaming_a_user_resorts_and_refinds_them_in_every_organization(session):
+    from portal_ui.domain.users import update_profile
+    from tests.domain.members_world import M2M
+
+    acme, globex = make_org(session, "Acme"), make_org(session, "Globex")
+    abe, cara = make_member(session, acme, "Abe"), make_member(session, acme, "Cara")
+    bo = make_member(session, globex, "Bo")
+    add_members(session, actor=M2M, org_code=globex.code, users=[{"id": abe}])
+    session.commit()
+    loaded = session.exec(select(Membership).where(Membership.user_id == abe)).all()  # in the identity map
+    assert [m.sort_name for m in loaded] == ["abe test", "abe test"]
+    assert ids(list_members_page(session, acme.code)[0]) == [abe, cara]
+    assert ids(list_members_page(session, globex.code)[0]) == [abe, bo]
+
+    update_profile(session, actor=M2M, user_id=abe, given_name="Zoë", family_name="Young")
+    session.commit()
+    assert [m.sort_name for m in loaded] == ["zoë young", "zoë young"]
+    assert ids(list_members_page(session, acme.code)[0]) == [cara, abe]
+    assert ids(list_members_page(session, acme.code, sort="name_desc")[0]) == [abe, cara]
+    assert ids(list_members_page(session, globex.code)[0]) == [bo, abe]
+    rows, total = list_members_page(session, acme.code, query="ZOË YOU")
+    assert (ids(rows), total) == ([abe], 1) and rows[0].full_name == "Zoë Young"
+    assert list_members_page(session, acme.code, query="abe t")[1] == 0
+    assert list_members_page(session, acme.code, query="abe@example")[1] == 1  # the email did not change
+    # The Management API's name order reads the same keys.
+    assert [m.user.id for m in list_members(session, org_code=globex.code, sort="name_asc").items] == [bo, abe]
+    assert [m.user.id for m in list_members(session, org_code=acme.code, sort="name_desc").items] == [abe, cara]
+
+
+def test_every_way_of_joining_fills_the_sort_keys(session):
+    """create_user into an org, create_organization with a creator, add_members: each new member is
+    sorted by name and found by search at once (keys copied from the user row)."""
+    from portal_ui.domain.organizations import create_organization
+    from portal_ui.domain.users import create_user
+    from tests.domain.members_world import M2M
+
+    founder = create_user(session, actor=M2M, given_name="Mia", family_name="Ortega", email="MIA@Example.com")
+    org = create_organization(session, actor=M2M, name="Initech", creator_user_id=founder.id)
+    created = create_user(session, actor=M2M, given_name="ada", family_name="Zed", email="ada@example.com",
+                          organization_code=org.code)
+    nameless = create_user(session, actor=M2M, organization_code=org.code)
+    added = create_user(session, actor=M2M, given_name="Ben", family_name="", email=None)
+    add_members(session, actor=M2M, org_code=org.code, users=[{"id": added.id}])
+    session.commit()
+
+    keys = {m.user_id: (m.sort_name, m.sort_email) for m in session.exec(
+        select(Membership).where(Membership.org_code == org.code)).all()}
+    assert keys == {founder.id: ("mia ortega", "mia@example.com"), created.id: ("ada zed", "ada@example.com"),
+                    nameless.id: (" ", ""), added.id: ("ben ", "")}
+    rows, total = list_members_page(session, org.code)
+    assert total == 4 and ids(rows) == [nameless.id, created.id, added.id, founder.id]
+    assert ids(list_members_page(session, org.code, sort="email_asc")[0])[-2:] == [created.id, founder.id]
+    for query, who in (("ORTEGA", founder), ("ada z", created), ("ben", added), ("mia@", founder)):
+        rows, total = list_members_page(session, org.code, query=query)
+        assert (ids(rows), total) == ([who.id], 1), query
+
+
+def test_demo_members_are_sorted_and_searchable(demo, session):
+    from portal_ui.demo.personas import DEMO_ORG_CODE, PERSONAS
+
+    members = [p for p in PERSONAS if p.org_code == DEMO_ORG_CODE]
+    rows, total = list_members_page(session, DEMO_ORG_CODE, page_size=100)
+    assert total == len(members)
+    assert ids(rows) == [p.user_id for p in sorted(
+        members, key=lambda p: (f"{p.given_name} {p.family_name}".lower(), p.user_id))]
+    first = members[0]
+    assert first.user_id in ids(list_members_page(session, DEMO_ORG_CODE, query=first.family_name.upper())[0])
+
+
+def test_sync_member_sort_keys_on_a_connection_and_its_arguments(session):
+    org = make_org(session)
+    uid = make_member(session, org, "Kim")
+    session.commit()
+    conn = session.connection()
+    conn.execute(Membership.__table__.update().values(sort_name="", sort_email=""))
+    assert list_members_page(session, org.code, query="kim")[1] == 0
+    sync_member_sort_keys(conn, user_ids=[uid, uid])
+    assert list_members_page(session, org.code, query="kim")[1] == 1
+    sync_member_sort_keys(conn, membership_ids=[])  # nothing to do
+    with pytest.raises(ValueError):
+        sync_member_sort_keys(conn)
+    with pytest.raises(ValueError):
+        sync_member_sort_keys(conn, user_ids=[uid], membership_ids=[1])

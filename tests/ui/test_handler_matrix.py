@@ -193,6 +193,7 @@ def _add_viewer(portal) -> None:
 
     from portal_ui.db import engine_for
     from portal_ui.domain.clock import utcnow
+    from portal_ui.domain.member_list import sync_member_sort_keys
     from portal_ui.models import MemberRole, Membership, Role, User
     from portal_ui.settings import Settings
 
@@ -204,6 +205,7 @@ def _add_viewer(portal) -> None:
             membership = Membership(org_code=DEMO_ORG_CODE, user_id=MATRIX_VIEWER, joined_on=utcnow())
             db.add(membership)
             db.flush()
+            sync_member_sort_keys(db, membership_ids=[membership.id])
             viewer = db.exec(select(Role).where(Role.key == "viewer")).one()
             db.add(MemberRole(membership_id=membership.id, role_id=viewer.id, granted_on=utcnow()))
             db.commit()
