@@ -23,6 +23,38 @@ class DocumentLanguage(rx.Fragment):
         )]
 
 
+# Radix dialogs opened from state (no Dialog.Trigger) drop the focus on <body> when they close.
+# Remember the last focused element outside any dialog, and give it the focus back when the last
+# dialog has gone and nothing else took it (the section, when that element has gone too).
+_FOCUS_RETURN = """useEffect(() => {
+  const DIALOG = '[role=dialog],[role=alertdialog]';
+  let last = null;
+  let open = false;
+  const remember = (event) => { if (event.target instanceof Element && !event.target.closest(DIALOG)) last = event.target; };
+  const restore = () => {
+    const active = document.activeElement;
+    if (document.querySelector(DIALOG) || (active && active !== document.body)) return;
+    const target = last && last.isConnected ? last : document.getElementById('section');
+    if (target) target.focus();
+  };
+  const observer = new MutationObserver(() => {
+    const now = document.querySelector(DIALOG) !== null;
+    if (open && !now) setTimeout(restore, 0);
+    open = now;
+  });
+  document.addEventListener('focusin', remember);
+  observer.observe(document.body, { childList: true, subtree: true });
+  return () => { document.removeEventListener('focusin', remember); observer.disconnect(); };
+}, [])"""
+
+
+class FocusReturn(rx.Fragment):
+    """Puts the focus back where it was before a dialog opened, once the dialog closes."""
+
+    def add_hooks(self) -> list:
+        return [rx.Var(_js_expr=_FOCUS_RETURN, _var_data=VarData(imports={"react": ["useEffect"]}))]
+
+
 def branded(*children: rx.Component) -> rx.Component:
     """A Radix theme with the nearest named accent, overridden on the solid steps by the exact colour.
 
@@ -38,6 +70,7 @@ def branded(*children: rx.Component) -> rx.Component:
     }
     return rx.theme(
         DocumentLanguage.create(),
+        FocusReturn.create(),
         rx.box(*children, style=overrides, min_height="100vh", id="portal-root", lang=PortalState.lang),
         accent_color=PortalState.radix_accent,
         class_name=PortalState.appearance_class,
