@@ -65,7 +65,7 @@ services:
 	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null || true
 
 test: setup chromium services $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser"
