@@ -1,21 +1,66 @@
 """Domain errors. Each carries a Kinde-style machine code and a message fit to show a person.
 
-The HTTP layer maps them to status codes and the `{"errors": [...]}` envelope; the UI shows
-`message`. Raise them before writing anything, so a refused change leaves no partial write.
+The HTTP layer maps them to status codes and the `{"errors": [...]}` envelope (English
+`message`); the UI shows `localized(lang)`. A message given as `say("area.key", **values)` comes
+from the message catalogue (portal_ui.i18n), so the UI can show it in the tab's language; a plain
+string is shown as it is. Raise them before writing anything, so a refused change leaves no
+partial write.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal_ui.i18n import FALLBACK, translate
+
+
+@dataclass(frozen=True)
+class Text:
+    """A catalogue message and its values, rendered in any language (English by `str()`).
+
+    Values may be Texts themselves (rendered in the same language). `about` makes it a sentence
+    about one form field: the message's "<about>: " prefix is dropped, the first letter
+    capitalised and a full stop added (see `field_message`).
+    """
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    about: str | None = None
+
+    def render(self, lang: str = FALLBACK) -> str:
+        values = {name: value.render(lang) if isinstance(value, Text) else value for name, value in self.values.items()}
+        text = translate(lang, self.key, **values)
+        return _sentence(text, str(values.get("field", self.about))) if self.about is not None else text
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def say(key: str, /, **values: Any) -> Text:
+    """The catalogue message `key` with `values`: `raise InvalidInput(say("users.email_invalid", field=f))`."""
+    return Text(key, values)
+
+
+def render(text: "str | Text", lang: str = FALLBACK) -> str:
+    """A plain string as it is; a Text in `lang`."""
+    return text.render(lang) if isinstance(text, Text) else text
 
 
 class DomainError(Exception):
     status = 400
     code = "BAD_REQUEST"
 
-    def __init__(self, message: str, *, code: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: "str | Text", *, code: str | None = None):
+        super().__init__(str(message))
+        self.text = message
+        self.message = str(message)  # English: the API's and the logs'
         if code:
             self.code = code
+
+    def localized(self, lang: str) -> str:
+        """The message in `lang` when it comes from the catalogue; otherwise as raised."""
+        return render(self.text, lang)
 
 
 class InvalidInput(DomainError):
@@ -46,15 +91,28 @@ class InvalidFields(InvalidInput):
 
     code = "INVALID_INPUT"
 
-    def __init__(self, fields: dict[str, str], *, labels: dict[str, str] | None = None):
+    def __init__(self, fields: "dict[str, str | Text]", *, labels: dict[str, str] | None = None):
         labels = labels or {}
         first = next(iter(fields))
         super().__init__(f"{labels.get(first, first)}: {fields[first]}")
-        self.fields = dict(fields)
+        self.texts = dict(fields)
+        self.fields = {name: str(text) for name, text in fields.items()}  # English
+
+    def localized_fields(self, lang: str) -> dict[str, str]:
+        """Each field's sentence in `lang` (catalogue messages) or as raised."""
+        return {name: render(text, lang) for name, text in self.texts.items()}
 
 
-def field_message(exc: DomainError, label: str) -> str:
-    """`exc`'s message as a sentence about one field: without the "Label: " prefix, capitalised, with a full stop."""
-    text = exc.message.removeprefix(f"{label}: ").strip()
+def _sentence(text: str, label: str) -> str:
+    text = text.removeprefix(f"{label}: ").strip()
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def field_message(exc: DomainError, label: str) -> "str | Text":
+    """`exc`'s message as a sentence about one field: without the "Label: " prefix, capitalised,
+    with a full stop. A catalogue message stays one (a Text with `about`), so it renders in any
+    language; `str()` of it is the English sentence."""
+    if isinstance(exc.text, Text):
+        return Text(exc.text.key, exc.text.values, about=label)
+    return _sentence(exc.message, label)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from portal_ui import i18n
 from portal_ui.db import session_scope
 from portal_ui.domain import audit
+from portal_ui.domain.errors import DomainError, InvalidFields
 from portal_ui.domain.logos import current_logo_path
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.previews import preview_roles, switch_preview_role
@@ -87,6 +88,18 @@ class PortalState(rx.State):
         """Catalogue message `key` in this tab's language, with the organization alias applied."""
         shell = self._shell()
         return i18n.translate_aliased(shell.lang, key, shell.org_alias or "", **values)
+
+    def _error(self, exc: DomainError) -> str:
+        """A domain refusal's message in this tab's language (catalogue messages; others as raised),
+        with the organization alias applied."""
+        shell = self._shell()
+        return i18n.aliased(exc.localized(shell.lang), shell.org_alias or "", shell.lang)
+
+    def _field_errors(self, exc: InvalidFields) -> dict[str, str]:
+        """Each bad field's sentence in this tab's language, alias applied."""
+        shell = self._shell()
+        return {name: i18n.aliased(text, shell.org_alias or "", shell.lang)
+                for name, text in exc.localized_fields(shell.lang).items()}
 
     def _choose_language(self) -> None:
         """The tab's language: the browser's Accept-Language, else PORTAL_DEFAULT_LANGUAGE."""
