@@ -20,7 +20,7 @@ from portal_ui.billing.owner import Owner, billed_to
 from portal_ui.billing.payment_methods import charge_default
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.domain.errors import NotFound
+from portal_ui.domain.errors import NotFound, say
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import Invoice, Subscription
@@ -66,7 +66,7 @@ def get_invoice(session: Session, owner: Owner, invoice_id: str) -> Invoice:
     """The owner's invoice, or NotFound (also for another owner's invoice)."""
     invoice = session.get(Invoice, invoice_id) if isinstance(invoice_id, str) and invoice_id else None
     if invoice is None or not owner.owns(invoice):
-        raise NotFound("No such invoice.", code="INVOICE_NOT_FOUND")
+        raise NotFound(say("billing_rules.no_invoice"), code="INVOICE_NOT_FOUND")
     return invoice
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from portal_ui.domain.errors import InvalidInput, NotFound
+from portal_ui.domain.errors import InvalidInput, NotFound, say
 from portal_ui.models import Organization, User
 
 
@@ -20,10 +20,10 @@ class Owner:
 
     def __post_init__(self) -> None:
         if (self.user_id is None) == (self.org_code is None):
-            raise InvalidInput("A billing owner is either a user or an organization.")
+            raise InvalidInput(say("billing_rules.owner.one_kind"))
         for value in (self.user_id, self.org_code):
             if value is not None and (not isinstance(value, str) or not value or len(value) > 64):
-                raise InvalidInput("A billing owner needs a user id or an organization code.")
+                raise InvalidInput(say("billing_rules.owner.id_needed"))
 
     @classmethod
     def user(cls, user_id: str) -> "Owner":
@@ -56,9 +56,10 @@ def require_owner(session: Session, owner: Owner) -> None:
     """NotFound unless the user or organization exists."""
     if owner.org_code is not None:
         if session.get(Organization, owner.org_code) is None:
-            raise NotFound(f"No organization {owner.org_code!r}.", code="ORGANIZATION_NOT_FOUND")
+            raise NotFound(say("billing_rules.no_organization", code=repr(owner.org_code)),
+                           code="ORGANIZATION_NOT_FOUND")
     elif session.get(User, owner.user_id) is None:
-        raise NotFound(f"No user {owner.user_id!r}.", code="USER_NOT_FOUND")
+        raise NotFound(say("billing_rules.no_user", user_id=repr(owner.user_id)), code="USER_NOT_FOUND")
 
 
 def billed_to(session: Session, owner: Owner) -> list[str]:

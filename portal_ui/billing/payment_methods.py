@@ -17,7 +17,7 @@ from portal_ui.billing.provider import (BRAND_NAMES, BillingProvider, ChargeResu
                                         is_expired)
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, NotFound
+from portal_ui.domain.errors import Conflict, NotFound, Text, say
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import PaymentMethod, Plan, Subscription
 
@@ -30,15 +30,21 @@ class Charge:
     """The outcome of charging an owner's default card."""
 
     succeeded: bool
-    message: str = ""
+    message: str | Text = ""  # why it failed (a catalogue message: shown to the payer)
     provider: str = ""
     ref: str = ""
     paid_with: str = ""
 
 
+def card_text(method: PaymentMethod) -> Text:
+    """"Visa ending 4242", in any language (the brand name is the same in all)."""
+    return say("billing_rules.card_label", brand=BRAND_NAMES.get(method.brand, method.brand.title()),
+               last4=method.last4)
+
+
 def card_label(method: PaymentMethod) -> str:
-    """"Visa ending 4242"."""
-    return f"{BRAND_NAMES.get(method.brand, method.brand.title())} ending {method.last4}"
+    """"Visa ending 4242" (English: what an invoice records as `paid_with`)."""
+    return str(card_text(method))
 
 
 def expiry_label(method: PaymentMethod) -> str:
@@ -67,7 +73,7 @@ def get_payment_method(session: Session, owner: Owner, payment_method_id: str) -
     """The owner's card, or NotFound (also for another owner's card)."""
     method = session.get(PaymentMethod, payment_method_id) if isinstance(payment_method_id, str) else None
     if method is None or not owner.owns(method):
-        raise NotFound("No such payment method.", code="PAYMENT_METHOD_NOT_FOUND")
+        raise NotFound(say("billing_rules.no_payment_method"), code="PAYMENT_METHOD_NOT_FOUND")
     return method
 
 
@@ -95,8 +101,7 @@ def add_card(session: Session, *, actor: audit.Actor, owner: Owner, number: str,
     require_owner(session, owner)
     existing = list_payment_methods(session, owner)
     if len(existing) >= MAX_PAYMENT_METHODS:
-        raise Conflict(f"You can keep at most {MAX_PAYMENT_METHODS} payment methods; remove one first.",
-                       code="TOO_MANY_PAYMENT_METHODS")
+        raise Conflict(say("billing_rules.too_many_cards", max=MAX_PAYMENT_METHODS), code="TOO_MANY_PAYMENT_METHODS")
     provider = provider or default_provider()
     card = provider.add_card(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc, today=utcnow().date())
     del number, cvc  # not needed past this point
@@ -123,7 +128,7 @@ def set_default_payment_method(session: Session, *, actor: audit.Actor, owner: O
     """
     method = get_payment_method(session, owner, payment_method_id)
     if method.is_default:
-        raise Conflict("This card is already the default.", code="ALREADY_DEFAULT")
+        raise Conflict(say("billing_rules.already_default"), code="ALREADY_DEFAULT")
     previous = default_payment_method(session, owner)
     if previous is not None:
         previous.is_default = False
@@ -148,8 +153,7 @@ def remove_payment_method(session: Session, *, actor: audit.Actor, owner: Owner,
     method = get_payment_method(session, owner, payment_method_id)
     others = [m for m in list_payment_methods(session, owner) if m.id != method.id]
     if not others and paid_plan_active(session, owner):
-        raise Conflict("This is the only card for a paid plan. Add another card first, or cancel the plan "
-                       "and remove it once the plan has ended.", code="LAST_PAYMENT_METHOD")
+        raise Conflict(say("billing_rules.last_card"), code="LAST_PAYMENT_METHOD")
     before = _public(method)
     promoted = None
     session.delete(method)
@@ -170,10 +174,11 @@ def charge_default(session: Session, owner: Owner, *, amount_minor: int, currenc
     decline, is an unsuccessful Charge (not an exception)."""
     method = default_payment_method(session, owner)
     if method is None:
-        return Charge(False, "No payment method on file.")
+        return Charge(False, say("billing_rules.charge.no_card"))
     label = card_label(method)
     if is_expired(method.exp_month, method.exp_year, utcnow().date()):
-        return Charge(False, f"{label} has expired.", provider=method.provider, paid_with=label)
+        return Charge(False, say("billing_rules.charge.card_expired", card=card_text(method)), provider=method.provider,
+                      paid_with=label)
     result: ChargeResult = get_provider(method.provider).charge(
         card_ref=method.provider_ref, amount_minor=amount_minor, currency=currency, description=description)
     return Charge(result.succeeded, result.message, provider=method.provider, ref=result.ref, paid_with=label)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from portal_ui.billing.money import check_amount, format_money, normalize_currency
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, say
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.users import clean_name
 from portal_ui.models import Plan
@@ -31,12 +31,21 @@ def is_paid(plan: Plan) -> bool:
     return plan.amount_minor > 0
 
 
-def price_label(plan: Plan) -> str:
-    """"Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no interval)."""
+def price_text(plan: Plan) -> "str | Text":
+    """The plan's price in any language: "Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no
+    interval: the amount alone, a plain string). Amounts keep the currency's formatting."""
     if not is_paid(plan):
-        return "Free"
+        return say("billing_rules.price.free")
     money = format_money(plan.amount_minor, plan.currency)
-    return money if plan.interval == "none" else f"{money} / {plan.interval}"
+    if plan.interval == "none":
+        return money
+    interval = say(f"billing_rules.interval.{plan.interval}") if plan.interval in ("month", "year") else plan.interval
+    return say("billing_rules.price.per_interval", amount=money, interval=interval)
+
+
+def price_label(plan: Plan) -> str:
+    """"Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no interval), in English."""
+    return str(price_text(plan))
 
 
 def _features(value: object) -> list[str]:
@@ -96,7 +105,7 @@ def get_plan(session: Session, key: str) -> Plan:
     """The plan, or NotFound (PLAN_NOT_FOUND)."""
     plan = session.get(Plan, key) if isinstance(key, str) and key else None
     if plan is None:
-        raise NotFound(f"No plan {str(key)[:64]!r}.", code="PLAN_NOT_FOUND")
+        raise NotFound(say("billing_rules.no_plan", key=repr(str(key)[:64])), code="PLAN_NOT_FOUND")
     return plan
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, runtime_checkable
 
-from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.errors import InvalidInput, Text, say
 
 MAX_YEARS_AHEAD = 20
 
@@ -42,7 +42,7 @@ class CardDetails:
 class ChargeResult:
     succeeded: bool
     ref: str = ""
-    message: str = ""
+    message: str | Text = ""  # why a charge failed (a catalogue message: shown to the payer)
 
 
 @runtime_checkable
@@ -78,7 +78,7 @@ def digits_of(number: object) -> str:
     """The card number without spaces or dashes; InvalidInput unless 12-19 digits remain."""
     text = re.sub(r"[\s-]", "", number) if isinstance(number, str) else ""
     if not text.isdigit() or not 12 <= len(text) <= 19 or not text.isascii():
-        raise InvalidInput("Card number: enter the 12 to 19 digits on the card.", code="INVALID_CARD_NUMBER")
+        raise InvalidInput(say("billing_rules.card_number_digits"), code="INVALID_CARD_NUMBER")
     return text
 
 
@@ -106,7 +106,8 @@ def _int(value: object, field: str) -> int:
         return value
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 4:
         return int(value.strip())
-    raise InvalidInput(f"Expiry {field}: enter it as a number.", code="INVALID_EXPIRY")
+    key = "billing_rules.expiry_month_not_a_number" if field == "month" else "billing_rules.expiry_year_not_a_number"
+    raise InvalidInput(say(key), code="INVALID_EXPIRY")
 
 
 def check_expiry(exp_month: object, exp_year: object, today: date) -> tuple[int, int]:
@@ -115,9 +116,9 @@ def check_expiry(exp_month: object, exp_year: object, today: date) -> tuple[int,
     if year < 100:
         year += 2000
     if not 1 <= month <= 12 or not 2000 <= year <= today.year + MAX_YEARS_AHEAD:
-        raise InvalidInput("Expiry: enter a month from 1 to 12 and a year such as 2030.", code="INVALID_EXPIRY")
+        raise InvalidInput(say("billing_rules.expiry_out_of_range"), code="INVALID_EXPIRY")
     if (year, month) < (today.year, today.month):
-        raise InvalidInput("This card has expired.", code="CARD_EXPIRED")
+        raise InvalidInput(say("billing_rules.card_expired"), code="CARD_EXPIRED")
     return month, year
 
 
@@ -125,8 +126,8 @@ def check_cvc(cvc: object, brand: str) -> None:
     """Four digits for American Express, three for other brands; else InvalidInput."""
     want = 4 if brand == "amex" else 3
     if not isinstance(cvc, str) or not cvc.isascii() or not cvc.isdigit() or len(cvc) != want:
-        raise InvalidInput(f"Security code: enter the {want} digits {'on the front' if want == 4 else 'on the back'}"
-                           " of the card.", code="INVALID_CVC")
+        raise InvalidInput(say("billing_rules.cvc_front" if want == 4 else "billing_rules.cvc_back", digits=want),
+                           code="INVALID_CVC")
 
 
 def is_expired(exp_month: int, exp_year: int, today: date) -> bool:
@@ -163,27 +164,25 @@ class TestCardProvider:
                  today: date) -> CardDetails:
         digits = digits_of(number)
         if not luhn_ok(digits):
-            raise InvalidInput("Card number: this number is not valid; check the digits.",
-                               code="INVALID_CARD_NUMBER")
+            raise InvalidInput(say("billing_rules.card_number_invalid"), code="INVALID_CARD_NUMBER")
         brand = brand_of(digits)
         if brand is None:
-            raise InvalidInput("Card number: this card brand is not supported.", code="UNSUPPORTED_CARD_BRAND")
+            raise InvalidInput(say("billing_rules.card_brand_unsupported"), code="UNSUPPORTED_CARD_BRAND")
         month, year = check_expiry(exp_month, exp_year, today)
         check_cvc(cvc, brand)
         if digits == DECLINED_CARD:
-            raise CardDeclined("The card was declined. Try another card.")
+            raise CardDeclined(say("billing_rules.card_declined"))
         if digits not in TEST_CARDS_OK and digits != CHARGE_DECLINED_CARD:
-            raise InvalidInput("This is the test provider: use a test card such as 4242 4242 4242 4242.",
-                               code="NOT_A_TEST_CARD")
+            raise InvalidInput(say("billing_rules.not_a_test_card"), code="NOT_A_TEST_CARD")
         prefix = _REF_FAILS if digits == CHARGE_DECLINED_CARD else _REF_OK
         return CardDetails(provider=self.name, ref=prefix + secrets.token_hex(12), brand=brand, last4=digits[-4:],
                            exp_month=month, exp_year=year)
 
     def charge(self, *, card_ref: str, amount_minor: int, currency: str, description: str) -> ChargeResult:
         if not isinstance(card_ref, str) or not card_ref.startswith(_REF_OK):
-            return ChargeResult(False, message="The test provider does not know this card.")
+            return ChargeResult(False, message=say("billing_rules.charge.unknown_card"))
         if card_ref.startswith(_REF_FAILS):
-            return ChargeResult(False, message="The card was declined.")
+            return ChargeResult(False, message=say("billing_rules.charge.declined"))
         return ChargeResult(True, ref=f"ch_test_{secrets.token_hex(12)}")
 
 
@@ -195,7 +194,7 @@ def get_provider(name: str = TestCardProvider.name) -> BillingProvider:
     try:
         return _PROVIDERS[name]
     except KeyError:
-        raise InvalidInput(f"No billing provider {name!r}.", code="UNKNOWN_PROVIDER") from None
+        raise InvalidInput(say("billing_rules.unknown_provider", name=repr(name)), code="UNKNOWN_PROVIDER") from None
 
 
 def default_provider() -> BillingProvider:

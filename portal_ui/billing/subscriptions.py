@@ -18,13 +18,13 @@ from portal_ui.billing.money import format_money
 from portal_ui.billing.owner import Owner, require_owner
 from portal_ui.billing.payment_methods import charge_default, default_payment_method
 from portal_ui.billing.periods import add_interval, change_kind, prorate
-from portal_ui.billing.plans import get_plan, price_label
+from portal_ui.billing.plans import get_plan, price_text
 from portal_ui.billing.provider import CardDeclined
 from portal_ui.billing.renewals import (LIVE_STATUSES, day_label, get_subscription, is_live, period_end_of,
                                         settle_all_due, settle_due, snapshot)
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput
+from portal_ui.domain.errors import Conflict, InvalidInput, Text, say
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import Invoice, Plan, Subscription
 
@@ -87,7 +87,13 @@ class ChangePreview:
     next_charge_amount: int
     needs_payment_method: bool
     has_payment_method: bool
-    summary: str
+    summary: str  # English
+    summary_text: str | Text = ""  # the summary as a catalogue message, for any language ("": use `summary`)
+
+
+def _join(first: Text, then: Text) -> Text:
+    """Two sentences, one after the other."""
+    return say("billing_rules.summary.join", first=first, then=then)
 
 
 def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, now: datetime) -> ChangePreview:
@@ -95,12 +101,12 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
     end = period_end_of(sub) if is_live(sub) else None
     if current is not None and current.key == plan.key:
         if not (sub.pending_plan_key or sub.cancel_at_period_end):
-            raise Conflict(f"You are already on {plan.name}.", code="ALREADY_ON_PLAN")
+            raise Conflict(say("billing_rules.already_on_plan", plan=plan.name), code="ALREADY_ON_PLAN")
         kind = "undo"
     elif not plan.active:
-        raise InvalidInput(f"{plan.name} is no longer offered.", code="PLAN_NOT_AVAILABLE")
+        raise InvalidInput(say("billing_rules.plan_not_offered", plan=plan.name), code="PLAN_NOT_AVAILABLE")
     elif is_live(sub) and sub.pending_plan_key == plan.key and not sub.cancel_at_period_end:
-        raise Conflict(f"The change to {plan.name} is already scheduled.", code="CHANGE_ALREADY_SCHEDULED")
+        raise Conflict(say("billing_rules.change_already_scheduled", plan=plan.name), code="CHANGE_ALREADY_SCHEDULED")
     else:
         kind = change_kind(current, plan, running=end is not None)
     paid = plan.amount_minor > 0
@@ -113,31 +119,37 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
         next_on = period_end if paid else None
         if paid:
             lines = [line(f"{plan.name}, {day_label(now)} to {day_label(period_end)}", plan.amount_minor)]
-        head = f"Your plan changes from {cur} to {plan.name} today." if current else f"{plan.name} starts today."
-        tail = (f" You pay {format_money(plan.amount_minor, plan.currency)} now, then {price_label(plan)}"
-                f" from {day_label(period_end)}." if paid else " Nothing to pay.")
-        summary = head + tail
+        head = (say("billing_rules.summary.changes_today", current=cur, plan=plan.name) if current
+                else say("billing_rules.summary.starts_today", plan=plan.name))
+        tail = (say("billing_rules.summary.pay_then", amount=format_money(plan.amount_minor, plan.currency),
+                    price=price_text(plan), date=day_label(period_end)) if paid
+                else say("billing_rules.summary.nothing_to_pay"))
+        summary = _join(head, tail)
     elif kind == "upgrade":
         p = prorate(current.amount_minor, plan.amount_minor, as_utc(sub.current_period_start), end, now)
         start, period_end = now, end
         lines = [line(f"{plan.name}, remaining {p.days_left} of {p.days_total} days", p.new_charge),
                  line(f"Unused time on {cur}", -p.unused_credit)]
-        summary = (f"Your plan changes from {cur} to {plan.name} today. You pay "
-                   f"{format_money(p.amount, plan.currency)} now for the rest of this period, then "
-                   f"{price_label(plan)} from {day_label(end)}.")
+        summary = _join(say("billing_rules.summary.changes_today", current=cur, plan=plan.name),
+                        say("billing_rules.summary.pay_rest", amount=format_money(p.amount, plan.currency),
+                            price=price_text(plan), date=day_label(end)))
     elif kind == "scheduled":
         effective = end
-        summary = (f"Your plan changes from {cur} to {plan.name} on {day_label(end)}; you keep {cur} until then. "
-                   + (f"Nothing to pay now; {price_label(plan)} from {day_label(end)}." if paid else "Nothing to pay."))
+        summary = _join(say("billing_rules.summary.changes_on", current=cur, plan=plan.name, date=day_label(end)),
+                        say("billing_rules.summary.pay_later", price=price_text(plan), date=day_label(end)) if paid
+                        else say("billing_rules.summary.nothing_to_pay"))
     else:  # undo
-        what = "cancellation" if sub.cancel_at_period_end else "plan change"
-        summary = f"You stay on {plan.name}; the scheduled {what} is dropped." + (
-            f" Next payment {format_money(plan.amount_minor, plan.currency)} on {day_label(end)}." if paid and end else "")
+        summary = say("billing_rules.summary.undo_cancel" if sub.cancel_at_period_end
+                      else "billing_rules.summary.undo_change", plan=plan.name)
+        if paid and end:
+            summary = _join(summary, say("billing_rules.summary.next_payment",
+                                         amount=format_money(plan.amount_minor, plan.currency), date=day_label(end)))
     return ChangePreview(kind=kind, plan=plan, current=current, effective_on=effective,
                          amount_due_now=sum(x["amount_minor"] for x in lines), currency=plan.currency,
                          lines=tuple(lines), period_start=start, period_end=period_end, next_charge_on=next_on,
                          next_charge_amount=next_amount if next_on else 0, needs_payment_method=paid,
-                         has_payment_method=default_payment_method(session, owner) is not None, summary=summary)
+                         has_payment_method=default_payment_method(session, owner) is not None, summary=str(summary),
+                         summary_text=summary)
 
 
 def preview_change(session: Session, owner: Owner, plan_key: str) -> ChangePreview:
@@ -173,14 +185,14 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
     now = utcnow()
     preview = _preview(session, owner, sub, plan, now)
     if preview.needs_payment_method and not preview.has_payment_method:
-        raise InvalidInput("Add a card before choosing a paid plan.", code="PAYMENT_METHOD_REQUIRED")
+        raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
     charge = None
     if preview.amount_due_now > 0:
         charge = charge_default(session, owner, amount_minor=preview.amount_due_now, currency=plan.currency,
                                 description=f"{plan.name} ({preview.kind})")
         if not charge.succeeded:
-            raise CardDeclined(f"The payment of {format_money(preview.amount_due_now, plan.currency)} did not go "
-                               f"through: {charge.message} Your plan has not changed.")
+            raise CardDeclined(say("billing_rules.payment_failed", reason=charge.message,
+                                   amount=format_money(preview.amount_due_now, plan.currency)))
     before = snapshot(sub)
     if sub is None:
         sub = Subscription(id=new_id("sub"), **owner.columns(), plan_key=plan.key, current_period_start=now,
@@ -214,7 +226,8 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
 class CancelPreview:
     plan: Plan
     ends_on: datetime | None  # None: ends at once (a plan without a period)
-    summary: str
+    summary: str  # English
+    summary_text: str | Text = ""  # the summary as a catalogue message, for any language ("": use `summary`)
 
 
 def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
@@ -223,17 +236,16 @@ def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
     settle_due(session, owner)
     sub = _cancellable(get_subscription(session, owner))
     plan, end = session.get(Plan, sub.plan_key), period_end_of(sub)
-    if end is None:
-        return CancelPreview(plan, None, f"{plan.name} ends now.")
-    return CancelPreview(plan, end, f"{plan.name} stays active until {day_label(end)} and then ends. You will not be "
-                                    "charged again, and you can undo this until then.")
+    summary = (say("billing_rules.summary.ends_now", plan=plan.name) if end is None
+               else say("billing_rules.summary.ends_later", plan=plan.name, date=day_label(end)))
+    return CancelPreview(plan, end, str(summary), summary)
 
 
 def _cancellable(sub: Subscription | None) -> Subscription:
     if not is_live(sub):
-        raise Conflict("There is no plan to cancel.", code="NO_ACTIVE_PLAN")
+        raise Conflict(say("billing_rules.no_plan_to_cancel"), code="NO_ACTIVE_PLAN")
     if sub.cancel_at_period_end:
-        raise Conflict("The plan is already set to end.", code="ALREADY_CANCELED")
+        raise Conflict(say("billing_rules.already_set_to_end"), code="ALREADY_CANCELED")
     return sub
 
 
@@ -265,12 +277,12 @@ def resume(session: Session, *, actor: audit.Actor, owner: Owner) -> Subscriptio
     settle_due(session, owner)
     sub = get_subscription(session, owner, lock=True)
     if sub is not None and sub.status == "canceled":
-        raise Conflict("The plan has already ended; choose a plan to subscribe again.", code="PLAN_ENDED")
+        raise Conflict(say("billing_rules.plan_ended"), code="PLAN_ENDED")
     if not is_live(sub) or not sub.cancel_at_period_end:
-        raise Conflict("The plan is not set to end.", code="NOT_CANCELED")
+        raise Conflict(say("billing_rules.not_set_to_end"), code="NOT_CANCELED")
     plan = session.get(Plan, sub.plan_key)
     if plan.amount_minor > 0 and default_payment_method(session, owner) is None:
-        raise InvalidInput("Add a card to keep a paid plan.", code="PAYMENT_METHOD_REQUIRED")
+        raise InvalidInput(say("billing_rules.card_needed_to_keep_plan"), code="PAYMENT_METHOD_REQUIRED")
     before = snapshot(sub)
     sub.cancel_at_period_end, sub.updated_on = False, utcnow()
     session.add(sub)

@@ -33,7 +33,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit, clock
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
 from portal_ui.domain.secrets import new_id, same_secret, sha256_hex
 from portal_ui.domain.users import clean_name
 from portal_ui.models import ApiKey, ApiScope, Organization, User
@@ -164,7 +164,7 @@ def get_key(session: Session, key_id: str, *, owner: KeyOwner) -> ApiKey:
     ok_id = isinstance(key_id, str) and 0 < len(key_id) <= 64
     key = session.get(ApiKey, key_id, populate_existing=True) if ok_id else None
     if key is None or not owner.owns(key):
-        raise NotFound(f"No API key with id {str(key_id)[:64]!r}.", code="API_KEY_NOT_FOUND")
+        raise NotFound(say("key_rules.key_not_found", id=repr(str(key_id)[:64])), code="API_KEY_NOT_FOUND")
     return key
 
 
@@ -195,12 +195,12 @@ def _owner_for_create(session: Session, key_type: object, org_code: object, user
         if user_id is not None or not isinstance(org_code, str) or not org_code:
             raise InvalidInput("an organization key needs org_code and no user_id")
         if session.get(Organization, org_code) is None:
-            raise NotFound(f"No organization with code {org_code[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
+            raise NotFound(say("key_rules.org_not_found", code=repr(org_code[:64])), code="ORGANIZATION_NOT_FOUND")
         return KeyOwner.organization(org_code)
     if org_code is not None or not isinstance(user_id, str) or not user_id:
         raise InvalidInput("a user key needs user_id and no org_code")
     if session.get(User, user_id) is None:
-        raise NotFound(f"No user with id {user_id[:64]!r}.", code="USER_NOT_FOUND")
+        raise NotFound(say("key_rules.user_not_found", id=repr(user_id[:64])), code="USER_NOT_FOUND")
     return KeyOwner.user(user_id)
 
 
@@ -208,14 +208,15 @@ def _checked_scopes(session: Session, scopes: object) -> list[str]:
     if scopes is None:
         return []
     if not isinstance(scopes, (list, tuple)) or any(not isinstance(s, str) for s in scopes):
-        raise InvalidInput("scopes: give a list of scope keys")
+        raise InvalidInput(say("key_rules.scopes_not_list", field="scopes"))
     wanted = list(dict.fromkeys(scopes))
     if len(wanted) > MAX_SCOPES_PER_KEY:
-        raise InvalidInput(f"scopes: at most {MAX_SCOPES_PER_KEY} per key")
+        raise InvalidInput(say("key_rules.scopes_too_many", field="scopes", max=MAX_SCOPES_PER_KEY))
     known = set(session.exec(select(ApiScope.key).where(col(ApiScope.key).in_(wanted))).all()) if wanted else set()
     missing = [s for s in wanted if s not in known]
     if missing:
-        raise InvalidInput(f"scopes: unknown scope(s) {', '.join(repr(s[:64]) for s in missing[:5])}",
+        raise InvalidInput(say("key_rules.scopes_unknown", field="scopes",
+                               scopes=", ".join(repr(s[:64]) for s in missing[:5])),
                            code="SCOPE_NOT_FOUND")
     return wanted
 
@@ -224,10 +225,10 @@ def _checked_expiry(expires_on: object) -> Optional[datetime]:
     if expires_on is None:
         return None
     if not isinstance(expires_on, datetime):
-        raise InvalidInput("expires_on: give a date and time")
+        raise InvalidInput(say("key_rules.expiry_not_datetime", field="expires_on"))
     when = clock.as_utc(expires_on)
     if when <= clock.utcnow():
-        raise InvalidInput("expires_on: choose a time in the future", code="EXPIRY_IN_PAST")
+        raise InvalidInput(say("key_rules.expiry_in_past", field="expires_on"), code="EXPIRY_IN_PAST")
     return when
 
 
@@ -248,7 +249,7 @@ def create_key(session: Session, *, actor: audit.Actor, type: str, name: str, sc
     owner = _owner_for_create(session, type, org_code, user_id)
     clean = clean_name(name, field="name", code="NAME_TOO_LONG")
     if not clean:
-        raise InvalidInput("name: give the key a name", code="NAME_REQUIRED")
+        raise InvalidInput(say("key_rules.name_required", field="name"), code="NAME_REQUIRED")
     scope_keys = _checked_scopes(session, scopes)
     expiry = _checked_expiry(expires_on)
     creator = clean_name(created_by if created_by is not None else actor.id, field="created_by",
@@ -256,8 +257,7 @@ def create_key(session: Session, *, actor: audit.Actor, type: str, name: str, sc
     active = session.exec(select(func.count()).select_from(ApiKey).where(
         *_owner_filter(owner), ApiKey.status == ACTIVE)).one()
     if active >= MAX_ACTIVE_KEYS_PER_OWNER:
-        raise Conflict(f"At most {MAX_ACTIVE_KEYS_PER_OWNER} active keys; revoke one first.",
-                       code="API_KEY_LIMIT_REACHED")
+        raise Conflict(say("key_rules.key_limit", max=MAX_ACTIVE_KEYS_PER_OWNER), code="API_KEY_LIMIT_REACHED")
     parsed = generate_key(type)
     key = ApiKey(id=new_id("api_key"), name=clean, type=type, status=ACTIVE,
                  org_code=org_code if type == ORGANIZATION else None, user_id=user_id if type == USER else None,
@@ -280,7 +280,7 @@ def _owner_filter(owner: KeyOwner) -> tuple:
 
 
 def _changed_meanwhile() -> Conflict:
-    return Conflict("The key changed meanwhile; reload and try again.", code="API_KEY_CHANGED")
+    return Conflict(say("key_rules.changed_meanwhile"), code="API_KEY_CHANGED")
 
 
 def rotate_key(session: Session, key_id: str, *, owner: KeyOwner, actor: audit.Actor) -> tuple[ApiKey, str]:
@@ -293,7 +293,10 @@ def rotate_key(session: Session, key_id: str, *, owner: KeyOwner, actor: audit.A
     key = get_key(session, key_id, owner=owner)
     status = effective_status(key)
     if status != ACTIVE:
-        raise Conflict(f"A {status} key cannot be rotated; create a new one.", code=f"API_KEY_{status.upper()}")
+        why = (say("key_rules.rotate_expired") if status == EXPIRED
+               else say("key_rules.rotate_revoked") if status == REVOKED
+               else f"A {status} key cannot be rotated; create a new one.")
+        raise Conflict(why, code=f"API_KEY_{status.upper()}")
     parsed = generate_key(key.type)
     old_suffix = key.key_suffix
     result = session.exec(
@@ -317,12 +320,12 @@ def revoke_key(session: Session, key_id: str, *, owner: KeyOwner, actor: audit.A
     """
     key = get_key(session, key_id, owner=owner)
     if key.status != ACTIVE:
-        raise Conflict("The key is already revoked.", code="API_KEY_REVOKED")
+        raise Conflict(say("key_rules.already_revoked"), code="API_KEY_REVOKED")
     result = session.exec(update(ApiKey).where(ApiKey.id == key.id, ApiKey.status == ACTIVE)
                            .values(status=REVOKED).execution_options(synchronize_session=False))
     session.refresh(key)
     if result.rowcount != 1:
-        raise Conflict("The key is already revoked.", code="API_KEY_REVOKED")
+        raise Conflict(say("key_rules.already_revoked"), code="API_KEY_REVOKED")
     audit.record(session, actor=actor, action="api_key.revoked", target_type="api_key", target_id=key.id,
                  before={"status": ACTIVE}, after={"status": REVOKED}, **_audit_target(key))
     return key

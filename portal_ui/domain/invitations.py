@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select, update
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound, say
 from portal_ui.domain.members import get_org, roles_by_key
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.role_policy import (acting_user_of, check_may_grant, lock_org, require_members_writer,
@@ -62,7 +62,7 @@ def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, em
     given = clean_name(given_name, field="first_name", max_len=INVITE_NAME_MAX, code="FIRST_NAME_TOO_LONG")
     family = clean_name(family_name, field="last_name", max_len=INVITE_NAME_MAX, code="LAST_NAME_TOO_LONG")
     if isinstance(role_keys, str) or len(role_keys) > MAX_ROLES:
-        raise InvalidInput(f"roles: give a list of at most {MAX_ROLES} role keys")
+        raise InvalidInput(say("member_rules.invite_too_many_roles", max=MAX_ROLES))
     roles = roles_by_key(session, role_keys)
     acting = acting_user_of(actor, acting_user_id)
     if acting is not None:
@@ -71,15 +71,13 @@ def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, em
     pending = session.exec(select(Invitation.code).where(
         Invitation.org_code == org_code, Invitation.email == normalized, Invitation.status == "pending")).first()
     if pending:
-        raise Conflict(f"{normalized} already has a pending invitation to this organization; revoke it to "
-                       "invite again.", code="INVITATION_ALREADY_PENDING")
+        raise Conflict(say("member_rules.already_invited", email=normalized), code="INVITATION_ALREADY_PENDING")
     member = session.exec(select(Membership.id).join(User, User.id == Membership.user_id).where(
         Membership.org_code == org_code, User.email == normalized)).first()
     if member:
-        raise Conflict(f"{normalized} is already a member of this organization.", code="ALREADY_MEMBER")
+        raise Conflict(say("member_rules.already_member", email=normalized), code="ALREADY_MEMBER")
     if open_invitation_count(session, org_code) >= MAX_OPEN_INVITATIONS:
-        raise InvitationLimitReached(f"This organization already has {MAX_OPEN_INVITATIONS} pending invitations, "
-                                     "the most it may have; revoke some before inviting more people.")
+        raise InvitationLimitReached(say("member_rules.invitation_limit", max=MAX_OPEN_INVITATIONS))
     keys = [r.key for r in roles]
     invitation = Invitation(code=new_id("inv"), org_code=org_code, email=normalized, given_name=given,
                             family_name=family, role_keys=keys, status="pending",
@@ -98,7 +96,7 @@ def invite_member(session: Session, *, actor: audit.Actor, acting_user_id: str, 
     """The portal's invite form: `create_invitation` on behalf of member `acting_user_id`, who must
     hold org:write:members and be allowed to grant every role named. Same errors."""
     if not isinstance(acting_user_id, str) or not acting_user_id:
-        raise InvalidInput("acting_user_id: the member who invites is required")
+        raise InvalidInput(say("member_rules.inviter_required"))
     return create_invitation(session, actor=actor, org_code=org_code, email=email, given_name=first_name,
                              family_name=last_name, role_keys=role_keys, acting_user_id=acting_user_id)
 
@@ -119,7 +117,7 @@ def list_invitations(session: Session, *, org_code: str, page_size: int | None =
     """
     get_org(session, org_code)
     if sort is not None and sort not in INVITE_SORTS:
-        raise InvalidInput(f"sort: use one of {', '.join(INVITE_SORTS)}")
+        raise InvalidInput(say("member_rules.sort_invalid", sorts=", ".join(INVITE_SORTS)))
     statuses = ["pending"] + (["revoked"] if include_revoked else []) + (["accepted"] if include_accepted else [])
     name = func.lower(Invitation.given_name + " " + Invitation.family_name)
     code = col(Invitation.code)
@@ -141,7 +139,8 @@ def get_invitation(session: Session, *, org_code: str, invite_code: str) -> Invi
     get_org(session, org_code)
     invitation = session.get(Invitation, invite_code) if isinstance(invite_code, str) and invite_code else None
     if invitation is None or invitation.org_code != org_code:
-        raise NotFound(f"No invitation {str(invite_code)[:64]!r} in this organization.", code="INVITATION_NOT_FOUND")
+        raise NotFound(say("member_rules.invitation_not_found", code=repr(str(invite_code)[:64])),
+                       code="INVITATION_NOT_FOUND")
     return invitation
 
 
@@ -166,7 +165,15 @@ def revoke_invitation(session: Session, *, actor: audit.Actor, org_code: str, in
                          target_id=invitation.code, org_code=org_code, before={"status": "pending"},
                          after={"status": "revoked"})
             return invitation
-    raise Conflict(f"The invitation is already {invitation.status}.", code=f"INVITATION_{invitation.status.upper()}")
+    key = _ALREADY.get(invitation.status)
+    raise Conflict(say(key) if key else f"The invitation is already {invitation.status}.",
+                   code=f"INVITATION_{invitation.status.upper()}")
+
+
+_ALREADY = {  # a closed invitation's status -> the refusal to revoke it
+    "accepted": "member_rules.invitation_already_accepted",
+    "revoked": "member_rules.invitation_already_revoked",
+}
 
 
 def role_names(session: Session, keys: Sequence[str]) -> dict[str, str]:
@@ -195,9 +202,9 @@ def list_invitations_page(session: Session, org_code: str, *, page: int = 1, pag
     """
     get_org(session, org_code)
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidInput("page: give a whole number from 1")
+        raise InvalidInput(say("member_rules.page_invalid"))
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= INVITE_PAGE_MAX_SIZE:
-        raise InvalidInput(f"page_size: give a whole number from 1 to {INVITE_PAGE_MAX_SIZE}")
+        raise InvalidInput(say("member_rules.page_size_invalid", max=INVITE_PAGE_MAX_SIZE))
     where = [Invitation.org_code == org_code]
     if not include_closed:
         where.append(Invitation.status == "pending")

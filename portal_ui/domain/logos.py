@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.errors import InvalidInput, say
 from portal_ui.domain.members import get_org
 from portal_ui.domain.svg_clean import sanitise_svg
 from portal_ui.models import OrganizationLogo
@@ -31,7 +31,7 @@ URL_PREFIX = "/org-logo"
 TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/svg+xml": "svg"}
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
-WRONG_TYPE = "logo: use a PNG, JPEG or SVG image"
+WRONG_TYPE = say("orgs.logo_wrong_type", field="logo")  # "logo: use a PNG, JPEG or SVG image"
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,13 @@ def _reencode(data: bytes, content_type: str) -> CheckedLogo:
             with Image.open(io.BytesIO(data), formats=[expected]) as image:
                 width, height = image.size
                 if width < 1 or height < 1 or width * height > LOGO_MAX_PIXELS:
-                    raise InvalidInput(f"logo: the image is too large (at most {LOGO_MAX_PIXELS // 1_000_000} "
-                                       "megapixels); make it smaller and try again")
+                    raise InvalidInput(say("orgs.logo_too_many_pixels", field="logo",
+                                           megapixels=LOGO_MAX_PIXELS // 1_000_000))
                 image.load()
                 picture = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise InvalidInput("logo: the image could not be read; it may be damaged") from None
+        raise InvalidInput(say("orgs.logo_unreadable", field="logo")) from None
     keep = ("RGB", "RGBA", "L", "LA") if expected == "PNG" else ("RGB", "L")
     if picture.mode not in keep:
         picture = picture.convert("RGBA" if expected == "PNG" else "RGB")
@@ -86,9 +86,9 @@ def check_logo(data: object) -> CheckedLogo:
     PNG and JPEG are re-encoded (at most 512 px on the longer side); SVG is sanitised.
     """
     if not isinstance(data, (bytes, bytearray)) or not data:
-        raise InvalidInput("logo: the file is empty")
+        raise InvalidInput(say("orgs.logo_empty", field="logo"))
     if len(data) > LOGO_MAX_BYTES:
-        raise InvalidInput(f"logo: the file is larger than {LOGO_MAX_BYTES // 1024} KB")
+        raise InvalidInput(say("orgs.logo_too_large", field="logo", kb=LOGO_MAX_BYTES // 1024))
     data = bytes(data)
     content_type = _sniff(data)
     if content_type is None:

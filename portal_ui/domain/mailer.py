@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.errors import InvalidInput, Text, render, say
 from portal_ui.domain.invitations import role_names
 from portal_ui.domain.users import normalize_email
 from portal_ui.models import Invitation, Organization, User
@@ -58,10 +58,18 @@ class SmtpTarget:
 
 @dataclass(frozen=True)
 class Delivery:
-    """What happened to an invitation's email; `message` is fit to show the person who invited."""
+    """What happened to an invitation's email, fit to show the person who invited: `message` in
+    English, `localized(lang)` in the tab's language (a catalogue message, `say(...)`)."""
 
     sent: bool
-    message: str
+    text: "str | Text"
+
+    @property
+    def message(self) -> str:
+        return str(self.text)
+
+    def localized(self, lang: str) -> str:
+        return render(self.text, lang)
 
 
 def parse_smtp_url(url: str) -> SmtpTarget:
@@ -144,10 +152,9 @@ def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Act
     """
     invitation = session.get(Invitation, invite_code)
     if invitation is None or invitation.status != "pending":
-        return Delivery(False, "The invitation is no longer pending, so no email was sent.")
+        return Delivery(False, say("member_rules.email_not_pending"))
     if not settings.smtp_url:
-        return Delivery(False, "Invitation saved. Email delivery is not set up, so no email was sent; the app "
-                               "can still show the invitation to this person.")
+        return Delivery(False, say("member_rules.email_not_set_up"))
     from portal_ui.domain.portal_settings import effective_settings  # read-only; avoids an import cycle
 
     org = session.get(Organization, invitation.org_code)
@@ -169,12 +176,11 @@ def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Act
         # The exception text is the server's reply or a socket error: no credentials in it.
         log.warning("invitation %s: email via %s failed: %s: %s", invitation.code, label,
                     type(exc).__name__, str(exc)[:200])
-        return Delivery(False, "Invitation saved, but its email could not be sent. Try again later, or tell "
-                               "the person yourself; the invitation stays valid.")
+        return Delivery(False, say("member_rules.email_failed"))
     invitation.sent_on = utcnow()
     session.add(invitation)
     audit.record(session, actor=actor, action="invitation.email_sent", target_type="invitation",
                  target_id=invitation.code, org_code=invitation.org_code, before={"sent": False},
                  after={"sent": True})
     log.info("invitation %s emailed via %s", invitation.code, label)
-    return Delivery(True, f"Invitation emailed to {invitation.email}.")
+    return Delivery(True, say("member_rules.email_sent", email=invitation.email))

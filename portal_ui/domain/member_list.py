@@ -17,7 +17,7 @@ from typing import Sequence
 from sqlalchemy import Connection, func, inspect, or_, update
 from sqlmodel import Session, col, select
 
-from portal_ui.domain.errors import InvalidInput, NotFound
+from portal_ui.domain.errors import InvalidInput, NotFound, say
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission, User
 
@@ -32,7 +32,7 @@ def get_org(session: Session, org_code: str) -> Organization:
     """The organization, or NotFound (members re-exports it as members.get_org)."""
     org = session.get(Organization, org_code) if isinstance(org_code, str) else None
     if org is None:
-        raise NotFound(f"No organization with code {str(org_code)[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
+        raise NotFound(say("member_rules.org_not_found", code=repr(str(org_code)[:64])), code="ORGANIZATION_NOT_FOUND")
     return org
 
 
@@ -98,7 +98,7 @@ def list_members(session: Session, *, org_code: str, page_size: int | None = Non
     """
     get_org(session, org_code)
     if sort is not None and sort not in MEMBER_SORTS:
-        raise InvalidInput(f"sort: use one of {', '.join(MEMBER_SORTS)}")
+        raise InvalidInput(say("member_rules.sort_invalid", sorts=", ".join(MEMBER_SORTS)))
     stmt = select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.org_code == org_code)
     for key in dict.fromkeys(roles):
         stmt = stmt.where(col(Membership.id).in_(
@@ -161,13 +161,13 @@ def list_members_page(session: Session, org_code: str, *, query: str = "", sort:
     """
     get_org(session, org_code)
     if sort not in MEMBER_PAGE_SORTS:
-        raise InvalidInput(f"sort: use one of {', '.join(MEMBER_PAGE_SORTS)}")
+        raise InvalidInput(say("member_rules.sort_invalid", sorts=", ".join(MEMBER_PAGE_SORTS)))
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidInput("page: give a whole number from 1")
+        raise InvalidInput(say("member_rules.page_invalid"))
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MEMBER_PAGE_MAX_SIZE:
-        raise InvalidInput(f"page_size: give a whole number from 1 to {MEMBER_PAGE_MAX_SIZE}")
+        raise InvalidInput(say("member_rules.page_size_invalid", max=MEMBER_PAGE_MAX_SIZE))
     if not isinstance(query, str) or len(query) > SEARCH_MAX:
-        raise InvalidInput(f"query: at most {SEARCH_MAX} characters")
+        raise InvalidInput(say("member_rules.search_too_long", max=SEARCH_MAX))
     # The copied keys (see sync_member_sort_keys): lower(given || ' ' || family) and
     # coalesce(email, ''); the user id breaks ties. Filtering, ordering and counting use the
     # memberships table alone, so the first page is a range scan of an (org_code, key, user_id) index.

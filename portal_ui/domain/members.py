@@ -22,7 +22,7 @@ from sqlmodel import Session, col, delete, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal_ui.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, say
 from portal_ui.domain.member_list import (MEMBER_SORTS, MemberView, get_org, list_members,  # noqa: F401 - re-exported
                                           sync_member_sort_keys)
 from portal_ui.domain.role_policy import (acting_user_of, check_keeps_member_writer, check_may_grant, lock_org,
@@ -39,7 +39,8 @@ def get_membership(session: Session, org_code: str, user_id: str) -> Membership:
     membership = session.exec(select(Membership).where(
         Membership.org_code == org_code, Membership.user_id == user_id)).first()
     if membership is None:
-        raise NotFound(f"User {str(user_id)[:64]!r} is not a member of {org_code!r}.", code="MEMBER_NOT_FOUND")
+        raise NotFound(say("member_rules.not_a_member", user=repr(str(user_id)[:64]), org=repr(org_code)),
+                       code="MEMBER_NOT_FOUND")
     return membership
 
 
@@ -47,13 +48,13 @@ def roles_by_key(session: Session, keys: Iterable[str]) -> list[Role]:
     """Roles for `keys` in the order given (duplicates dropped); InvalidInput names unknown keys."""
     wanted = list(dict.fromkeys(keys))
     if any(not isinstance(k, str) for k in wanted):
-        raise InvalidInput("roles: give role keys as strings")
+        raise InvalidInput(say("member_rules.role_keys_as_strings"))
     if not wanted:
         return []
     found = {r.key: r for r in session.exec(select(Role).where(col(Role.key).in_(wanted))).all()}
     missing = [k for k in wanted if k not in found]
     if missing:
-        raise InvalidInput(f"roles: unknown role key(s) {', '.join(repr(k[:64]) for k in missing[:5])}",
+        raise InvalidInput(say("member_rules.unknown_role_keys", keys=", ".join(repr(k[:64]) for k in missing[:5])),
                            code="ROLE_NOT_FOUND")
     return [found[k] for k in wanted]
 
@@ -233,17 +234,17 @@ def change_member_roles(session: Session, *, actor: audit.Actor, org_code: str, 
     """
     if isinstance(role_ids, str) or not isinstance(role_ids, (list, tuple, set, frozenset)) \
             or any(not isinstance(r, str) for r in role_ids):
-        raise InvalidInput("roles: give a list of role ids")
+        raise InvalidInput(say("member_rules.role_ids_as_list"))
     wanted_ids = list(dict.fromkeys(role_ids))
     if len(wanted_ids) > MAX_ROLES_PER_MEMBER:
-        raise InvalidInput(f"roles: give at most {MAX_ROLES_PER_MEMBER} roles")
+        raise InvalidInput(say("member_rules.too_many_roles", max=MAX_ROLES_PER_MEMBER))
     lock_org(session, org_code)
     held = _acting_permissions(session, org_code, actor, acting_user_id)
     membership = get_membership(session, org_code, user_id)
     wanted = {r.id: r for r in session.exec(select(Role).where(col(Role.id).in_(wanted_ids))).all()}
     missing = [r for r in wanted_ids if r not in wanted]
     if missing:
-        raise InvalidInput(f"roles: unknown role id(s) {', '.join(repr(r[:64]) for r in missing[:5])}",
+        raise InvalidInput(say("member_rules.unknown_role_ids", ids=", ".join(repr(r[:64]) for r in missing[:5])),
                            code="ROLE_NOT_FOUND")
     current = {r.id: r for r in _held_roles(session, membership.id)}
     added = [wanted[r] for r in wanted_ids if r not in current]

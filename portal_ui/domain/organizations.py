@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.countries import COUNTRIES
-from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, field_message
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, Text, field_message, say
 from portal_ui.domain.members import get_org, insert_membership
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.return_urls import check_http_url
@@ -44,8 +44,8 @@ DETAIL_FIELDS: tuple[tuple[str, str, int], ...] = (
 )
 DETAIL_NAMES = tuple(name for name, _label, _max in DETAIL_FIELDS)
 DETAIL_LABELS = {name: label for name, label, _max in DETAIL_FIELDS}
-CONFLICT_MESSAGE = ("These details were changed since you opened them. Reload to see the current values, "
-                    "then make your changes again.")
+CONFLICT_MESSAGE = say("orgs.details_changed")  # "These details were changed since you opened them..."
+FORM_NOT_UNDERSTOOD = say("orgs.form_not_understood")
 _PHONE = re.compile(r"^\+?[0-9()./ -]+(?: ?(?:ext\.?|x) ?[0-9]{1,6})?$", re.IGNORECASE)
 _POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
 _TAX_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
@@ -120,32 +120,33 @@ def details_of(org: Organization) -> dict[str, str]:
 
 
 def _clean_detail(name: str, label: str, max_len: int, raw: object) -> str:
-    value = clean_name(raw, field=label, max_len=max_len)
+    field = Text(f"org_details.field_{name}")  # the label, in the reader's language (English: `label`)
+    value = clean_name(raw, field=field, max_len=max_len)
     if name == "name" and not value:
-        raise InvalidInput(f"{label}: enter a name")
+        raise InvalidInput(say("orgs.name_required", field=field))
     if not value:
         return value
     if name == "billing_email":
         try:
-            return normalize_email(value, field=label)
+            return normalize_email(value, field=field)
         except InvalidInput as exc:
             if exc.code == "EMAIL_TOO_LONG":
                 raise
-            raise InvalidInput(f"{label}: enter an email address such as accounts@example.com") from None
+            raise InvalidInput(say("orgs.email_example", field=field)) from None
     if name == "website":
         if not _SCHEME.match(value):  # "acme.example" means https://acme.example
             value = "https://" + value
-        return check_http_url(value, field=label, max_length=max_len)
+        return check_http_url(value, field=field, max_length=max_len)
     if name == "phone" and (not _PHONE.match(value) or sum(c.isdigit() for c in value) < 4):
-        raise InvalidInput(f"{label}: use digits, spaces and + ( ) - . / only, such as +44 117 496 0000")
+        raise InvalidInput(say("orgs.phone_invalid", field=field))
     if name == "postcode" and not _POSTCODE.match(value):
-        raise InvalidInput(f"{label}: use letters, digits, spaces and hyphens only")
+        raise InvalidInput(say("orgs.postcode_invalid", field=field))
     if name == "tax_id" and not _TAX_ID.match(value):
-        raise InvalidInput(f"{label}: use letters, digits, spaces and . / - only")
+        raise InvalidInput(say("orgs.tax_id_invalid", field=field))
     if name == "country":
         value = value.upper()
         if value not in COUNTRIES:
-            raise InvalidInput(f"{label}: choose a country from the list")
+            raise InvalidInput(say("orgs.country_invalid", field=field))
     return value
 
 
@@ -156,9 +157,9 @@ def clean_details(form: Any) -> dict[str, str]:
     submission is ignored. Cleaning clean values changes nothing.
     """
     if not isinstance(form, Mapping):
-        raise InvalidInput("The form was not understood; reload the page and try again.")
+        raise InvalidInput(FORM_NOT_UNDERSTOOD)
     out: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Text] = {}
     for name, label, max_len in DETAIL_FIELDS:
         try:
             out[name] = _clean_detail(name, label, max_len, form.get(name, ""))
@@ -182,7 +183,7 @@ def update_details(session: Session, *, actor: audit.Actor, org_code: str, value
     """
     clean = clean_details(values)
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
-        raise InvalidInput("The form was not understood; reload the page and try again.")
+        raise InvalidInput(FORM_NOT_UNDERSTOOD)
     org = get_org(session, org_code)
     before, after = audit.changed_fields(details_of(org), clean)
     if not after:

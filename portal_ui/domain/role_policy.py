@@ -24,7 +24,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from portal_ui.domain.audit import Actor
-from portal_ui.domain.errors import Conflict, Forbidden, NotFound
+from portal_ui.domain.errors import Conflict, Forbidden, NotFound, say
 from portal_ui.domain.permissions import member_permissions
 from portal_ui.models import MemberRole, Membership, Organization, Role, RolePermission, SystemPermission
 
@@ -57,14 +57,14 @@ def lock_org(session: Session, org_code: str) -> Organization:
     transaction, before other writes, so that lock order cannot deadlock.
     """
     if not isinstance(org_code, str) or not org_code:
-        raise NotFound(f"No organization with code {str(org_code)[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
+        raise NotFound(say("member_rules.org_not_found", code=repr(str(org_code)[:64])), code="ORGANIZATION_NOT_FOUND")
     if session.get_bind().dialect.name == "sqlite":
         session.exec(update(Organization).where(col(Organization.code) == org_code)
                      .values(version=Organization.version))
     org = session.exec(select(Organization).where(Organization.code == org_code)
                        .with_for_update(key_share=True).execution_options(populate_existing=True)).first()
     if org is None:
-        raise NotFound(f"No organization with code {org_code[:64]!r}.", code="ORGANIZATION_NOT_FOUND")
+        raise NotFound(say("member_rules.org_not_found", code=repr(org_code[:64])), code="ORGANIZATION_NOT_FOUND")
     return org
 
 
@@ -85,9 +85,15 @@ def require_members_writer(session: Session, org_code: str, acting_user_id: str)
     """The acting member's permissions; Forbidden unless they belong to the org and hold org:write:members."""
     held = member_permissions(session, org_code, acting_user_id)
     if MEMBERS_WRITE not in held:
-        raise Forbidden("You need a role with the permission to manage members (org:write:members) "
-                        "to change members or invitations.", code="MISSING_PERMISSION")
+        raise Forbidden(say("member_rules.missing_permission"), code="MISSING_PERMISSION")
     return held
+
+
+_CANNOT = {  # check_may_grant's verb -> its catalogue message (a sentence per verb, for translators)
+    "grant": "member_rules.cannot_grant",
+    "take away": "member_rules.cannot_take_away",
+    "grant or take away": "member_rules.cannot_grant_or_take_away",
+}
 
 
 def check_may_grant(granter_permissions: Iterable[str], roles: Sequence[Role],
@@ -97,7 +103,9 @@ def check_may_grant(granter_permissions: Iterable[str], roles: Sequence[Role],
     refused = [r for r in roles if not may_grant_role(held, permissions_by_role.get(r.id, frozenset()))]
     if refused:
         names = ", ".join(repr(r.name) for r in refused[:5])
-        raise Forbidden(f"You cannot {verb} the role(s) {names}: they carry permissions you do not hold "
+        key = _CANNOT.get(verb)
+        raise Forbidden(say(key, roles=names) if key else
+                        f"You cannot {verb} the role(s) {names}: they carry permissions you do not hold "
                         "yourself. Ask someone who holds them.", code="ROLE_NOT_GRANTABLE")
 
 
@@ -172,8 +180,7 @@ def check_keeps_member_writer(session: Session, *, org_code: str, membership_id:
     if session.exec(writers.where(Membership.id == membership_id).limit(1)).first() is None:
         return  # not a writer now: nothing to lose
     if session.exec(writers.where(Membership.id != membership_id).limit(1)).first() is None:
-        raise Conflict("This would leave the organization without anyone who can manage members "
-                       "(org:write:members). Give another member such a role first.", code="LAST_MEMBER_ADMIN")
+        raise Conflict(say("member_rules.last_member_admin"), code="LAST_MEMBER_ADMIN")
 
 
 def check_role_may_lose_member_writes(session: Session, role_id: str) -> None:

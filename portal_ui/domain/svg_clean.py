@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.errors import InvalidInput, say
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -82,7 +82,7 @@ def _copy(source: ET.Element, count: list[int]) -> ET.Element | None:
         return None
     count[0] += 1
     if count[0] > MAX_ELEMENTS:
-        raise InvalidInput(f"logo: the SVG has more than {MAX_ELEMENTS} elements; simplify it or upload a PNG")
+        raise InvalidInput(say("orgs.svg_too_many_elements", field="logo", max=MAX_ELEMENTS))
     out = ET.Element(name)  # unqualified: the root's xmlns puts every element in the SVG namespace
     for key, value in source.attrib.items():
         attr_ns, attr = _local_name(key)
@@ -130,10 +130,9 @@ def sanitise_svg(data: bytes) -> bytes:
     try:
         root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ET.ParseError, ValueError):
-        raise InvalidInput("logo: the SVG could not be read (it must be a plain SVG file without "
-                           "entity declarations)") from None
+        raise InvalidInput(say("orgs.svg_unreadable", field="logo")) from None
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise InvalidInput("logo: this is not an SVG image (its root must be an <svg> element in the SVG namespace)")
+        raise InvalidInput(say("orgs.svg_not_svg", field="logo"))
     clean = _copy(root, [0])
     assert clean is not None  # the root is an allowed <svg>
     clean.set("xmlns", SVG_NS)

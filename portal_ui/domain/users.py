@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, field_message
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, Text, field_message, say
 from portal_ui.domain.members import insert_membership, sync_member_sort_keys
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.secrets import new_id
@@ -33,46 +33,54 @@ def normalize_email(value: object, *, field: str = "email") -> str:
     Codes: EMAIL_TOO_LONG (over 254 characters), INVALID_EMAIL (anything else).
     """
     if not isinstance(value, str):
-        raise InvalidInput(f"{field}: give an email address", code="INVALID_EMAIL")
+        raise InvalidInput(say("users.email_missing", field=field), code="INVALID_EMAIL")
     email = value.strip().lower()
     if len(email) > EMAIL_MAX:
-        raise InvalidInput(f"{field}: at most {EMAIL_MAX} characters", code="EMAIL_TOO_LONG")
+        raise InvalidInput(say("users.too_long", field=field, max=EMAIL_MAX), code="EMAIL_TOO_LONG")
     if not _EMAIL.match(email) or _CONTROL.search(email) or _SURROGATE.search(email) or '"' in email:
-        raise InvalidInput(f"{field}: {value.strip()[:64]!r} is not an email address", code="INVALID_EMAIL")
+        raise InvalidInput(say("users.email_invalid", field=field, value=repr(value.strip()[:64])),
+                           code="INVALID_EMAIL")
     return email
 
 
+def _text_problem_key(text: str) -> str | None:
+    """The catalogue key ("{field}: ...") saying why `text` cannot be stored, or None when it can."""
+    if "\x00" in text:
+        return "users.text_nul"
+    if _SURROGATE.search(text):
+        return "users.text_surrogate"
+    if _CONTROL.search(text):
+        return "users.text_control"
+    return None
+
+
 def text_problem(text: str) -> str | None:
-    """Why `text` cannot be stored as a line of text, or None when it can.
+    """Why `text` cannot be stored as a line of text (English), or None when it can.
 
     PostgreSQL refuses NUL characters in text, and a lone UTF-16 surrogate (which JSON can carry
     as an escape) cannot be encoded as UTF-8 at all: both are refused here with a clear message
     instead of failing in the database.
     """
-    if "\x00" in text:
-        return "remove the NUL character (\\0); it cannot be stored"
-    if _SURROGATE.search(text):
-        return "contains an invalid character (a lone surrogate); retype the text"
-    if _CONTROL.search(text):
-        return "remove control characters such as tabs and line breaks"
-    return None
+    key = _text_problem_key(text)
+    return Text(key, {"field": ""}).render().removeprefix(": ") if key else None
 
 
-def clean_name(value: object, *, field: str, max_len: int = NAME_MAX, code: str | None = None) -> str:
+def clean_name(value: object, *, field: "str | Text", max_len: int = NAME_MAX, code: str | None = None) -> str:
     """A person's or organization's name part: trimmed, no control characters, at most `max_len`.
 
-    None means "". Raises InvalidInput (with `code` when it is too long).
+    None means "". Raises InvalidInput (with `code` when it is too long). `field` names the field in
+    the message: a machine name ("given_name") or a label from the catalogue (a Text).
     """
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field}: give text")
+        raise InvalidInput(say("users.give_text", field=field))
     text = value.strip()
-    problem = text_problem(text)
+    problem = _text_problem_key(text)
     if problem:
-        raise InvalidInput(f"{field}: {problem}")
+        raise InvalidInput(say(problem, field=field))
     if len(text) > max_len:
-        raise InvalidInput(f"{field}: at most {max_len} characters", code=code)
+        raise InvalidInput(say("users.too_long", field=field, max=max_len), code=code)
     return text
 
 
@@ -116,6 +124,7 @@ PROFILE_FIELDS: tuple[tuple[str, str, int], ...] = (
     ("given_name", "Given name", PROFILE_NAME_MAX),
     ("family_name", "Family name", PROFILE_NAME_MAX),
 )
+PROFILE_LABEL_KEYS = {"given_name": "profile.given_name", "family_name": "profile.family_name"}  # the labels, translated
 
 
 def clean_profile(*, given_name: object, family_name: object) -> dict[str, str]:
@@ -123,16 +132,16 @@ def clean_profile(*, given_name: object, family_name: object) -> dict[str, str]:
 
     The given name is required, the family name optional (not everyone has one).
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Text] = {}
     out: dict[str, str] = {}
     for (name, label, max_len), value in zip(PROFILE_FIELDS, (given_name, family_name)):
         try:
-            out[name] = clean_name(value, field=label, max_len=max_len)
+            out[name] = clean_name(value, field=Text(PROFILE_LABEL_KEYS[name]), max_len=max_len)
         except InvalidInput as exc:
             errors[name] = field_message(exc, label)
             continue
         if name == "given_name" and not out[name]:
-            errors[name] = "Enter your given name."
+            errors[name] = say("users.given_name_required")
     if errors:
         raise InvalidFields(errors, labels=dict((n, label) for n, label, _m in PROFILE_FIELDS))
     return out
@@ -164,7 +173,7 @@ def get_user(session: Session, user_id: str) -> User:
     """The user, or NotFound."""
     user = session.get(User, user_id) if isinstance(user_id, str) and user_id else None
     if user is None:
-        raise NotFound(f"No user with id {str(user_id)[:64]!r}.", code="USER_NOT_FOUND")
+        raise NotFound(say("users.user_not_found", id=repr(str(user_id)[:64])), code="USER_NOT_FOUND")
     return user
 
 

@@ -365,3 +365,34 @@ def test_verify_in_a_long_lived_session_sees_a_rotation(session, world, engine):
         other.commit()
     assert ak.verify_key(session, new).is_valid
     assert not ak.verify_key(session, old).is_valid
+
+
+# --- refusals in German (message catalogue "key_rules") -------------------------------------------
+
+def test_create_refusals_read_in_german(session, world):
+    org_a, *_ = world
+    with pytest.raises(InvalidInput) as exc:
+        ak.create_key(session, actor=ACTOR, type="organization", org_code=org_a.code, name="  ")
+    assert exc.value.message == "name: give the key a name"
+    assert exc.value.localized("de") == "name: Geben Sie dem Schlüssel einen Namen"
+    with pytest.raises(InvalidInput) as exc:
+        ak.create_key(session, actor=ACTOR, type="organization", org_code=org_a.code, name="k",
+                      scopes=["read:secrets"])
+    assert exc.value.message == "scopes: unknown scope(s) 'read:secrets'"
+    assert exc.value.localized("de") == "scopes: unbekannte Berechtigung(en) 'read:secrets'"
+
+
+def test_rotate_and_revoke_refusals_read_in_german(session, world):
+    org_a, *_ = world
+    key, _ = org_key(session, org_a)
+    owner = ak.KeyOwner.organization(org_a.code)
+    ak.revoke_key(session, key.id, owner=owner, actor=ACTOR)
+    session.commit()
+    with pytest.raises(Conflict) as exc:
+        ak.revoke_key(session, key.id, owner=owner, actor=ACTOR)
+    assert exc.value.message == "The key is already revoked."
+    assert exc.value.localized("de") == "Der Schlüssel ist bereits widerrufen."
+    with pytest.raises(Conflict) as exc:
+        ak.rotate_key(session, key.id, owner=owner, actor=ACTOR)
+    assert exc.value.message == "A revoked key cannot be rotated; create a new one."
+    assert exc.value.localized("de") == "Ein widerrufener Schlüssel kann nicht rotiert werden; erstellen Sie einen neuen."

@@ -164,3 +164,10 @@ def test_a_bad_file_changes_nothing(session, org):
 def test_unknown_organization(session):
     with pytest.raises(NotFound):
         set_logo(session, actor=ACTOR, org_code="org_missing", data=image_bytes("PNG"))
+
+
+def test_refusals_render_in_german():
+    with pytest.raises(InvalidInput) as info:
+        check_logo(b"GIF89a not a logo")
+    assert info.value.message == "logo: use a PNG, JPEG or SVG image"
+    assert info.value.localized("de") == "logo: Verwenden Sie ein PNG-, JPEG- oder SVG-Bild"

@@ -171,3 +171,18 @@ def test_the_version_must_be_an_integer(session, org, version):
 def test_unknown_organization(session):
     with pytest.raises(NotFound):
         update_details(session, actor=ACTOR, org_code="org_missing", values={"name": "B"}, expected_version=1)
+
+
+def test_refusals_render_in_german(session, org):
+    with pytest.raises(InvalidFields) as info:
+        clean_details({**GOOD, "name": " ", "country": "XX"})
+    assert info.value.fields == {"name": "Enter a name.", "country": "Choose a country from the list."}
+    assert info.value.localized_fields("de") == {"name": "Geben Sie einen Namen ein.",
+                                                 "country": "Wählen Sie ein Land aus der Liste aus."}
+    version = org.version
+    update_details(session, actor=ACTOR, org_code=org.code, values=GOOD, expected_version=version)
+    with pytest.raises(Conflict) as conflict:
+        update_details(session, actor=ACTOR, org_code=org.code, values={**GOOD, "city": "Bath"},
+                       expected_version=version)
+    assert conflict.value.code == "DETAILS_CHANGED"
+    assert conflict.value.localized("de").startswith("Diese Details wurden geändert, seit Sie sie geöffnet haben.")

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from portal_ui.domain.audit import Actor
-from portal_ui.domain.errors import InvalidFields, NotFound
+from portal_ui.domain.errors import InvalidFields, NotFound, Text
 from portal_ui.domain.users import clean_name, create_user, update_profile
 from portal_ui.models import AuditEvent, User
 
@@ -82,3 +82,17 @@ def test_clean_name_refuses_lone_surrogates_everywhere():
     with pytest.raises(InvalidInput, match="lone surrogate"):
         clean_name("Acme\udfff", field="name")
     assert clean_name("Zoë 👩‍💻", field="name") == "Zoë 👩‍💻"
+
+
+def test_refusals_render_in_german(session, user):
+    with pytest.raises(InvalidFields) as info:
+        update_profile(session, actor=ACTOR, user_id=user.id, given_name="", family_name="x" * 300)
+    assert info.value.localized_fields("de") == {"given_name": "Geben Sie Ihren Vornamen ein.",
+                                                 "family_name": "Höchstens 255 Zeichen."}
+    assert info.value.fields["family_name"] == "At most 255 characters."  # English unchanged
+    from portal_ui.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as one:
+        clean_name("Love\nlace", field=Text("profile.family_name"))
+    assert one.value.message == "Family name: remove control characters such as tabs and line breaks"
+    assert one.value.localized("de") == "Nachname: Entfernen Sie Steuerzeichen wie Tabulatoren und Zeilenumbrüche"

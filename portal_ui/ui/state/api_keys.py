@@ -263,7 +263,7 @@ class ApiKeysState(PortalState):
                     user_id=owner.id if owner.type == keys.USER else None,
                     expires_on=utcnow() + timedelta(days=days) if days else None)
             except DomainError as exc:
-                self.create_error = exc.message
+                self.create_error = self._error(exc)
                 return None
             db.flush()
             self._load_rows(db, active, checked)
@@ -312,7 +312,7 @@ class ApiKeysState(PortalState):
             except (NotFound, Conflict) as exc:
                 db.rollback()
                 self._load_rows(db, active, checked)
-                return rx.toast.error(exc.message if isinstance(exc, Conflict) else self._t("api_keys.gone"))
+                return rx.toast.error(self._error(exc) if isinstance(exc, Conflict) else self._t("api_keys.gone"))
             db.flush()
             self._load_rows(db, active, checked)
         if action == "rotate":

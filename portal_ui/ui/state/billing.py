@@ -25,10 +25,9 @@ from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import active_plans
 from portal_ui.billing.provider import default_provider
 from portal_ui.db import session_scope
-from portal_ui.domain.errors import DomainError, InvalidInput
+from portal_ui.domain.errors import DomainError, InvalidInput, say
 from portal_ui.domain.sections import BY_KEY
 from portal_ui.domain.sessions import ActiveSession
-from portal_ui.i18n import FALLBACK, translate
 from portal_ui.models import Organization, User
 from portal_ui.ui import routes, text
 from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, cancel_summary,
@@ -55,16 +54,16 @@ def _owner(active: ActiveSession, key: str) -> Owner:
     return Owner.user(active.user_id)
 
 
-def parse_expiry(value: Any, lang: str = FALLBACK) -> tuple[str, str]:
+def parse_expiry(value: Any) -> tuple[str, str]:
     """("MM", "YY[YY]") from "MM/YY", "MM / YYYY" or "MMYY"; the domain checks the numbers.
 
-    The refusal's message is in `lang` (the tab's language)."""
+    The refusal's message is a catalogue message (shown in the tab's language)."""
     raw = value.replace(" ", "") if isinstance(value, str) else ""
     month, slash, year = raw.partition("/")
     if not slash and len(raw) in (4, 6):
         month, year = raw[:2], raw[2:]
     if not (month.isdigit() and year.isdigit()):
-        raise InvalidInput(translate(lang, "billing.expiry_format"), code="INVALID_EXPIRY")
+        raise InvalidInput(say("billing.expiry_format"), code="INVALID_EXPIRY")
     return month, year
 
 
@@ -145,8 +144,8 @@ class BillingState(PortalState):
              work: Callable[[Session, ActiveSession, Owner], Any]) -> Iterator[Any]:
         """Guard, show `busy`, run `work(db, session, owner)` in one transaction and reload.
 
-        `work` returns the follow-up (a toast); a DomainError's message goes to the var named
-        `error` and nothing is written.
+        `work` returns the follow-up (a toast); a DomainError's message, in the tab's language, goes to
+        the var named `error` and nothing is written.
         """
         key = _billing_key(key)
         with session_scope() as db:
@@ -171,7 +170,7 @@ class BillingState(PortalState):
                 with session_scope() as db:
                     self._load(db, active, key)
         except DomainError as exc:
-            setattr(self, error, exc.message)
+            setattr(self, error, self._error(exc))
         finally:
             self.busy = ""
         yield outcome
@@ -183,8 +182,7 @@ class BillingState(PortalState):
         """Open the confirmation for choosing `plan_key`: what changes, what is paid now, and when."""
         def work(db: Session, _active: ActiveSession, owner: Owner):
             preview = subscriptions.preview_change(db, owner, str(plan_key))
-            canceling = subscriptions.current_plan(db, owner).cancel_at_period_end
-            self.change = change_view(preview, lang=self._shell().lang, canceling=canceling)
+            self.change = change_view(preview, lang=self._shell().lang)
             self._change_plan_key, self._change_section = self.change.plan_key, str(key)
             self.change_error = ""
             self.change_open = True
@@ -197,7 +195,7 @@ class BillingState(PortalState):
         """Make the change the open confirmation describes."""
         def work(db: Session, active: ActiveSession, owner: Owner):
             if not self._change_plan_key or self._change_section != key:
-                raise InvalidInput(self._t("billing.choose_plan_first"))
+                raise InvalidInput(say("billing.choose_plan_first"))
             result = subscriptions.change_plan(db, actor=self._actor(active), owner=owner,
                                                plan_key=self._change_plan_key)
             self._close_dialogs()
@@ -249,7 +247,7 @@ class BillingState(PortalState):
         del form
 
         def work(db: Session, active: ActiveSession, owner: Owner):
-            month, year = parse_expiry(submitted.get("card_expiry"), self._shell().lang)
+            month, year = parse_expiry(submitted.get("card_expiry"))
             method = cards.add_card(db, actor=self._actor(active), owner=owner, number=submitted.get("card_number"),
                                     exp_month=month, exp_year=year, cvc=submitted.get("card_cvc"))
             label = card_text(method, self._shell().lang)
@@ -284,7 +282,7 @@ class BillingState(PortalState):
         """Remove the card the open confirmation names (the domain refuses the last card of a paid plan)."""
         def work(db: Session, active: ActiveSession, owner: Owner):
             if not self._remove_id:
-                raise InvalidInput(self._t("billing.choose_card_first"))
+                raise InvalidInput(say("billing.choose_card_first"))
             cards.remove_payment_method(db, actor=self._actor(active), owner=owner,
                                         payment_method_id=self._remove_id)
             label = self.remove_label

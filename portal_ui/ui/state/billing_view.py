@@ -5,7 +5,9 @@ public vars. Nothing here holds card data beyond what the domain keeps (brand, l
 expiry), and every row belongs to the one owner the caller asked the domain about.
 
 The words come from the "billing" catalogue (portal_ui/i18n/<lang>/billing.json): each builder takes
-the tab's language as `lang` (English by default). Amounts and dates keep the domain's formatting.
+the tab's language as `lang` (English by default). Sentences the domain makes (prices, card labels,
+plan change and cancel summaries) come from the domain as catalogue messages ("billing_rules") and
+are only rendered here. Amounts and dates keep the domain's formatting.
 """
 
 from __future__ import annotations
@@ -16,17 +18,17 @@ from datetime import datetime
 from portal_ui.api.invoices import PATH as INVOICE_PATH
 from portal_ui.billing.invoices import STATUSES
 from portal_ui.billing.money import format_money
-from portal_ui.billing.payment_methods import expiry_label
-from portal_ui.billing.plans import is_paid
-from portal_ui.billing.provider import BRAND_NAMES, is_expired
+from portal_ui.billing.payment_methods import card_text as _card_text, expiry_label
+from portal_ui.billing.plans import price_text as _price_text
+from portal_ui.billing.provider import is_expired
 from portal_ui.billing.renewals import day_label
 from portal_ui.billing.subscriptions import CancelPreview, ChangePreview, CurrentPlan
 from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.errors import render
 from portal_ui.i18n import FALLBACK, catalogue, translate
 from portal_ui.models import Invoice, PaymentMethod, Plan
 
 STATUSES_LABELLED = ("active", "past_due", "canceled", "none")  # billing.status.<status>
-INTERVALS_LABELLED = ("month", "year")  # billing.interval.<interval>
 
 
 def _tr(lang: str, name: str, /, **values: object) -> str:
@@ -35,20 +37,13 @@ def _tr(lang: str, name: str, /, **values: object) -> str:
 
 
 def price_text(plan: Plan, lang: str = FALLBACK) -> str:
-    """"Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no interval), in `lang`'s words."""
-    if not is_paid(plan):
-        return _tr(lang, "price.free")
-    money = format_money(plan.amount_minor, plan.currency)
-    if plan.interval == "none":
-        return money
-    interval = _tr(lang, f"interval.{plan.interval}") if plan.interval in INTERVALS_LABELLED else plan.interval
-    return _tr(lang, "price.per_interval", amount=money, interval=interval)
+    """"Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no interval), in `lang` (the domain's words)."""
+    return render(_price_text(plan), lang)
 
 
 def card_text(method: PaymentMethod, lang: str = FALLBACK) -> str:
-    """"Visa ending 4242", in `lang`'s words."""
-    brand = BRAND_NAMES.get(method.brand, method.brand.title())
-    return _tr(lang, "card.label", brand=brand, last4=method.last4)
+    """"Visa ending 4242", in `lang` (the domain's words)."""
+    return _card_text(method).render(lang)
 
 
 def provider_text(provider, lang: str = FALLBACK) -> str:
@@ -176,51 +171,19 @@ def plan_choices(plans: list[Plan], current: CurrentPlan, lang: str = FALLBACK) 
     return out
 
 
-def change_summary(preview: ChangePreview, lang: str = FALLBACK, *, canceling: bool | None = None) -> str:
-    """What a plan change does, in `lang`: the domain's summary (`preview.summary`) in the catalogue's words.
-
-    `canceling` says whether an undo drops a cancellation (else a scheduled plan change); when it
-    is not known, the domain's summary says which.
-    """
-    plan, cur = preview.plan, preview.current.name if preview.current else ""
-    paid = plan.amount_minor > 0
-    if preview.kind == "start":
-        head = (_tr(lang, "summary.changes_today", current=cur, plan=plan.name) if preview.current
-                else _tr(lang, "summary.starts_today", plan=plan.name))
-        tail = (_tr(lang, "summary.pay_then", amount=format_money(plan.amount_minor, plan.currency),
-                    price=price_text(plan, lang), date=day_label(preview.period_end)) if paid
-                else _tr(lang, "summary.nothing_to_pay"))
-        return f"{head} {tail}"
-    if preview.kind == "upgrade":
-        return " ".join((_tr(lang, "summary.changes_today", current=cur, plan=plan.name),
-                         _tr(lang, "summary.pay_rest", amount=format_money(preview.amount_due_now, plan.currency),
-                             price=price_text(plan, lang), date=day_label(preview.period_end))))
-    if preview.kind == "scheduled":
-        day = day_label(as_utc(preview.effective_on))
-        tail = (_tr(lang, "summary.pay_later", price=price_text(plan, lang), date=day) if paid
-                else _tr(lang, "summary.nothing_to_pay"))
-        return _tr(lang, "summary.changes_on", current=cur, plan=plan.name, date=day) + " " + tail
-    if preview.kind == "undo":
-        if canceling is None:
-            canceling = "cancellation" in preview.summary
-        text = _tr(lang, "summary.undo_cancel" if canceling else "summary.undo_change", plan=plan.name)
-        if paid and preview.next_charge_on is not None:
-            text += " " + _tr(lang, "summary.next_payment", amount=format_money(plan.amount_minor, plan.currency),
-                              date=day_label(preview.next_charge_on))
-        return text
-    return preview.summary
+def change_summary(preview: ChangePreview, lang: str = FALLBACK) -> str:
+    """What a plan change does, in `lang`: the domain's summary (English `preview.summary` when the
+    preview carries no catalogue message)."""
+    return render(preview.summary_text or preview.summary, lang)
 
 
 def cancel_summary(preview: CancelPreview, lang: str = FALLBACK) -> str:
-    """What cancelling means, in `lang` (the domain's `preview.summary` in the catalogue's words)."""
-    if preview.ends_on is None:
-        return _tr(lang, "summary.ends_now", plan=preview.plan.name)
-    return _tr(lang, "summary.ends_later", plan=preview.plan.name, date=day_label(preview.ends_on))
+    """What cancelling means, in `lang`: the domain's summary."""
+    return render(preview.summary_text or preview.summary, lang)
 
 
-def change_view(preview: ChangePreview, now: datetime | None = None, lang: str = FALLBACK, *,
-                canceling: bool | None = None) -> ChangeView:
-    """The confirmation dialog's contents for a plan change (`canceling`: see `change_summary`)."""
+def change_view(preview: ChangePreview, now: datetime | None = None, lang: str = FALLBACK) -> ChangeView:
+    """The confirmation dialog's contents for a plan change."""
     now = now or utcnow()
     effective = as_utc(preview.effective_on)
     today = effective.date() <= now.date()
@@ -233,7 +196,7 @@ def change_view(preview: ChangePreview, now: datetime | None = None, lang: str =
     else:
         confirm = _tr(lang, "confirm.switch", plan=preview.plan.name)
     return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, kind=preview.kind,
-                      summary=change_summary(preview, lang, canceling=canceling),
+                      summary=change_summary(preview, lang),
                       due_now=format_money(preview.amount_due_now, preview.currency),
                       effective=_tr(lang, "effective.today") if today else day_label(effective), confirm=confirm,
                       needs_card=preview.needs_payment_method and not preview.has_payment_method

@@ -12,14 +12,15 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_ui.db import session_scope
-from portal_ui.domain.errors import DomainError, InvalidInput
+from portal_ui import i18n
+from portal_ui.domain.errors import DomainError, InvalidInput, say
 from portal_ui.domain.invitations import get_invitation, invite_member, list_invitations_page, revoke_invitation
-from portal_ui.domain.mailer import deliver_invitation
+from portal_ui.domain.mailer import Delivery, deliver_invitation
 from portal_ui.domain.role_policy import grantable_roles
 from portal_ui.domain.sessions import ActiveSession
 from portal_ui.settings import get_settings
 from portal_ui.ui.state.member_views import (PAGE_SIZE, InvitationItem, RoleChoice, chosen_role_ids, form_text,
-                                             invitation_item, page_count, refusal, role_choice, showing)
+                                             invitation_item, page_count, role_choice, showing)
 from portal_ui.ui.state.portal import PortalState
 
 SECTION = "organization_members"
@@ -123,7 +124,7 @@ class InvitationsState(PortalState):
         try:
             follow = self._invite(form)
         except DomainError as exc:
-            self.invite_error = refusal(exc, self.org_alias)
+            self.invite_error = self._error(exc)
         finally:
             self.invite_busy = False
         yield follow
@@ -138,7 +139,7 @@ class InvitationsState(PortalState):
             keys = {option.id: option.key for option in options}
             role_keys = [keys[role_id] for role_id in chosen_role_ids(form, options)]
             if not role_keys:
-                raise InvalidInput(self._t("members.choose_a_role"))
+                raise InvalidInput(say("members.choose_a_role"))
             actor = self._actor(active)
             invitation = invite_member(db, actor=actor, acting_user_id=active.user_id, org_code=active.org_code,
                                        email=form_text(form, "email"), first_name=form_text(form, "first_name"),
@@ -149,7 +150,13 @@ class InvitationsState(PortalState):
             self.invite_open = False
             self.invitation_page = 1
             self._load_page(db, active)
-        return rx.toast.success(delivery.message) if delivery.sent else rx.toast.info(delivery.message)
+        shown = self._delivery_message(delivery)
+        return rx.toast.success(shown) if delivery.sent else rx.toast.info(shown)
+
+    def _delivery_message(self, delivery: Delivery) -> str:
+        """What happened to the invitation's email, in this tab's language, alias applied."""
+        shell = self._shell()
+        return i18n.aliased(delivery.localized(shell.lang), shell.org_alias or "", shell.lang)
 
     # ---- revoking ---------------------------------------------------------------------------
 
@@ -164,7 +171,7 @@ class InvitationsState(PortalState):
                 invitation = get_invitation(db, org_code=active.org_code,
                                             invite_code=code if isinstance(code, str) and len(code) <= CODE_MAX else "")
             except DomainError as exc:
-                return rx.toast.error(refusal(exc, self.org_alias))
+                return rx.toast.error(self._error(exc))
         self._revoking = invitation.code
         self.revoke_email = invitation.email
         self.revoke_error = ""
@@ -197,7 +204,7 @@ class InvitationsState(PortalState):
             self.revoke_open = False
             self._revoking = ""
         except DomainError as exc:
-            self.revoke_error = refusal(exc, self.org_alias)
+            self.revoke_error = self._error(exc)
         finally:
             self.revoke_busy = False
         yield follow

@@ -140,6 +140,8 @@ def form_text(form: Any, name: str, max_len: int = 320) -> str:
     return value[:max_len] if isinstance(value, str) else ""
 
 
-def refusal(exc: DomainError, alias: str) -> str:
-    """A domain error's message as the page shows it: "organization" in the alias's words."""
-    return aliased(exc.message, alias)
+def refusal(exc: DomainError, alias: str, lang: str = i18n.FALLBACK) -> str:
+    """A domain error's message as the page shows it: in `lang` (catalogue messages; others as
+    raised), "organization" in the alias's words. States use `PortalState._error`, which does the
+    same for the tab's language."""
+    return aliased(exc.localized(lang), alias, lang)

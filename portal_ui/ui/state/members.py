@@ -25,7 +25,7 @@ from portal_ui.models import Organization, User
 from portal_ui.ui import text
 from portal_ui.ui.state.invitations import InvitationsState
 from portal_ui.ui.state.member_views import (PAGE_SIZE, MemberItem, RoleChoice, chosen_role_ids, member_item,
-                                             page_count, refusal, role_choice, showing)
+                                             page_count, role_choice, showing)
 from portal_ui.ui.state.portal import PortalState
 
 SECTION = "organization_members"
@@ -141,7 +141,7 @@ class MembersState(PortalState):
             try:
                 held = {role.id for role in list_member_roles(db, org_code=active.org_code, user_id=_an_id(user_id))}
             except DomainError as exc:
-                return rx.toast.error(refusal(exc, self.org_alias))
+                return rx.toast.error(self._error(exc))
             user = db.get(User, user_id)
             options = grantable_roles(db, active.org_code, active.user_id, selected_role_ids=held)
         self._editing = user_id
@@ -180,7 +180,7 @@ class MembersState(PortalState):
                     else:
                         follow = self._apply_roles(db, active, self._editing, wanted)
         except DomainError as exc:
-            self.editor_error = refusal(exc, self.org_alias)
+            self.editor_error = self._error(exc)
         finally:
             self.editor_busy = False
         yield follow
@@ -222,7 +222,7 @@ class MembersState(PortalState):
             try:
                 get_membership(db, active.org_code, _an_id(user_id))
             except DomainError as exc:
-                return rx.toast.error(refusal(exc, self.org_alias))
+                return rx.toast.error(self._error(exc))
             user = db.get(User, user_id)
             org = db.get(Organization, active.org_code)
         where = org.name if org else ""
@@ -273,7 +273,7 @@ class MembersState(PortalState):
                     follow = self._apply_roles(db, active, active.user_id, list(self._pending_role_ids))
             self._close_confirm()
         except DomainError as exc:
-            self.confirm_error = refusal(exc, self.org_alias)
+            self.confirm_error = self._error(exc)
         finally:
             self.confirm_busy = False
         yield follow

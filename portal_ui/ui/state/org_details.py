@@ -18,8 +18,9 @@ import reflex as rx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from portal_ui import i18n
 from portal_ui.db import session_scope
-from portal_ui.domain.errors import Conflict, DomainError, InvalidFields, InvalidInput, field_message
+from portal_ui.domain.errors import Conflict, DomainError, InvalidFields, InvalidInput, field_message, render
 from portal_ui.domain.logos import LOGO_MAX_BYTES, check_logo, current_logo_path, remove_logo, set_logo
 from portal_ui.domain.members import get_org
 from portal_ui.domain.organizations import (DETAIL_FIELDS, DETAIL_NAMES, details_of, fields_changed_since,
@@ -61,6 +62,11 @@ class OrgDetailsState(PortalState):
     def _drop_refusal(self, code: str) -> str:
         """Why the browser refused a file (react-dropzone's `code`), in the tab's language."""
         return self._t(DROP_REFUSALS[code], kb=LOGO_MAX_BYTES // 1024)
+
+    def _about_field(self, exc: InvalidInput, label: str) -> str:
+        """`exc` as a sentence about one field (no "label: " prefix), in the tab's language, alias applied."""
+        shell = self._shell()
+        return i18n.aliased(render(field_message(exc, label), shell.lang), shell.org_alias or "", shell.lang)
 
     def _show(self, db: Session, org: Organization) -> None:
         """Show `org`'s current details and logo; forget errors, conflicts and unsaved typing."""
@@ -124,13 +130,13 @@ class OrgDetailsState(PortalState):
                                      expected_version=self._details_version)
                 self._show(db, org)
         except InvalidFields as exc:
-            self.details_errors = exc.fields
+            self.details_errors = self._field_errors(exc)  # in the tab's language
             return rx.set_focus(f"details-{next(iter(exc.fields))}")  # the first field to fix
         except Conflict as exc:
-            self.details_conflict = self._conflict_message(exc.message)
+            self.details_conflict = self._conflict_message(self._error(exc))
             return None
         except DomainError as exc:
-            return rx.toast.error(text.aliased(exc.message, self.org_alias))
+            return rx.toast.error(self._error(exc))
         return rx.toast.success(self._t(SAVED))
 
     def _conflict_message(self, message: str) -> str:
@@ -178,7 +184,7 @@ class OrgDetailsState(PortalState):
                 set_logo(db, actor=self._actor(active), org_code=active.org_code, data=checked)
                 self.logo_src = current_logo_path(db, active.org_code)
         except InvalidInput as exc:
-            self.logo_error = field_message(exc, "logo")
+            self.logo_error = self._about_field(exc, "logo")
             return None
         except IntegrityError:  # another admin's upload won the race for the first logo
             self.logo_error = self._t("org_details.logo_race")

@@ -91,8 +91,8 @@ class ProfileState(PortalState):
                                       given_name=form.get("given_name", ""), family_name=form.get("family_name", ""))
                 self._show(user)
         except InvalidFields as exc:
-            self.profile_errors = exc.fields
+            self.profile_errors = self._field_errors(exc)  # in the tab's language
             return rx.set_focus(f"profile-{next(iter(exc.fields))}")  # the first field to fix
         except DomainError as exc:
-            return rx.toast.error(exc.message)
+            return rx.toast.error(self._error(exc))
         return rx.toast.success(self._t(SAVED))
