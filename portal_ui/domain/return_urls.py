@@ -12,7 +12,7 @@ import re
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.errors import InvalidInput, say
 from portal_ui.settings import origin_of
 
 URL_MAX = 2048
@@ -22,22 +22,22 @@ _FORBIDDEN = re.compile(r"[\x00-\x20\x7f\\]")  # control characters, space, DEL,
 def check_http_url(value: object, *, field: str = "return_url", max_length: int = URL_MAX) -> str:
     """`value` if it is an unambiguous absolute http(s) URL; InvalidInput otherwise."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{field}: must be a string", code="INVALID_RETURN_URL")
+        raise InvalidInput(say("urls.not_a_string", field=field), code="INVALID_RETURN_URL")
     if not value or len(value) > max_length:
-        raise InvalidInput(f"{field}: must be an absolute URL of at most {max_length} characters",
+        raise InvalidInput(say("urls.too_long", field=field, max=max_length),
                            code="INVALID_RETURN_URL")
     if _FORBIDDEN.search(value) or not value.isascii():
-        raise InvalidInput(f"{field}: must not contain spaces, backslashes, control or non-ASCII characters",
+        raise InvalidInput(say("urls.bad_characters", field=field),
                            code="INVALID_RETURN_URL")
     try:
         parts = urlsplit(value)
         parts.port  # raises ValueError on a bad port
     except ValueError:
-        raise InvalidInput(f"{field}: is not a valid URL", code="INVALID_RETURN_URL") from None
+        raise InvalidInput(say("urls.invalid", field=field), code="INVALID_RETURN_URL") from None
     if parts.scheme not in ("http", "https") or not value.lower().startswith(parts.scheme + "://"):
-        raise InvalidInput(f"{field}: must start with https:// or http://", code="INVALID_RETURN_URL")
+        raise InvalidInput(say("urls.scheme", field=field), code="INVALID_RETURN_URL")
     if not parts.hostname or "@" in parts.netloc or parts.username is not None:
-        raise InvalidInput(f"{field}: must name a host and must not contain user information",
+        raise InvalidInput(say("urls.host", field=field),
                            code="INVALID_RETURN_URL")
     return value
 
