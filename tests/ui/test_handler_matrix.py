@@ -68,6 +68,10 @@ def _snapshot(portal, tables: set[str] | None, owned_only: bool = False) -> dict
                 continue
             if tables is None:
                 query = f'SELECT * FROM "{name}"'
+            elif name == "memberships":
+                # Not sort_name / sort_email: copies of each member's own name and email, which the
+                # viewer may change (their profile) without changing anything the organization owns.
+                query = 'SELECT id, org_code, user_id, joined_on FROM "memberships"'
             elif name in tables:
                 query = f'SELECT * FROM "{name}"'
             elif owned_only and name in ORG_OWNED:
