@@ -17,6 +17,7 @@ from portal_ui.billing.payment_methods import charge_default
 from portal_ui.billing.periods import add_interval
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.i18n import FALLBACK, format_date
 from portal_ui.models import Invoice, Plan, Subscription
 
 SYSTEM = audit.Actor.system("billing")
@@ -24,8 +25,9 @@ LIVE_STATUSES = ("active", "past_due")
 MAX_CATCH_UP = 36  # periods settled per call; a later call continues
 
 
-def day_label(value: datetime | None) -> str:
-    return "" if value is None else f"{as_utc(value).day} {as_utc(value):%b %Y}"
+def day_label(value: datetime | None, lang: str = FALLBACK) -> str:
+    """The day of `value` as the portal shows it ("7 Mar 2026"), in `lang`."""
+    return "" if value is None else format_date(as_utc(value), lang)
 
 
 def period_end_of(sub: Subscription) -> datetime | None:

@@ -122,7 +122,7 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
         head = (say("billing_rules.summary.changes_today", current=cur, plan=plan.name) if current
                 else say("billing_rules.summary.starts_today", plan=plan.name))
         tail = (say("billing_rules.summary.pay_then", amount=format_money(plan.amount_minor, plan.currency),
-                    price=price_text(plan), date=day_label(period_end)) if paid
+                    price=price_text(plan), date=period_end) if paid
                 else say("billing_rules.summary.nothing_to_pay"))
         summary = _join(head, tail)
     elif kind == "upgrade":
@@ -132,18 +132,18 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
                  line(f"Unused time on {cur}", -p.unused_credit)]
         summary = _join(say("billing_rules.summary.changes_today", current=cur, plan=plan.name),
                         say("billing_rules.summary.pay_rest", amount=format_money(p.amount, plan.currency),
-                            price=price_text(plan), date=day_label(end)))
+                            price=price_text(plan), date=end))
     elif kind == "scheduled":
         effective = end
-        summary = _join(say("billing_rules.summary.changes_on", current=cur, plan=plan.name, date=day_label(end)),
-                        say("billing_rules.summary.pay_later", price=price_text(plan), date=day_label(end)) if paid
+        summary = _join(say("billing_rules.summary.changes_on", current=cur, plan=plan.name, date=end),
+                        say("billing_rules.summary.pay_later", price=price_text(plan), date=end) if paid
                         else say("billing_rules.summary.nothing_to_pay"))
     else:  # undo
         summary = say("billing_rules.summary.undo_cancel" if sub.cancel_at_period_end
                       else "billing_rules.summary.undo_change", plan=plan.name)
         if paid and end:
             summary = _join(summary, say("billing_rules.summary.next_payment",
-                                         amount=format_money(plan.amount_minor, plan.currency), date=day_label(end)))
+                                         amount=format_money(plan.amount_minor, plan.currency), date=end))
     return ChangePreview(kind=kind, plan=plan, current=current, effective_on=effective,
                          amount_due_now=sum(x["amount_minor"] for x in lines), currency=plan.currency,
                          lines=tuple(lines), period_start=start, period_end=period_end, next_charge_on=next_on,
@@ -237,7 +237,7 @@ def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
     sub = _cancellable(get_subscription(session, owner))
     plan, end = session.get(Plan, sub.plan_key), period_end_of(sub)
     summary = (say("billing_rules.summary.ends_now", plan=plan.name) if end is None
-               else say("billing_rules.summary.ends_later", plan=plan.name, date=day_label(end)))
+               else say("billing_rules.summary.ends_later", plan=plan.name, date=end))
     return CancelPreview(plan, end, str(summary), summary)
 
 

@@ -10,16 +10,18 @@ partial write.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from portal_ui.i18n import FALLBACK, translate
+from portal_ui.i18n import FALLBACK, format_date, translate
 
 
 @dataclass(frozen=True)
 class Text:
     """A catalogue message and its values, rendered in any language (English by `str()`).
 
-    Values may be Texts themselves (rendered in the same language). `about` makes it a sentence
+    Values may be Texts themselves (rendered in the same language) or dates (shown as the
+    portal shows days, in that language). `about` makes it a sentence
     about one form field: the message's "<about>: " prefix is dropped, the first letter
     capitalised and a full stop added (see `field_message`).
     """
@@ -29,12 +31,21 @@ class Text:
     about: str | None = None
 
     def render(self, lang: str = FALLBACK) -> str:
-        values = {name: value.render(lang) if isinstance(value, Text) else value for name, value in self.values.items()}
+        values = {name: _value(value, lang) for name, value in self.values.items()}
         text = translate(lang, self.key, **values)
         return _sentence(text, str(values.get("field", self.about))) if self.about is not None else text
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _value(value: Any, lang: str) -> Any:
+    """A Text's value in `lang`: nested Texts rendered, dates formatted as the portal shows days."""
+    if isinstance(value, Text):
+        return value.render(lang)
+    if isinstance(value, date):
+        return format_date(value, lang)
+    return "" if value is None else value
 
 
 def say(key: str, /, **values: Any) -> Text:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,6 +68,18 @@ def translate_aliased(lang: str, key: str, alias: str, /, **values: object) -> s
     (a member called "Organization Bot" keeps their name)."""
     text = aliased(message(lang, key), alias, lang)
     return text.format(**values) if values else text
+
+
+def format_date(value: date | None, lang: str = FALLBACK) -> str:
+    """A day as the portal shows it: "7 Mar 2026" in English, "7. März 2026" in German ("" for None).
+
+    Datetimes are shown as their UTC day."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo is None else value.astimezone(timezone.utc)).date()
+    months = message(lang, "meta.months_short").split(" ")
+    return translate(lang, "meta.date", day=value.day, month=months[value.month - 1], year=value.year)
 
 
 def language_name(lang: str) -> str:

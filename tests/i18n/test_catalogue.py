@@ -95,3 +95,18 @@ def test_the_alias_replaces_the_message_words_never_the_values_filled_in():
     text = i18n.translate_aliased("en", "shell.read_only", "Team", where="Organization Bot Ltd", section="Members")
     assert "Organization Bot Ltd" in text
     assert i18n.translate_aliased("en", "shell.this_organization", "Team") == "this team"
+
+
+def test_dates_read_as_each_language_writes_them():
+    from datetime import datetime, timedelta, timezone
+
+    from portal_ui.domain.errors import say
+
+    late_evening = datetime(2026, 3, 7, 23, 30, tzinfo=timezone(timedelta(hours=-5)))  # 8 March in UTC
+    assert i18n.format_date(late_evening, "en") == "8 Mar 2026"
+    assert i18n.format_date(late_evening, "de") == "8. März 2026"
+    assert i18n.format_date(None, "de") == ""
+    # A date inside a domain message follows the language the message is shown in.
+    text = say("billing_rules.summary.ends_later", plan="Pro", date=datetime(2026, 12, 1))
+    assert "1 Dec 2026" in str(text)
+    assert "1. Dez. 2026" in text.render("de")

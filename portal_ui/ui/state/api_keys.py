@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from portal_ui import i18n
 from portal_ui.db import session_scope
 from portal_ui.domain import api_keys as keys
-from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from portal_ui.domain.sessions import ActiveSession
 from portal_ui.models import ApiKey, User
@@ -58,10 +58,6 @@ class KeyRow:
     can_revoke: bool = False
 
 
-def _day(value) -> str:
-    return as_utc(value).strftime("%d %b %Y")
-
-
 def _creator_names(db: Session, rows: list[ApiKey]) -> dict[str, str]:
     ids = sorted({row.created_by for row in rows})
     if not ids:
@@ -74,16 +70,17 @@ def _english(key: str, /, **values: object) -> str:
     return i18n.translate(i18n.FALLBACK, key, **values)
 
 
-def key_row(key: ApiKey, creators: dict[str, str], never: str | None = None) -> KeyRow:
-    """The list's row for `key`; `never` is the word for a date that never came (default English)."""
+def key_row(key: ApiKey, creators: dict[str, str], never: str | None = None, lang: str = i18n.FALLBACK) -> KeyRow:
+    """The list's row for `key` with dates in `lang`; `never` is the word for a date that never
+    came (default English)."""
     status = keys.effective_status(key)
     never = _english("api_keys.never") if never is None else never
     return KeyRow(
         id=key.id, name=key.name, hint=f"{key.key_prefix}…{key.key_suffix}", scopes=list(key.scopes or []),
-        status=status, created_on=_day(key.created_on), created_by=creators.get(key.created_by, key.created_by),
-        last_used=_day(key.last_verified_on) if key.last_verified_on else never,
+        status=status, created_on=i18n.format_date(key.created_on, lang), created_by=creators.get(key.created_by, key.created_by),
+        last_used=i18n.format_date(key.last_verified_on, lang) if key.last_verified_on else never,
         uses=str(key.verification_count or 0),
-        expires=_day(key.expires_on) if key.expires_on else never,
+        expires=i18n.format_date(key.expires_on, lang) if key.expires_on else never,
         can_rotate=status == keys.ACTIVE, can_revoke=key.status == keys.ACTIVE,
     )
 
@@ -151,7 +148,7 @@ class ApiKeysState(PortalState):
         shown = found[:SHOWN]
         creators = _creator_names(db, shown)
         never = self._t("api_keys.never")
-        self.key_rows = [key_row(k, creators, never) for k in shown]
+        self.key_rows = [key_row(k, creators, never, self._shell().lang) for k in shown]
         self.keys_more = len(found) > SHOWN
 
     def _forget_dialogs(self) -> None:

@@ -128,22 +128,22 @@ def plan_view(current: CurrentPlan, lang: str = FALLBACK) -> PlanView:
     view = PlanView(name=plan.name, price=price_text(plan, lang), description=plan.description,
                     features=list(plan.features or []), status=current.status, status_label=status_label)
     if current.period_start and current.period_end and current.is_live:
-        view.period = _tr(lang, "period", start=day_label(current.period_start), end=day_label(current.period_end))
+        view.period = _tr(lang, "period", start=day_label(current.period_start, lang), end=day_label(current.period_end, lang))
     if current.status == "canceled":
         ended = current.subscription.ended_on if current.subscription else None
-        view.next_step = (_tr(lang, "next.ended_on", plan=plan.name, date=day_label(as_utc(ended))) if ended
+        view.next_step = (_tr(lang, "next.ended_on", plan=plan.name, date=day_label(as_utc(ended), lang)) if ended
                           else _tr(lang, "next.ended", plan=plan.name))
     elif current.ends_on is not None:
-        view.status, view.status_label = "ending", _tr(lang, "status.ends", date=day_label(current.ends_on))
-        view.next_step = _tr(lang, "next.ends", plan=plan.name, date=day_label(current.ends_on))
+        view.status, view.status_label = "ending", _tr(lang, "status.ends", date=day_label(current.ends_on, lang))
+        view.next_step = _tr(lang, "next.ends", plan=plan.name, date=day_label(current.ends_on, lang))
         view.resumable = True
     elif current.pending_plan is not None and current.renews_on is not None:
         view.next_step = _tr(lang, "next.changes", plan=current.pending_plan.name,
-                             date=day_label(current.renews_on), price=price_text(current.pending_plan, lang))
+                             date=day_label(current.renews_on, lang), price=price_text(current.pending_plan, lang))
     elif current.renews_on is not None and plan.amount_minor > 0:
-        view.next_step = _tr(lang, "next.renews_at", date=day_label(current.renews_on), price=price_text(plan, lang))
+        view.next_step = _tr(lang, "next.renews_at", date=day_label(current.renews_on, lang), price=price_text(plan, lang))
     elif current.renews_on is not None:
-        view.next_step = _tr(lang, "next.renews", date=day_label(current.renews_on))
+        view.next_step = _tr(lang, "next.renews", date=day_label(current.renews_on, lang))
     else:
         view.next_step = _tr(lang, "next.no_renewal")
     view.cancelable = current.is_live and not current.cancel_at_period_end and current.period_end is not None
@@ -165,7 +165,7 @@ def plan_choices(plans: list[Plan], current: CurrentPlan, lang: str = FALLBACK) 
             choice.action, choice.selectable = ((_tr(lang, "choice.keep"), True) if undo_possible
                                                 else (_tr(lang, "choice.current"), False))
         elif live and current.pending_plan is not None and plan.key == current.pending_plan.key:
-            choice.badge, choice.pending = _tr(lang, "choice.starts", date=day_label(current.period_end)), True
+            choice.badge, choice.pending = _tr(lang, "choice.starts", date=day_label(current.period_end, lang)), True
             choice.action, choice.selectable = _tr(lang, "choice.scheduled"), False
         out.append(choice)
     return out
@@ -198,7 +198,7 @@ def change_view(preview: ChangePreview, now: datetime | None = None, lang: str =
     return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, kind=preview.kind,
                       summary=change_summary(preview, lang),
                       due_now=format_money(preview.amount_due_now, preview.currency),
-                      effective=_tr(lang, "effective.today") if today else day_label(effective), confirm=confirm,
+                      effective=_tr(lang, "effective.today") if today else day_label(effective, lang), confirm=confirm,
                       needs_card=preview.needs_payment_method and not preview.has_payment_method
                       and preview.kind != "undo")
 
@@ -210,7 +210,7 @@ def card_rows(methods: list[PaymentMethod], now: datetime | None = None, lang: s
 
 
 def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceRow]:
-    return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on),
+    return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on, lang),
                        amount=format_money(i.amount_minor, i.currency), status=i.status,
                        status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
                        url=INVOICE_PATH.format(invoice_id=i.id)) for i in invoices]

@@ -56,7 +56,7 @@ class InvitationsState(PortalState):
             self.invitation_page = page_count(total)
             rows, total = list_invitations_page(db, active.org_code, page=self.invitation_page,
                                                 page_size=PAGE_SIZE, include_closed=self.include_closed)
-        self.invitation_rows = [invitation_item(row, self._t) for row in rows]
+        self.invitation_rows = [invitation_item(row, self._t, self._shell().lang) for row in rows]
         self.invitation_total = total
         self.invitation_pages = page_count(total)
         self.invitation_showing = showing(self.invitation_page, total, say=self._t)

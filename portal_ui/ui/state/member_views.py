@@ -80,22 +80,21 @@ class RoleChoice:
     default: bool = False  # "assign to new members"
 
 
-def day(value: datetime) -> str:
-    """A date as the tables show it, e.g. "7 Mar 2025" (UTC)."""
-    value = as_utc(value)
-    return f"{value.day} {value:%b %Y}"
+def day(value: datetime, lang: str = i18n.FALLBACK) -> str:
+    """A date as the tables show it, e.g. "7 Mar 2025" (UTC), in `lang`."""
+    return i18n.format_date(as_utc(value), lang)
 
 
-def member_item(row: MemberRow, you: str) -> MemberItem:
+def member_item(row: MemberRow, you: str, lang: str = i18n.FALLBACK) -> MemberItem:
     return MemberItem(id=row.user_id, name=row.full_name or "—", email=row.email or "",
-                      roles=[role.name for role in row.roles], joined=day(row.joined_on), you=row.user_id == you)
+                      roles=[role.name for role in row.roles], joined=day(row.joined_on, lang), you=row.user_id == you)
 
 
-def invitation_item(row: InvitationRow, say: Say = english) -> InvitationItem:
+def invitation_item(row: InvitationRow, say: Say = english, lang: str = i18n.FALLBACK) -> InvitationItem:
     """One invitation row; `say` gives the status label in the tab's language."""
     label = say(STATUS_LABELS[row.status]) if row.status in STATUS_LABELS else row.status
     return InvitationItem(code=row.code, email=row.email, name=row.full_name, roles=[name for _key, name in row.roles],
-                          invited=day(row.invited_on), status=row.status, status_label=label, emailed=row.is_sent)
+                          invited=day(row.invited_on, lang), status=row.status, status_label=label, emailed=row.is_sent)
 
 
 def role_choice(option: RoleOption) -> RoleChoice:

@@ -81,7 +81,7 @@ class MembersState(PortalState):
         if not rows and self.member_page > 1:
             self.member_page = page_count(total)
             rows, total = list_members_page(db, active.org_code, page=self.member_page, **query)
-        self.member_rows = [member_item(row, active.user_id) for row in rows]
+        self.member_rows = [member_item(row, active.user_id, self._shell().lang) for row in rows]
         self.member_total = total
         self.member_pages = page_count(total)
         self.member_showing = showing(self.member_page, total, say=self._t)
