@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -59,15 +60,31 @@ TIMINGS = """() => {
 }"""
 
 
+@dataclass
+class FloorServer:
+    """A running floor app: its base URL and the server process (its children: Granian's workers)."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
 def run_floor(tmp: Path) -> Iterator[str]:
     """Build and serve bench/floor_app like the portal; its own .web/, locked while it runs."""
+    with run_floor_server(tmp) as server:
+        yield server.url
+
+
+@contextmanager
+def run_floor_server(tmp: Path, **extra_env: str) -> Iterator[FloorServer]:
+    """run_floor, yielding the server's pid too (bench/connected_sessions.py reads its memory)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PORTAL_") and k not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT")}
     env.update(REFLEX_ENV)
     env["PATH"] = f"{Path(python()).parent}:{env.get('PATH', '')}"
+    env.update(extra_env)
     lock_path = Path(tempfile.gettempdir()) / f"portal_ui-floor-{hashlib.sha256(str(FLOOR_DIR).encode()).hexdigest()[:12]}.lock"
     log_path = tmp / "floor.log"
     with open(lock_path, "w") as lock:
@@ -78,7 +95,7 @@ def run_floor(tmp: Path) -> Iterator[str]:
                                     cwd=FLOOR_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for_http(f"{url}/ping", proc, log_path)
-            yield url
+            yield FloorServer(url, proc.pid)
         finally:
             stop_group(proc)
 

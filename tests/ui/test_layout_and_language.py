@@ -67,6 +67,9 @@ def test_a_german_browser_gets_the_portal_in_german(german_page: Page, portal, r
     page.goto(f"{portal.url}/profile")
     expect(page.locator("#section-title")).to_have_text("Profil")
     expect(page.locator("#profile-save")).to_have_text(translate("de", "shell.save_changes"))
+    page.locator("#profile-given_name").fill("   ")  # a refusal from the domain rules, in German too
+    page.locator("#profile-save").click()
+    expect(page.locator("#profile-given_name-error")).to_have_text(translate("de", "users.given_name_required"))
     page.screenshot(path=str(artifact_path(request, "profile-de")), full_page=True)
 
     page.locator("#exit-button").click()
