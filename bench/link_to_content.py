@@ -2,8 +2,8 @@
 on screen, in headless Chromium, beside the same measurement for a bare Reflex page (the floor).
 
 - Portal: Olivia's link to her profile (`/portal_redirect?key=…` → 303 → `/profile`, websocket,
-  hydrate, on_load re-checking the session in the database); done when `#profile-name` reads
-  "Olivia Owens".
+  hydrate, on_load re-checking the session in the database); done when `#profile-email` reads
+  "olivia@acme.example" (the profile section's own data).
 - Floor: bench/floor_app, one page whose on_load sets one var, built and served the same way
   (`reflex run --env prod --single-port`); done when `#data` reads "ready".
 
@@ -153,7 +153,7 @@ def run() -> Result:
                             order.reverse()
                         for kind, url in order:
                             if kind == "portal":
-                                timing = _load(browser, url, "#profile-name", "Olivia Owens")
+                                timing = _load(browser, url, "#profile-email", "olivia@acme.example")
                             else:
                                 timing = _load(browser, url, "#data", "ready")
                             if i >= WARMUP:
