@@ -128,8 +128,8 @@ def user_headers(settings):
 
 
 @pytest.fixture
-def pg_url():
-    """A fresh, migrated PostgreSQL database for this test, dropped afterwards."""
+def empty_pg_url():
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
     require_service("PostgreSQL", "127.0.0.1", 5432)
     from sqlalchemy import create_engine, text
 
@@ -137,13 +137,18 @@ def pg_url():
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    db.migrate(url)
-    yield url
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     db.engine_for.cache_clear()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_url(empty_pg_url):
+    """A fresh, migrated PostgreSQL database for this test, dropped afterwards."""
+    db.migrate(empty_pg_url)
+    return empty_pg_url
 
 
 @pytest.fixture

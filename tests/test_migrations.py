@@ -62,22 +62,5 @@ def test_member_sort_keys_are_backfilled_on_sqlite(tmp_path):
 
 
 @pytest.mark.postgres
-def test_member_sort_keys_are_backfilled_on_postgres():
-    import uuid
-
-    from tests.conftest import PG_ADMIN_URL, require_service
-
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    name = f"portal_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _check_member_sort_keys_backfill(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        from portal_ui import db
-
-        db.engine_for.cache_clear()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_member_sort_keys_are_backfilled_on_postgres(empty_pg_url):
+    _check_member_sort_keys_backfill(empty_pg_url)
