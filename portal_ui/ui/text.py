@@ -9,8 +9,6 @@ from __future__ import annotations
 from portal_ui import i18n
 from portal_ui.domain.sections import ALIASES, BY_KEY, Section
 
-ACCOUNT_GROUP = i18n.translate("en", "shell.your_account")
-
 
 def aliased(text: str, alias: str, lang: str = i18n.FALLBACK) -> str:
     """`text` with "organization(s)" replaced by the alias, keeping the first letter's case.
