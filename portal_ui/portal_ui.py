@@ -16,6 +16,7 @@ app = rx.App(
     api_transformer=[build_api(), security_headers_transformer],
     html_lang="en",
     head_components=[rx.script(RELOAD_FROM_BFCACHE)],
+    stylesheets=["/portal.css"],  # assets/portal.css: the few rules no component prop can express
 )
 app.add_middleware(FreshShellOnConnect(), index=0)
 add_pages(app)

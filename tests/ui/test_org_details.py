@@ -127,6 +127,35 @@ def test_renaming_the_organization_updates_the_header(page: Page, portal, restor
     expect(page.locator("#org-name")).to_have_text("Acme Labs")
 
 
+def test_on_a_phone_a_toast_over_the_save_button_does_not_swallow_the_next_tap(page: Page, portal, shot,
+                                                                               restore_details):
+    """Phones show toasts across the bottom, where Save sits once scrolled to: the "saved" toast
+    covers the button, and a tap there must still save (the toast only informs)."""
+    open_details(page, portal, width=390)
+    page.locator("#details-city").fill("Bath")
+    page.locator("#details-save").click()
+    toast = page.locator("[data-sonner-toast]", has_text="Details saved.")
+    expect(toast).to_be_visible()
+    page.wait_for_function("""() => {  // the toast slides in; wait until it lies over Save's centre
+        const save = document.querySelector('#details-save').getBoundingClientRect();
+        const toast = document.querySelector('[data-sonner-toast]').getBoundingClientRect();
+        const y = save.top + save.height / 2;
+        return toast.top < y && y < toast.bottom;
+    }""")
+    shot("toast-over-save")
+
+    page.locator("#details-postcode").fill("BA1 1AA")
+    save = page.locator("#details-save").bounding_box()
+    centre = [save["x"] + save["width"] / 2, save["y"] + save["height"] / 2]
+    beneath = page.evaluate("""([x, y]) => ({toast: document.querySelectorAll('[data-sonner-toast]').length,
+                                             save: !!document.elementFromPoint(x, y).closest('#details-save')})""",
+                            centre)
+    assert beneath == {"toast": 1, "save": True}, "a tap on Save must reach Save while the toast shows"
+    page.mouse.click(*centre)  # a tap, toast or not
+    expect(page.locator("[data-sonner-toast]", has_text="Details saved.")).to_have_count(2)
+    assert org_details(portal)["postcode"] == "BA1 1AA"
+
+
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_two_admins_at_once_the_second_save_is_told_and_can_reload(browser: Browser, portal, request, width,
                                                                    restore_details):
