@@ -51,8 +51,11 @@ def _bearer(request: Request) -> str:
 
 async def _claims(request: Request) -> dict:
     token = _bearer(request)
+    verifier = get_verifier(get_settings())
     try:
-        return await run_in_threadpool(get_verifier(get_settings()).verify, token)
+        if verifier.blocking:
+            return await run_in_threadpool(verifier.verify, token)
+        return verifier.verify(token)
     except InvalidToken:
         raise ApiError(403, "INVALID_CREDENTIALS", "The bearer token is not valid.") from None
 

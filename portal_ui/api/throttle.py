@@ -58,10 +58,13 @@ async def throttle(bucket: str, key: str) -> None:
     a rate limit must not take the portal down with Redis.
     """
     item = parse(limit_for(bucket))
-    limiter = _limiter(get_settings().redis_url)
+    redis_url = get_settings().redis_url
+    limiter = _limiter(redis_url)
     try:
-        # The synchronous limiter is thread-safe; Redis calls must not block the event loop.
-        allowed = await run_in_threadpool(limiter.hit, item, bucket, key[:256])
+        # The synchronous limiter is thread-safe; Redis calls must not block the event loop, while
+        # in-memory counting takes microseconds (a worker thread would cost more than the count).
+        allowed = await run_in_threadpool(limiter.hit, item, bucket, key[:256]) if redis_url \
+            else limiter.hit(item, bucket, key[:256])
     except Exception:  # pragma: no cover - depends on Redis being down
         log.warning("rate-limit store unavailable; not throttling %s", bucket, exc_info=True)
         return

@@ -12,18 +12,17 @@ from datetime import timedelta
 from typing import Any, Mapping
 from urllib.parse import quote
 
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlmodel import Session, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput
-from portal_ui.domain.permissions import is_member
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.return_urls import allowed_return_url
 from portal_ui.domain.secrets import new_secret, sha256_hex
 from portal_ui.domain.sections import parse_sub_nav
-from portal_ui.models import Organization, PortalLink, User
+from portal_ui.models import Membership, Organization, PortalLink, User
 from portal_ui.settings import Settings
 
 KEY_MAX = 128  # a real key is 43 characters; anything far longer is not one of ours
@@ -34,6 +33,19 @@ def _check_id(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value or len(value) > 64:
         raise InvalidInput(f"{name}: must be an id of at most 64 characters")
     return value
+
+
+def _who_exists(session: Session, user_id: str, org_code: str | None) -> tuple[bool, bool, bool]:
+    """Whether the user, the organization and the membership exist: one round trip (making links is
+    the hottest API path)."""
+    if org_code is None:
+        return session.exec(select(exists().where(User.id == user_id))).one(), False, False
+    found = session.exec(select(
+        exists().where(User.id == user_id),
+        exists().where(Organization.code == org_code),
+        exists().where(Membership.org_code == org_code, Membership.user_id == user_id),
+    )).one()
+    return tuple(bool(flag) for flag in found)
 
 
 def create_link(
@@ -59,12 +71,13 @@ def create_link(
     if sub_nav is not None and not isinstance(sub_nav, str):
         raise InvalidInput("sub_nav: must be a string", code="INVALID_SUBNAV")
     section = parse_sub_nav(sub_nav)
-    if session.get(User, user_id) is None:
+    user_found, org_found, member = _who_exists(session, user_id, org_code)
+    if not user_found:
         raise InvalidInput(f"user_id: no user {user_id!r}", code="USER_NOT_FOUND")
     if org_code is not None:
-        if session.get(Organization, org_code) is None:
+        if not org_found:
             raise InvalidInput(f"organization_code: no organization {org_code!r}", code="ORGANIZATION_NOT_FOUND")
-        if require_membership and not is_member(session, org_code, user_id):
+        if require_membership and not member:
             raise InvalidInput(f"user_id: {user_id!r} is not a member of {org_code!r}", code="NOT_A_MEMBER")
     effective = effective_settings(session, settings, org_code)
     if return_url is None or return_url == "":
@@ -78,8 +91,7 @@ def create_link(
         return_url=return_url, created_by=f"{actor.type}:{actor.id}"[:128], created_on=now,
         expires_on=now + timedelta(seconds=effective.link_ttl_seconds), preview=dict(preview or {}),
     )
-    session.add(link)
-    session.flush()
+    session.add(link)  # written with the audit event when the caller commits
     audit.record(session, actor=actor, action="portal_link.created", target_type="user", target_id=user_id,
                  org_code=org_code, after={"sub_nav": section, "return_url": return_url,
                                            "preview": bool(preview)})

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from portal_ui.domain import audit
@@ -184,9 +185,22 @@ def _row(session: Session, org_code: str | None) -> PortalSettingsRow | None:
     return session.exec(query).first()
 
 
+def _env_and_org_rows(session: Session, org_code: str) -> tuple[PortalSettingsRow | None, PortalSettingsRow | None]:
+    """The environment row and `org_code`'s override row, in one query (every link and portal page
+    reads both)."""
+    rows = session.exec(select(PortalSettingsRow).where(
+        or_(PortalSettingsRow.org_code.is_(None), PortalSettingsRow.org_code == org_code))).all()
+    env = next((row for row in rows if row.org_code is None), None)
+    return env, next((row for row in rows if row.org_code == org_code), None)
+
+
 def environment_settings(session: Session, settings: Settings) -> dict[str, Any]:
     """The environment's settings as the API shows them: env-variable defaults plus stored fields."""
-    stored = (_row(session, None) or PortalSettingsRow(data={}, updated_on=utcnow())).data or {}
+    return _environment_from(_row(session, None), settings)
+
+
+def _environment_from(row: PortalSettingsRow | None, settings: Settings) -> dict[str, Any]:
+    stored = (row.data if row else None) or {}
     defaults = {
         "return_url": settings.default_return_url,
         "allowed_return_origins": list(settings.allowed_return_origins),
@@ -214,14 +228,13 @@ def organization_settings(session: Session, settings: Settings, org_code: str) -
 
 def effective_settings(session: Session, settings: Settings, org_code: str | None = None) -> EffectiveSettings:
     """The settings that apply to a session in `org_code` (or to the user portal when None)."""
-    env = environment_settings(session, settings)
+    env_row, row = _env_and_org_rows(session, org_code) if org_code else (_row(session, None), None)
+    env = _environment_from(env_row, settings)
     org_functions, branding, override = env["org_functions"], env["branding"], False
-    if org_code:
-        row = _row(session, org_code)
-        if row and row.data.get("override_environment"):
-            override = True
-            org_functions = {**org_functions, **row.data.get("org_functions", {})}
-            branding = {**branding, **row.data.get("branding", {})}
+    if row and row.data.get("override_environment"):
+        override = True
+        org_functions = {**org_functions, **row.data.get("org_functions", {})}
+        branding = {**branding, **row.data.get("branding", {})}
     return EffectiveSettings(
         return_url=env["return_url"],
         allowed_return_origins=tuple(env["allowed_return_origins"]),

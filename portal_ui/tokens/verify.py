@@ -76,6 +76,7 @@ class EmbeddedVerifier:
     """Verifies tokens signed by this portal's own key."""
 
     algorithms = ["RS256"]  # the embedded key is RSA: the key type must match the algorithm
+    blocking = False  # a signature check against a key in memory: fine on the event loop
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -125,6 +126,7 @@ class ExternalVerifier:
     """
 
     algorithms = ALGORITHMS
+    blocking = True  # may fetch the JWKS over the network: call it from a worker thread
 
     def __init__(self, settings: Settings, *, refetch_cooldown: float = JWKS_REFETCH_COOLDOWN_SECONDS,
                  max_age: float = JWKS_MAX_AGE_SECONDS, timeout: float = JWKS_TIMEOUT_SECONDS,
