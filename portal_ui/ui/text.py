@@ -7,6 +7,7 @@ word "organization" in every text the portal shows (contract §6, `org_alias`).
 from __future__ import annotations
 
 from portal_ui import i18n
+from portal_ui.domain.errors import DomainError
 from portal_ui.domain.sections import ALIASES, BY_KEY, Section
 
 
@@ -19,6 +20,12 @@ def aliased(text: str, alias: str, lang: str = i18n.FALLBACK) -> str:
     'your teams'
     """
     return i18n.aliased(text, alias, lang)
+
+
+def refusal(exc: DomainError, alias: str, lang: str = i18n.FALLBACK) -> str:
+    """A domain refusal as the portal shows it: in `lang` (catalogue messages; others as raised),
+    "organization" in the alias's words."""
+    return i18n.aliased(exc.localized(lang), alias, lang)
 
 
 def _say(lang: str, alias: str, key: str, **values: str) -> str:

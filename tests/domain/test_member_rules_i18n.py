@@ -8,7 +8,7 @@ from portal_ui.domain.invitations import create_invitation, revoke_invitation
 from portal_ui.domain.mailer import deliver_invitation
 from portal_ui.domain.members import change_member_roles, remove_member
 from portal_ui.settings import Settings
-from portal_ui.ui.state.member_views import refusal
+from portal_ui.ui.text import refusal
 from tests.domain.members_world import ALL_PERMISSIONS, M2M, WRITE, make_member, make_org, make_role, user_actor
 
 

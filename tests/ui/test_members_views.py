@@ -9,7 +9,8 @@ from portal_ui.domain.invitations import InvitationRow
 from portal_ui.domain.member_list import MemberRow, RoleRef
 from portal_ui.domain.role_policy import RoleOption
 from portal_ui.ui.state.member_views import (chosen_role_ids, form_text, invitation_item, member_item, page_count,
-                                             refusal, showing)
+                                             showing)
+from portal_ui.ui.text import refusal
 
 
 def option(role_id: str, *, grantable: bool = True, selected: bool = False) -> RoleOption:

@@ -12,11 +12,9 @@ from typing import Any, Callable, Iterable
 
 from portal_ui import i18n
 from portal_ui.domain.clock import as_utc
-from portal_ui.domain.errors import DomainError
 from portal_ui.domain.invitations import InvitationRow
 from portal_ui.domain.member_list import MemberRow
 from portal_ui.domain.role_policy import RoleOption
-from portal_ui.ui.text import aliased
 
 PAGE_SIZE = 25
 ROLE_FIELD = "role_"  # form field name prefix of a role checkbox: role_<role id>
@@ -138,9 +136,3 @@ def form_text(form: Any, name: str, max_len: int = 320) -> str:
     value = form.get(name, "") if isinstance(form, dict) else ""
     return value[:max_len] if isinstance(value, str) else ""
 
-
-def refusal(exc: DomainError, alias: str, lang: str = i18n.FALLBACK) -> str:
-    """A domain error's message as the page shows it: in `lang` (catalogue messages; others as
-    raised), "organization" in the alias's words. States use `PortalState._error`, which does the
-    same for the tab's language."""
-    return aliased(exc.localized(lang), alias, lang)

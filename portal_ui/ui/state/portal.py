@@ -93,7 +93,7 @@ class PortalState(rx.State):
         """A domain refusal's message in this tab's language (catalogue messages; others as raised),
         with the organization alias applied."""
         shell = self._shell()
-        return i18n.aliased(exc.localized(shell.lang), shell.org_alias or "", shell.lang)
+        return text.refusal(exc, shell.org_alias or "", shell.lang)
 
     def _field_errors(self, exc: InvalidFields) -> dict[str, str]:
         """Each bad field's sentence in this tab's language, alias applied."""
