@@ -55,7 +55,7 @@ def skip_link() -> rx.Component:
                    on_click=[rx.prevent_default, rx.set_focus("section")])
 
 
-def shell(content: rx.Component) -> rx.Component:
+def shell(content: rx.Component, section_key: str) -> rx.Component:
     return rx.box(
         skip_link(),
         preview_banner(),
@@ -65,9 +65,12 @@ def shell(content: rx.Component) -> rx.Component:
             rx.cond(PortalState.nothing_visible, rx.fragment(), sidebar()),
             rx.el.main(
                 rx.cond(
-                    PortalState.is_hydrated,
-                    rx.cond(PortalState.nothing_visible, nothing_to_show(), content),
-                    content_skeleton(),
+                    PortalState.nothing_visible,
+                    nothing_to_show(),
+                    # This page's on_load has checked the session and filled the shell for this
+                    # section (with the section's data, in the same update); until then, and while
+                    # the shell still describes the page navigated away from, a skeleton.
+                    rx.cond(PortalState.section_key == section_key, content, content_skeleton()),
                 ),
                 flex="1",
                 min_width="0",
@@ -83,12 +86,14 @@ def shell(content: rx.Component) -> rx.Component:
     )
 
 
-def portal_page(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-    """Wrap a section's content in the shell.
+def portal_page(content: Callable[[], rx.Component], section_key: str) -> Callable[[], rx.Component]:
+    """Wrap section `section_key`'s content in the shell.
 
     Nothing of the session shows until this connection's session check has filled the shell
-    (`shell_ready`, reset on every (re)connect); the section waits for its own on_load too
-    (`is_hydrated`, false until the page's on_load handlers have run).
+    (`shell_ready`, reset on every (re)connect); the section waits until its own on_load has
+    filled the shell for it (`section_key`), which it does in the same update as the section's
+    data. Not Reflex's `is_hydrated`: that flag comes in one more event after the on_load, which
+    kept the data off the screen for a further 70-190 ms (bench/link_to_content.py).
     """
 
     def page() -> rx.Component:
@@ -96,7 +101,7 @@ def portal_page(content: Callable[[], rx.Component]) -> Callable[[], rx.Componen
             rx.cond(
                 PortalState.ended,
                 session_ended(),
-                rx.cond(PortalState.shell_ready, shell(content()), page_skeleton()),
+                rx.cond(PortalState.shell_ready, shell(content(), section_key), page_skeleton()),
             )
         )
 

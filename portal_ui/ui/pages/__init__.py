@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.domain.sections import BY_PATH
 from portal_ui.ui import routes
 from portal_ui.ui.components.layout import portal_page
 from portal_ui.ui.pages import account, api_keys, billing, organization, payment_methods
@@ -27,6 +28,6 @@ def add_pages(app: rx.App) -> None:
         (routes.ORG_API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("organization_api_keys")),
     )
     for route, content, on_load in sections:
-        app.add_page(portal_page(content), route=route, title=title, on_load=on_load)
+        app.add_page(portal_page(content, BY_PATH[route].key), route=route, title=title, on_load=on_load)
     app.add_page(home, route=routes.HOME, title=title, on_load=PortalState.open_home)
     app.add_page(session_ended_page, route=routes.SESSION_ENDED, title=title, on_load=PortalState.open_ended)

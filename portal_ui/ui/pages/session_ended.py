@@ -15,5 +15,6 @@ def _nothing() -> rx.Component:
     return rx.fragment()
 
 
-home = portal_page(_nothing)
-session_ended_page = portal_page(_nothing)
+# No section of their own: a skeleton until the on_load has sent the tab on (or shown why not).
+home = portal_page(_nothing, "")
+session_ended_page = portal_page(_nothing, "")
