@@ -3,8 +3,8 @@
 The HTTP layer maps them to status codes and the `{"errors": [...]}` envelope (English
 `message`); the UI shows `localized(lang)`. A message given as
 `say("users.email_missing", field=...)` comes from the message catalogue (portal_ui.i18n), so the
-UI can show it in the tab's language; a plain string is shown as it is. Raise them before writing anything, so a refused change leaves no
-partial write.
+UI can show it in the tab's language; a plain string is shown as it is. Raise them before writing
+anything, so a refused change leaves no partial write.
 """
 
 from __future__ import annotations

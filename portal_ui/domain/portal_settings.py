@@ -219,8 +219,8 @@ def organization_settings(session: Session, settings: Settings, org_code: str) -
     """An organization's settings as the API shows them; without an override they mirror the environment."""
     if session.get(Organization, org_code) is None:
         raise NotFound(f"organization {org_code[:64]!r} not found", code="ORGANIZATION_NOT_FOUND")
-    env = environment_settings(session, settings)
-    row = _row(session, org_code)
+    env_row, row = _env_and_org_rows(session, org_code)
+    env = _environment_from(env_row, settings)
     stored = row.data if row else {}
     base = {"override_environment": False, "org_functions": env["org_functions"], "branding": env["branding"]}
     return _merge(base, stored)
