@@ -1,14 +1,56 @@
-"""Run `reflex run` with Granian told to respawn a worker that dies (scale-out mode).
+"""Run `reflex run` on the server that suits the deployment, then hand over to Reflex's command line.
 
-Reflex 0.10 builds its Granian server itself and exposes no setting for
-`respawn_failed_workers`, so a crashed or killed worker would stop the whole app. This launcher
-sets that one default before handing over to Reflex's own command line; nothing else changes.
-Used by `portal_ui.cli serve` (and so by `make run` and `make run-scaled`).
+Reflex 0.10 serves its backend with Granian, or with Uvicorn under Gunicorn; `REFLEX_USE_GRANIAN`
+picks one. This launcher sets it when the environment does not:
+
+- Embedded (the default: one process): Uvicorn, with the `EmbeddedWorker` below. Granian builds
+  every websocket with tungstenite's default configuration, whose read buffer alone is 128 KiB,
+  and lets nobody change it: an idle tab cost ~150 KB of backend memory on Granian against
+  ~17 KB on Uvicorn with wsproto (bench/connected_sessions.py).
+- Scale-out (`GRANIAN_WORKERS` set, as `make run-scaled` and the scale-out tests do): Granian,
+  several workers behind the one port, told to respawn a worker that dies. Reflex builds that
+  server itself and exposes no setting for `respawn_failed_workers`, so a crashed or killed
+  worker would otherwise stop the whole app.
+
+Used by `portal_ui.cli serve` (and so by `make run` and `make run-scaled`) and by the tests.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
+from typing import Any, MutableMapping
+
+from uvicorn_worker import UvicornWorker
+
+
+class EmbeddedWorker(UvicornWorker):
+    """The Gunicorn worker for the embedded server (Reflex's default is `uvicorn.workers`' H11 worker).
+
+    Pinned rather than left to "auto": h11 and wsproto (what an idle websocket costs depends on
+    the implementation); client addresses from the socket only, as on Granian (the rate limits
+    key on them, and `X-Forwarded-For` from a local process must not choose its own bucket); no
+    `Server` header.
+    """
+
+    CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "http": "h11", "ws": "wsproto",
+                                     "proxy_headers": False, "server_header": False}
+
+
+WORKER_CLASS = "portal_ui.serve.EmbeddedWorker"  # by name: run as `python -m`, this module is __main__
+
+
+def choose_server(env: MutableMapping[str, str]) -> str:
+    """Set `REFLEX_USE_GRANIAN` (unless given) and the Uvicorn worker class; returns "granian" or "uvicorn"."""
+    if "REFLEX_USE_GRANIAN" not in env:
+        env["REFLEX_USE_GRANIAN"] = "true" if env.get("GRANIAN_WORKERS", "").strip() else "false"
+    if env["REFLEX_USE_GRANIAN"].strip().lower() in ("1", "true", "yes", "on"):
+        return "granian"
+    args = env.get("GUNICORN_CMD_ARGS", "")
+    if not any(arg.startswith(("--worker-class", "-k")) for arg in shlex.split(args)):  # theirs wins
+        env["GUNICORN_CMD_ARGS"] = f"{args} --worker-class {WORKER_CLASS}".strip()
+    return "uvicorn"
 
 
 def _respawn_failed_workers() -> None:
@@ -25,7 +67,8 @@ def _respawn_failed_workers() -> None:
 
 
 def main() -> None:
-    _respawn_failed_workers()
+    if choose_server(os.environ) == "granian":
+        _respawn_failed_workers()
     from reflex.reflex import cli
 
     sys.argv = ["reflex", *sys.argv[1:]]

@@ -189,7 +189,7 @@ def pytest_collection_modifyitems(items):
     started a second time while the main one holds the .web/ lock (see the module docstring)."""
     def rank(item) -> int:
         names = getattr(item, "fixturenames", ())
-        if "idle_portal" in names:
+        if "idle_portal" in names or "tight_portal" in names:
             return 0
         if "scaled_portal" in names:
             return 1
