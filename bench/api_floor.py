@@ -3,7 +3,9 @@
 `POST /api/v1/portal/generate_url` verifies the bearer token (PyJWT, RS256, issuer and audience,
 against the portal's own signing key) and inserts one `portal_links` row into the portal's
 database, in a worker thread as the portal does. No body model, throttle, audit or settings
-lookup. Served by Granian's ASGI server with the same defaults Reflex gives the portal:
+lookup. Served by the server the portal runs on in the same setup (portal_ui/serve.py): one
+worker is the embedded default, Uvicorn under Gunicorn with the portal's `EmbeddedWorker`, as
+Reflex starts it; several workers are the scale-out, Granian with the defaults Reflex gives it:
 
     python -m bench.api_floor --port 8001 --workers 3   # REFLEX_DB_URL, PORTAL_* from the environment
 """
@@ -69,15 +71,26 @@ app = Starlette(routes=[Route("/api/v1/portal/generate_url", generate_url, metho
 
 
 def main() -> None:
-    from granian.constants import Interfaces
-    from granian.log import LogLevels
-    from granian.server import Server
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     os.environ.setdefault("PYTHONPATH", os.getcwd())
+    if args.workers == 1:
+        import sys
+
+        from gunicorn.app.wsgiapp import run
+
+        from portal_ui.serve import WORKER_CLASS
+
+        sys.argv = ["gunicorn", "--preload", "--worker-class", WORKER_CLASS, "--bind", f"127.0.0.1:{args.port}",
+                    "--log-level", "warning", "bench.api_floor:app"]
+        run()
+        return
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
     Server(target="bench.api_floor:app", address="127.0.0.1", port=args.port, interface=Interfaces.ASGI,
            log_level=LogLevels.warning, workers=args.workers).serve()
 

@@ -239,7 +239,7 @@ def rss_kb(pid: int) -> int:
 
 
 def tree_rss_kb(pid: int) -> dict[int, int]:
-    """VmRSS in KB of `pid` and every descendant (the server, Granian's supervisor and workers)."""
+    """VmRSS in KB of `pid` and every descendant (the server, its supervisor and workers)."""
     return {p: rss_kb(p) for p in process_tree(pid)}
 
 

@@ -12,8 +12,8 @@ the server's engine.io pings.
 
 Memory is VmRSS summed over the server's process tree (/proc), the median of five samples a
 second apart after the swarm has settled. Per-session cost = (RSS with N sessions − RSS after a
-warm-up with none connected) / N. The default single-machine setup: SQLite, one Granian worker,
-Reflex's default (disk) state manager.
+warm-up with none connected) / N. The default single-machine setup: SQLite, one Uvicorn process
+(portal_ui/serve.py), Reflex's default (disk) state manager.
 
 The framework floor, in the same run and measured the same way (same Tab, levels, warm-up, settle
 and sampling): bench/floor_app (a bare Reflex page whose on_load sets one var), built and served
@@ -29,7 +29,7 @@ of its RSS is free heap kept by glibc), then to start tracemalloc; <tabs> more t
 and the worker reports every Python block allocated since and still alive (grouped by line,
 caller and package), the object census difference by type, and the unique deep size of a few
 sessions' state trees (by state class and attribute) and socket.io / engine.io objects. Per
-session = that / <tabs>. Python heap only: what Granian (Rust) allocates is not traced. The traced
+session = that / <tabs>. Python heap only: what the server allocates outside it is not traced. The traced
 figure overstates: it also holds what the tabs already connected re-allocated meanwhile (each
 ping's task, timer and packet replace older ones), the more so the more tabs idle underneath;
 the census difference is net of that (but counts only gc-tracked objects, shallow).

@@ -1,9 +1,10 @@
 """Benchmark 3, link API throughput: successful `POST /api/v1/portal/generate_url` per second, for
 the portal and for its floor (bench/api_floor.py: JWT check + one insert, same database, same
-Granian server and worker count), in two setups:
+server and worker count), in two setups:
 
-- one worker: the default single machine (SQLite, one Granian worker, in-memory rate counters);
-- scaled: PostgreSQL + Redis (state and rate counters) + GRANIAN_WORKERS=3, as tests/ui/test_scale_out.py.
+- one worker: the default single machine (SQLite, one Uvicorn process, in-memory rate counters);
+- scaled: PostgreSQL + Redis (state and rate counters) + GRANIAN_WORKERS=3 (Granian), as
+  tests/ui/test_scale_out.py.
 
 The client is an async httpx client on loopback keeping CONCURRENCY requests in flight for a
 fixed time. Portal and floor take turns in slices (portal, floor, portal, floor …) so both see
@@ -124,7 +125,7 @@ def run() -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         tmp_path = Path(tmp)
         (tmp_path / "one").mkdir()
-        with run_portal(tmp_path / "one", PORTAL_RATE_LIMITS=BENCH_LIMITS, GRANIAN_WORKERS="1") as portal:
+        with run_portal(tmp_path / "one", PORTAL_RATE_LIMITS=BENCH_LIMITS) as portal:
             details["one_worker"] = _measure(portal, tmp_path, 1)
         if not service_up("127.0.0.1", 6379):
             raise RuntimeError("Redis is not reachable at 127.0.0.1:6379; start it with `make services`")

@@ -5,7 +5,8 @@ on screen, in headless Chromium, beside the same measurement for a bare Reflex p
   hydrate, on_load re-checking the session in the database); done when `#profile-email` reads
   "olivia@acme.example" (the profile section's own data).
 - Floor: bench/floor_app, one page whose on_load sets one var, built and served the same way
-  (`reflex run --env prod --single-port`); done when `#data` reads "ready".
+  (`python -m portal_ui.serve run --env prod --single-port`: the same launcher, so the same
+  server); done when `#data` reads "ready".
 
 Each load is a fresh browser context (no cookies, session storage or HTTP cache: a user opening
 the link from the host app for the first time). The browser times it itself: an init script's
@@ -62,7 +63,7 @@ TIMINGS = """() => {
 
 @dataclass
 class FloorServer:
-    """A running floor app: its base URL and the server process (its children: Granian's workers)."""
+    """A running floor app: its base URL and the server process (its children: the server's workers)."""
 
     url: str
     pid: int
@@ -85,12 +86,14 @@ def run_floor_server(tmp: Path, **extra_env: str) -> Iterator[FloorServer]:
     env.update(REFLEX_ENV)
     env["PATH"] = f"{Path(python()).parent}:{env.get('PATH', '')}"
     env.update(extra_env)
+    # Started by the portal's own launcher (portal_ui/serve.py), so it runs on the same server.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (env.get("PYTHONPATH"), str(ROOT))))
     lock_path = Path(tempfile.gettempdir()) / f"portal_ui-floor-{hashlib.sha256(str(FLOOR_DIR).encode()).hexdigest()[:12]}.lock"
     log_path = tmp / "floor.log"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         with open(log_path, "w") as log:
-            proc = subprocess.Popen([python(), "-m", "reflex", "run", "--env", "prod", "--single-port",
+            proc = subprocess.Popen([python(), "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port",
                                      "--backend-port", str(port)],
                                     cwd=FLOOR_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:

@@ -1,9 +1,9 @@
 """Bench-only memory probe, loaded into the servers of bench/connected_sessions.py as `sitecustomize`.
 
 The benchmark puts this folder first on the server's PYTHONPATH and sets BENCH_MEMPROBE_DIR; every
-Python process of that server (the `reflex run` parent, each Granian worker, forked or spawned)
-then runs a daemon thread that polls the folder for commands, written by the benchmark as
-`cmd-<n>.json`, and answers each as `reply-<n>-<pid>.json`. Nothing in portal_ui/ knows about it;
+Python process of that server (the `reflex run` parent, the server's master and each worker,
+forked or spawned) then runs a daemon thread that polls the folder for commands, written by the
+benchmark as `cmd-<n>.json`, and answers each as `reply-<n>-<pid>.json`. Nothing in portal_ui/ knows about it;
 without BENCH_MEMPROBE_DIR this file does nothing (and is never on the path anyway).
 
 Commands (`{"op": …}`):
@@ -257,8 +257,8 @@ def _short(filename: str) -> str:
     return filename.rsplit("/lib/python3", 1)[-1]
 
 
-FRAMEWORK = frozenset(("reflex", "reflex_base", "socketio", "engineio", "portal_ui", "granian", "sqlalchemy",
-                       "pydantic", "starlette"))
+FRAMEWORK = frozenset(("reflex", "reflex_base", "socketio", "engineio", "portal_ui", "granian", "uvicorn",
+                       "gunicorn", "wsproto", "h11", "sqlalchemy", "pydantic", "starlette"))
 
 
 def _tracemalloc_report(top: int = 30) -> dict:
