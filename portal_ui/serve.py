@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from typing import Any, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any
 
 from uvicorn_worker import UvicornWorker
 
