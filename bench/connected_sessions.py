@@ -29,10 +29,10 @@ of its RSS is free heap kept by glibc), then to start tracemalloc; <tabs> more t
 and the worker reports every Python block allocated since and still alive (grouped by line,
 caller and package), the object census difference by type, and the unique deep size of a few
 sessions' state trees (by state class and attribute) and socket.io / engine.io objects. Per
-session = that / <tabs>. Python heap only: what the server allocates outside it is not traced. The traced
-figure overstates: it also holds what the tabs already connected re-allocated meanwhile (each
-ping's task, timer and packet replace older ones), the more so the more tabs idle underneath;
-the census difference is net of that (but counts only gc-tracked objects, shallow).
+session = that / <tabs>. Python heap only: what the server allocates outside it is not traced.
+The traced figure overstates: it also holds what the tabs already connected re-allocated
+meanwhile (each ping's task, timer and packet replace older ones), the more so the more tabs idle
+underneath; the census difference is net of that (but counts only gc-tracked objects, shallow).
 `python -m bench.connected_sessions profile [portal|floor] [tabs] [idle]` runs only that pass, for
 one server, on top of `idle` untraced tabs (bench/results/connected_sessions_profile.jsonl).
 """

@@ -23,6 +23,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+from reflex_base.environment import interpret_boolean_env
 from uvicorn_worker import UvicornWorker
 
 
@@ -46,7 +47,7 @@ def choose_server(env: MutableMapping[str, str]) -> str:
     """Set `REFLEX_USE_GRANIAN` (unless given) and the Uvicorn worker class; returns "granian" or "uvicorn"."""
     if "REFLEX_USE_GRANIAN" not in env:
         env["REFLEX_USE_GRANIAN"] = "true" if env.get("GRANIAN_WORKERS", "").strip() else "false"
-    if env["REFLEX_USE_GRANIAN"].strip().lower() in ("1", "true", "yes", "on"):
+    if interpret_boolean_env(env["REFLEX_USE_GRANIAN"].strip(), "REFLEX_USE_GRANIAN"):  # as Reflex reads it
         return "granian"
     args = env.get("GUNICORN_CMD_ARGS", "")
     if not any(arg.startswith(("--worker-class", "-k")) for arg in shlex.split(args)):  # theirs wins

@@ -28,8 +28,8 @@ def test_scale_out_runs_granian():
 def test_an_explicit_choice_wins():
     env = {"GRANIAN_WORKERS": "3", "REFLEX_USE_GRANIAN": "false"}
     assert choose_server(env) == "uvicorn"
-    env = {"REFLEX_USE_GRANIAN": "1"}
-    assert choose_server(env) == "granian"
+    for spelling in ("1", "y", "True"):  # every spelling Reflex itself takes for yes
+        assert choose_server({"REFLEX_USE_GRANIAN": spelling}) == "granian", spelling
 
 
 def test_gunicorn_args_are_kept_and_their_worker_class_wins():
