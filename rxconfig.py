@@ -5,6 +5,8 @@ import os
 
 import reflex as rx
 
+from portal_ui.ui.static_styles import StaticStylesPlugin
+
 config = rx.Config(
     app_name="portal_ui",
     db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///portal.db"),
@@ -13,5 +15,7 @@ config = rx.Config(
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", appearance="inherit")),
+        # After Radix Themes, so its stylesheet is imported after Radix's, where Emotion's rules were.
+        StaticStylesPlugin(),
     ],
 )

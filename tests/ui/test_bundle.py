@@ -20,3 +20,45 @@ def test_no_page_imports_the_map_of_every_icon(portal):
     assert compiled, "the portal fixture builds the app into .web/"
     offenders = [str(path.relative_to(ROOT)) for path in compiled if "lucide-react/dynamic" in path.read_text()]
     assert offenders == []
+
+
+# Every class the static-styles plugin put on an element must have its rule in the page's
+# stylesheets: a class without a rule is a component that silently lost its layout.
+RULELESS_CLASSES = """() => {
+  const defined = new Set();
+  const walk = (rules) => {
+    for (const rule of rules) {
+      if (rule.selectorText) for (const m of rule.selectorText.matchAll(/\\.(rxs-[0-9a-f]+)/g)) defined.add(m[1]);
+      if (rule.cssRules) walk(rule.cssRules);
+    }
+  };
+  for (const sheet of document.styleSheets) walk(sheet.cssRules);
+  const used = new Set();
+  for (const el of document.querySelectorAll('[class*="rxs-"]'))
+    for (const c of el.classList) if (c.startsWith('rxs-')) used.add(c);
+  return {used: used.size, missing: [...used].filter((c) => !defined.has(c))};
+}"""
+
+
+def test_every_static_style_class_has_its_rule(page, portal):
+    from portal_ui.demo.personas import DEMO_ORG_CODE
+    from tests.ui.helpers import enter
+
+    enter(page, portal.link("kp_demo_olivia", DEMO_ORG_CODE, "profile"))
+    paths = page.locator("#nav-desktop a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert len(paths) >= 9, paths
+    for path in paths:
+        page.goto(f"{portal.url}{path}")
+        page.locator("#section-title").wait_for()
+        page.locator("#content-loading").wait_for(state="detached")
+        found = page.evaluate(RULELESS_CLASSES)
+        assert found["used"] > 10, f"{path}: the static-styles plugin styled almost nothing ({found})"
+        assert found["missing"] == [], f"{path}: classes without rules {found['missing']}"
+
+
+def test_static_layout_styles_leave_emotion(portal):
+    """The profile page's shell and section styles are compiled; only state-dependent ones stay inline."""
+    page_module = ROOT / ".web" / "app" / "routes" / "[profile]._index.jsx"
+    source = page_module.read_text()
+    assert "rxs-" in source
+    assert source.count("css:") <= 5, "literal-only styles went back to Emotion"
