@@ -9,7 +9,7 @@ from portal_ui.ui.state.portal import PortalState
 
 
 def session_ended() -> rx.Component:
-    return rx.center(
+    return rx.flex(
         rx.card(
             rx.vstack(
                 rx.hstack(
@@ -36,6 +36,8 @@ def session_ended() -> rx.Component:
             max_width="28rem",
             width="100%",
         ),
+        align="center",
+        justify="center",
         min_height="100vh",
         padding="1rem",
         id="session-ended",

@@ -10,14 +10,20 @@ from portal_ui.ui.i18n import t
 from portal_ui.ui.state.portal import PortalState
 
 
+# One line, cut with an ellipsis when the header runs out of room (Radix's `truncate` is not an
+# rx.text prop: passed as one, it became an unknown CSS property and nothing was cut).
+TRUNCATE = {"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}
+
+
 def brand_mark() -> rx.Component:
     """The logo from branding, or the product's initial on the accent colour."""
     return rx.cond(
         PortalState.logo_url != "",
         rx.image(src=PortalState.logo_url, alt="", height="32px", width="auto", max_width="120px",
                  id="brand-logo"),
-        rx.center(
+        rx.flex(
             rx.text(PortalState.product_name.to(str)[0:1], weight="bold", size="4"),
+            align="center", justify="center",
             id="brand-mark", width="32px", height="32px", border_radius="var(--radius-3)",
             background_color="var(--accent-9)", color="var(--accent-contrast)", flex_shrink="0",
         ),
@@ -58,7 +64,7 @@ def header() -> rx.Component:
                     rx.hstack(
                         rx.separator(orientation="vertical", size="2"),
                         rx.text(PortalState.org_name, size="3", color_scheme="gray", id="org-name",
-                                truncate=True),
+                                **TRUNCATE),
                         align="center", spacing="3", min_width="0",
                     ),
                 ),
@@ -66,7 +72,7 @@ def header() -> rx.Component:
             ),
             rx.hstack(
                 rx.text(PortalState.user_name, size="2", color_scheme="gray", id="user-name",
-                        display=["none", "block"], truncate=True),
+                        display=["none", "block"], **TRUNCATE),
                 exit_button(),
                 align="center", spacing="3", flex_shrink="0",
             ),

@@ -236,7 +236,7 @@ def _change_dialog() -> rx.Component:
             rx.alert_dialog.description(change.summary, id="change-summary"),
             rx.data_list.root(
                 rx.data_list.item(rx.data_list.label(t("billing.due_today")),
-                                  rx.data_list.value(change.due_now, id="change-due", weight="bold")),
+                                  rx.data_list.value(change.due_now, id="change-due", font_weight="bold")),
                 rx.data_list.item(rx.data_list.label(t("billing.takes_effect")),
                                   rx.data_list.value(change.effective, id="change-effective")),
                 margin_top="1rem",

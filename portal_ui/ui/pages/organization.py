@@ -113,7 +113,7 @@ def _details_form() -> rx.Component:
 
 
 def _logo_preview() -> rx.Component:
-    return rx.center(
+    return rx.flex(
         rx.cond(
             OrgDetailsState.logo_src != "",
             rx.image(src=OrgDetailsState.logo_src, alt=t("org_details.current_logo"), id="logo-preview",
@@ -121,6 +121,7 @@ def _logo_preview() -> rx.Component:
             rx.vstack(rx.icon("image", size=20), rx.text(t("org_details.no_logo"), size="1"), align="center",
                       spacing="1", color="var(--gray-10)", id="logo-none"),
         ),
+        align="center", justify="center",
         width="9rem", height="5rem", flex_shrink="0", padding="0.5rem",
         border="1px dashed var(--gray-a7)", border_radius="var(--radius-3)", background_color="var(--gray-a2)",
     )
