@@ -160,7 +160,7 @@ class _StyledRows:
 
     def __call__(self, *args: Any) -> Any:
         rows = self.render_fn(*args)
-        self.plugin.compile_rows(rows)
+        self.plugin.compile_tree(rows)
         return rows
 
 
@@ -205,31 +205,28 @@ class StaticStylesPlugin(Plugin):
             comp.style = type(comp.style)()
             comp.class_name = " ".join([*own_classes, name])
 
-    def compile_tree(self, comp: Any) -> None:
-        """Compile `comp` and its descendants in place.
+    def compile_tree(self, comp: Any, seen: set[int] | None = None) -> None:
+        """Compile `comp` and its descendants in place, skipping the ids in `seen`.
 
         In place, not on page-local clones: the result depends only on the style, so a component
-        shared by several pages gets the same class on each.
+        shared by several pages gets the same class on each. A page walk passes its own `seen`
+        (it enters every node after its ancestors compiled it); foreach rows are built fresh and
+        get a new one.
         """
-        if not isinstance(comp, Component) or id(comp) in self._seen:
+        if seen is None:
+            seen = set()
+        if not isinstance(comp, Component) or id(comp) in seen:
             return
-        self._seen.add(id(comp))
+        seen.add(id(comp))
         self._compile(comp)
         for child in comp.children:
-            self.compile_tree(child)
-
-    def compile_rows(self, rows: Any) -> None:
-        """Compile a foreach's freshly built rows (nobody else holds them)."""
-        if isinstance(rows, Component):
-            self._compile(rows)
-            for child in rows.children:
-                self.compile_rows(child)
+            self.compile_tree(child, seen)
 
     def enter_component(self, comp: BaseComponent, /, *, page_context: Any, compile_context: Any,
                         in_prop_tree: bool = False) -> BaseComponent | None:
         if page_context is not self._page:  # a new page: ids seen on the last one may be reused
             self._page, self._seen = page_context, set()
-        self.compile_tree(comp)
+        self.compile_tree(comp, self._seen)
         return None
 
     def stylesheet(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from portal_ui.demo.personas import DEMO_ORG_CODE
 from tests.ui.conftest import ROOT
+from tests.ui.helpers import enter
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +43,6 @@ RULELESS_CLASSES = """() => {
 
 
 def test_every_static_style_class_has_its_rule(page, portal):
-    from portal_ui.demo.personas import DEMO_ORG_CODE
-    from tests.ui.helpers import enter
-
     enter(page, portal.link("kp_demo_olivia", DEMO_ORG_CODE, "profile"))
     paths = page.locator("#nav-desktop a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert len(paths) >= 9, paths

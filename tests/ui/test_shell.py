@@ -161,3 +161,19 @@ def test_phone_width_layout(page: Page, portal, shot):
     expect(page.locator("#section-title")).to_have_text("Workspace details")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at phone width ({width}px)"
+
+
+def test_a_long_organization_name_is_cut_and_exit_stays_on_screen(page: Page, portal, shot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    enter(page, portal, "kp_demo_olivia", "profile")
+    name = page.locator("#org-name")
+    expect(name).to_have_text("Acme")
+    # The header's CSS on a name as long as a real one can be (set in the page: no demo org has one).
+    name.evaluate("el => { el.textContent = 'Acme International Holdings and Subsidiaries Worldwide'; }")
+    style = name.evaluate("el => { const s = getComputedStyle(el); return [s.textOverflow, s.whiteSpace, s.overflow]; }")
+    assert style == ["ellipsis", "nowrap", "hidden"], style
+    assert name.evaluate("el => el.scrollWidth > el.clientWidth"), "the long name is not cut"
+    exit_box = page.locator("#exit-button").bounding_box()
+    assert exit_box["x"] + exit_box["width"] <= 390, "Exit was pushed off the screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot("long-org-name")

@@ -10,21 +10,9 @@ from portal_ui.ui.state.portal import PortalState
 from portal_ui.ui.static_styles import StaticStylesPlugin, to_css
 
 
-class _Page:
-    """The compiler's page context, as far as the plugin uses it: a clone per component."""
-
-    def __init__(self):
-        self.owned = {}
-
-    def own(self, comp):
-        import copy
-
-        return self.owned.setdefault(id(comp), copy.copy(comp))
-
-
 def _enter(plugin, comp, **kwargs):
     """Enter `comp` as a page's root: the plugin compiles its tree in place."""
-    assert plugin.enter_component(comp, page_context=_Page(), compile_context=None, **kwargs) is None
+    assert plugin.enter_component(comp, page_context=object(), compile_context=None, **kwargs) is None
     return comp
 
 
