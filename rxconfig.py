@@ -5,6 +5,7 @@ import os
 
 import reflex as rx
 
+from portal_ui.ui.lean_bundle import LeanBundlePlugin
 from portal_ui.ui.static_styles import StaticStylesPlugin
 
 config = rx.Config(
@@ -17,5 +18,7 @@ config = rx.Config(
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", appearance="inherit")),
         # After Radix Themes, so its stylesheet is imported after Radix's, where Emotion's rules were.
         StaticStylesPlugin(),
+        # The app root imports no component library whole (for dynamic components: there are none).
+        LeanBundlePlugin(),
     ],
 )

@@ -1,9 +1,14 @@
-"""What every portal page downloads: the compiled app must not pull in lucide's map of all icons.
+"""What every portal page downloads: only what that page shows.
 
-`rx.icon(<a Var>)` compiles to lucide's DynamicIcon, whose map names every icon (~1,500 lazy
-chunks, ~250 KB of script) and lands in the module every page imports, so each link took longer
-to show its first content (bench/link_to_content.py). Icons chosen at run time are written as
-`rx.cond(..., rx.icon("a"), rx.icon("b"))` instead.
+- Not lucide's map of all icons: `rx.icon(<a Var>)` compiles to lucide's DynamicIcon, whose map
+  names every icon (~1,500 lazy chunks, ~250 KB of script) and lands in the module every page
+  imports, so each link took longer to show its first content (bench/link_to_content.py). Icons
+  chosen at run time are written as `rx.cond(..., rx.icon("a"), rx.icon("b"))` instead.
+- Not the other sections' components: each section page has its own module of memoized
+  components (`portal_page` names one per section), so the profile does not load, say, the logo
+  upload of the organization details.
+- Not every Radix Themes component: the app root does not import the library's whole namespace
+  for dynamic components (`LeanBundlePlugin`), the portal has none.
 """
 
 from __future__ import annotations
@@ -22,6 +27,24 @@ def test_no_page_imports_the_map_of_every_icon(portal):
     assert compiled, "the portal fixture builds the app into .web/"
     offenders = [str(path.relative_to(ROOT)) for path in compiled if "lucide-react/dynamic" in path.read_text()]
     assert offenders == []
+
+
+def test_each_section_page_has_its_own_components_module(portal):
+    modules = ROOT / ".web" / "app_components" / "portal_ui" / "ui" / "page_modules"
+    profile = (modules / "profile.jsx").read_text()
+    details = (modules / "organization_details.jsx").read_text()
+    assert "profile-email" in profile and "profile-email" not in details
+    assert "react-dropzone" in details, "the logo upload moved: pick another section-only library"
+    assert "react-dropzone" not in profile
+    shared = ROOT / ".web" / "app_components" / "portal_ui" / "ui" / "components" / "layout.jsx"
+    assert not shared.exists(), "the sections' components went back into one module shared by every page"
+
+
+def test_the_app_root_does_not_import_all_of_radix_themes(portal):
+    root = (ROOT / ".web" / "app" / "root.jsx").read_text()
+    assert 'import {Theme as RadixThemesTheme} from "@radix-ui/themes"' in root  # what it does need
+    assert "* as radix_ui_themes" not in root
+    assert 'import("@radix-ui/themes")' not in root
 
 
 # Every class the static-styles plugin put on an element must have its rule in the page's

@@ -86,6 +86,9 @@ def shell(content: rx.Component, section_key: str) -> rx.Component:
     )
 
 
+MEMO_MODULE_PREFIX = "portal_ui.ui.page_modules"
+
+
 def portal_page(content: Callable[[], rx.Component], section_key: str) -> Callable[[], rx.Component]:
     """Wrap section `section_key`'s content in the shell.
 
@@ -106,4 +109,8 @@ def portal_page(content: Callable[[], rx.Component], section_key: str) -> Callab
         )
 
     page.__name__ = f"{getattr(content, '__name__', 'section')}_page"
+    # Reflex puts a page's memoized components in one JS module per page function's __module__.
+    # All pages share this function, so without this every page would load every section's
+    # components (and their libraries, e.g. the logo upload's dropzone) on first paint.
+    page.__module__ = f"{MEMO_MODULE_PREFIX}.{section_key}"
     return page
