@@ -177,3 +177,18 @@ def test_a_long_organization_name_is_cut_and_exit_stays_on_screen(page: Page, po
     assert exit_box["x"] + exit_box["width"] <= 390, "Exit was pushed off the screen"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot("long-org-name")
+
+
+def test_placeholders_stand_still_then_pulse_when_the_load_is_slow(page: Page, portal, shot):
+    # The server never answers this tab's websocket: the page stays on its placeholders.
+    page.route_web_socket("**/_event/**", lambda ws: None)
+    page.goto(portal.link("kp_demo_olivia", DEMO_ORG_CODE))
+    bar = page.locator("#page-loading .portal-skeleton-bar").first
+    expect(bar).to_be_visible()
+    if page.locator("[data-slow]").count() == 0:  # still within the usual load time
+        assert bar.evaluate("el => getComputedStyle(el).animationName") == "none"
+    expect(page.locator("#page-loading")).to_have_attribute("data-slow", "")
+    expect(page.locator("#content-loading")).to_have_attribute("data-slow", "")
+    assert bar.evaluate("el => getComputedStyle(el).animationName") == "portal-skeleton-pulse"
+    expect(page.locator("#content-loading")).to_have_attribute("aria-busy", "true")
+    shot("slow-load")
