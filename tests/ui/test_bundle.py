@@ -33,7 +33,7 @@ def test_each_section_page_has_its_own_components_module(portal):
     modules = ROOT / ".web" / "app_components" / "portal_ui" / "ui" / "page_modules"
     profile = (modules / "profile.jsx").read_text()
     details = (modules / "organization_details.jsx").read_text()
-    assert "profile-email" in profile and "profile-email" not in details
+    assert "profile-given_name" in profile and "profile-given_name" not in details
     assert "react-dropzone" in details, "the logo upload moved: pick another section-only library"
     assert "react-dropzone" not in profile
     shared = ROOT / ".web" / "app_components" / "portal_ui" / "ui" / "components" / "layout.jsx"
