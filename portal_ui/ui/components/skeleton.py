@@ -53,8 +53,8 @@ def content_skeleton() -> rx.Component:
 
 
 def page_skeleton() -> rx.Component:
+    # No timer of its own: the section placeholder inside it has one, which marks both.
     return rx.box(
-        SlowLoadPulse.create(),
         rx.hstack(_bar("8rem", "2rem"), _bar("5rem", "2rem"), justify="between", width="100%",
                   padding="0.75rem 1.5rem", border_bottom="1px solid var(--gray-a5)"),
         rx.hstack(
