@@ -192,3 +192,37 @@ def test_placeholders_stand_still_then_pulse_when_the_load_is_slow(page: Page, p
     assert bar.evaluate("el => getComputedStyle(el).animationName") == "portal-skeleton-pulse"
     expect(page.locator("#content-loading")).to_have_attribute("aria-busy", "true")
     shot("slow-load")
+
+
+# What Radix Themes' own <Text>/<Heading> would give each shell element (tokens at 100 % scaling).
+SHELL_TYPE = {
+    "#product-name": ("18px", "700"),  # Text size 4, bold
+    "#user-name": ("14px", "400"),  # Text size 2
+    "#section-title": ("28px", "700"),  # Heading size 7
+    "#section-description": ("16px", "400"),  # Text size 3
+    "[data-group=account] .nav-group-title": ("12px", "700"),  # Text size 1, bold
+}
+
+
+def test_the_shell_is_plain_elements_with_radix_themes_look(page: Page, portal):
+    """The shell renders on every update that reaches it, so it is plain HTML with Radix's classes
+    (components/plain.py), looking as the Radix components did; nav links still navigate in-page."""
+    enter(page, portal, "kp_demo_olivia")
+    for selector, (size, weight) in SHELL_TYPE.items():
+        element = page.locator(selector).first
+        assert element.evaluate("el => getComputedStyle(el).fontSize") == size, selector
+        assert element.evaluate("el => getComputedStyle(el).fontWeight") == weight, selector
+    gray_a11 = page.locator("#user-name").evaluate(
+        "el => getComputedStyle(el).getPropertyValue('--gray-a11').trim()")
+    assert gray_a11, "the Radix tokens are missing"
+    assert page.locator("#user-name").evaluate("el => getComputedStyle(el).color") != \
+        page.locator("#product-name").evaluate("el => getComputedStyle(el).color"), "muted text is muted"
+    separator = page.locator("header [role=separator]")
+    assert separator.evaluate("el => el.getBoundingClientRect().width") == 1
+    assert separator.evaluate("el => el.getBoundingClientRect().height") > 10
+    expect(page.locator("#nav-desktop a[aria-current=page]")).to_have_css("font-weight", "500")
+    page.evaluate("window.__sameDocument = true")
+    page.locator("#nav-desktop a", has_text="API keys").first.click()
+    expect(page.locator("#section-title")).to_have_text("API keys")
+    assert page.evaluate("window.__sameDocument") is True, "the nav link reloaded the page"
+    expect(page.locator("#nav-desktop a[aria-current=page]")).to_have_text("API keys")

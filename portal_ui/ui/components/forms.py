@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import reflex as rx
 
+from portal_ui.ui.components import plain
 from portal_ui.ui.i18n import t
 
 INVALID_BORDER = {"&:has(input[aria-invalid='true'])": {"box_shadow": "inset 0 0 0 1px var(--red-8)"}}
@@ -42,8 +43,8 @@ def _has(text: Any) -> bool:
 
 def field_label(label: Any, input_id: str, *, required: bool = False) -> rx.Component:
     return rx.el.label(
-        rx.text(label, as_="span", size="2", weight="medium"),
-        rx.text(" *", as_="span", color_scheme="red", aria_hidden="true") if required else rx.fragment(),
+        plain.text(label, size=2, weight="medium"),
+        rx.el.span(" *", color="var(--red-a11)", aria_hidden="true") if required else rx.fragment(),
         html_for=input_id,
         display="block",
         margin_bottom="0.25rem",
@@ -54,12 +55,12 @@ def field_error(errors: rx.Var, name: str, input_id: str, hint: Any = "") -> rx.
     """The field's error (red, announced) when it has one; otherwise its hint, if any."""
     return rx.cond(
         errors.contains(name),
-        rx.hstack(
+        plain.row(
             rx.icon("circle-alert", size=14, flex_shrink="0", margin_top="0.15rem"),
-            rx.text(errors[name], size="1"),
-            id=f"{input_id}-error", color="var(--red-11)", spacing="1", align="start", margin_top="0.3rem",
+            plain.text(errors[name], size=1, as_="p"),
+            id=f"{input_id}-error", color="var(--red-11)", gap=1, align="start", margin_top="0.3rem",
         ),
-        rx.text(hint, id=f"{input_id}-hint", size="1", color_scheme="gray", margin_top="0.3rem") if _has(hint) else rx.fragment(),
+        plain.text(hint, size=1, muted=True, as_="p", id=f"{input_id}-hint", margin_top="0.3rem") if _has(hint) else rx.fragment(),
     )
 
 
@@ -76,7 +77,7 @@ def text_field(*, form: str, name: str, label: Any, value: rx.Var, errors: rx.Va
                auto_complete: str = "off", hint: Any = "", **box_props: Any) -> rx.Component:
     """A labelled text input named `name` (its id is `<form>-<name>`)."""
     input_id = f"{form}-{name}"
-    return rx.box(
+    return rx.el.div(
         field_label(label, input_id, required=required),
         rx.input(
             name=name,
@@ -101,7 +102,7 @@ def select_field(*, form: str, name: str, label: Any, value: rx.Var, errors: rx.
                  auto_complete: str = "off", **box_props: Any) -> rx.Component:
     """A labelled native select of (value, text) options, with an empty first choice."""
     input_id = f"{form}-{name}"
-    return rx.box(
+    return rx.el.div(
         field_label(label, input_id),
         rx.el.select(
             rx.el.option(empty_label, value=""),
@@ -125,17 +126,15 @@ def form_actions(*, form: str, saving: rx.Var, disabled: Any, on_discard: Any, e
     """Save (a submit button with a loading state), "Discard changes" (back to the loaded values),
     and, after a refused save, a line saying the highlighted fields need fixing."""
     busy = saving | disabled if isinstance(disabled, rx.Var) else saving
-    return rx.flex(
+    return plain.row(
         rx.button(t("shell.save_changes") if save_label is None else save_label, type="submit", loading=saving, disabled=disabled, id=f"{form}-save"),
         rx.button(t("shell.discard_changes"), type="button", variant="soft", color_scheme="gray", on_click=on_discard,
                   disabled=busy, id=f"{form}-discard"),
         rx.cond(
             errors.length() > 0,
-            rx.hstack(rx.icon("circle-alert", size=16), rx.text(t("shell.check_fields"), size="2"),
-                      color="var(--red-11)", spacing="1", align="center", role="alert", id=f"{form}-invalid"),
+            plain.row(rx.icon("circle-alert", size=16), plain.text(t("shell.check_fields"), size=2),
+                      color="var(--red-11)", gap=1, role="alert", id=f"{form}-invalid"),
         ),
-        spacing="3",
-        wrap="wrap",
-        align="center",
+        flex_wrap="wrap",
         margin_top="1.5rem",
     )

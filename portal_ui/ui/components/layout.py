@@ -6,6 +6,7 @@ from typing import Callable
 
 import reflex as rx
 
+from portal_ui.ui.components import plain
 from portal_ui.ui.components.ended import session_ended
 from portal_ui.ui.components.header import header
 from portal_ui.ui.components.nav import mobile_menu, sidebar
@@ -26,18 +27,18 @@ def nothing_to_show() -> rx.Component:
 
 def section_frame(body: rx.Component, *, ready=True) -> rx.Component:
     """A section's heading, notices and body; `ready` says the section's own data is in."""
-    return rx.vstack(
-        rx.vstack(
-            rx.heading(PortalState.section_title, as_="h1", size="7", id="section-title"),
-            rx.text(PortalState.section_description, color_scheme="gray", id="section-description"),
-            spacing="1",
+    return plain.column(
+        plain.column(
+            plain.heading(PortalState.section_title, size=7, id="section-title"),
+            plain.text(PortalState.section_description, muted=True, as_="p", id="section-description"),
+            gap=1,
+            align_items="start",
         ),
         unavailable_notice(),
         read_only_notice(),
         rx.cond(ready, body, content_skeleton()),
-        spacing="4",
+        gap=4,
         width="100%",
-        align="stretch",
     )
 
 
@@ -56,12 +57,12 @@ def skip_link() -> rx.Component:
 
 
 def shell(content: rx.Component, section_key: str) -> rx.Component:
-    return rx.box(
+    return rx.el.div(
         skip_link(),
         preview_banner(),
         header(),
         rx.cond(PortalState.nothing_visible, rx.fragment(), mobile_menu()),
-        rx.flex(
+        rx.el.div(
             rx.cond(PortalState.nothing_visible, rx.fragment(), sidebar()),
             rx.el.main(
                 rx.cond(
@@ -80,6 +81,7 @@ def shell(content: rx.Component, section_key: str) -> rx.Component:
                 tab_index=-1,  # the skip link's target takes the focus
                 outline="none",
             ),
+            display="flex",
             width="100%",
             min_height="calc(100vh - 3.6rem)",
         ),

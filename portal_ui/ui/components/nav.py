@@ -7,49 +7,52 @@ holds the organization sections. The lists come from PortalState, which the doma
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
+from portal_ui.ui.components import plain
 from portal_ui.ui.state.portal import PortalState
 from portal_ui.ui.i18n import t
 
 
 def nav_link(item: rx.Var) -> rx.Component:
     active = item["key"] == PortalState.section_key
-    return rx.link(
+    # React Router's Link: a client-side navigation, like rx.link's, without Radix's Link around it.
+    return ReactRouterLink.create(
         item["title"],
-        href=item["path"],
+        to=item["path"],
         aria_current=rx.cond(active, "page", "false"),
         data_section=item["key"],
         display="block",
         padding_x="0.75rem",
         padding_y="0.4rem",
         border_radius="var(--radius-2)",
-        underline="none",
-        weight=rx.cond(active, "medium", "regular"),
+        text_decoration="none",
+        class_name="rt-Text rt-r-size-3",
         # The current section by its aria-current, so the style holds only literals (compiled
         # once into the static stylesheet, not recomputed for every link on every update).
         color="var(--gray-12)",
         background_color="transparent",
-        style={"&[aria-current='page']": {"color": "var(--accent-11)", "background_color": "var(--accent-a3)"}},
+        style={"&[aria-current='page']": {"color": "var(--accent-11)", "background_color": "var(--accent-a3)",
+                                          "font_weight": "var(--font-weight-medium)"}},
         _hover={"background_color": "var(--gray-a3)"},
     )
 
 
 def nav_group(title, items, group_id: str) -> rx.Component:
-    return rx.box(
-        rx.text(title, size="1", weight="bold", color_scheme="gray", padding_x="0.75rem",
-                text_transform="uppercase", letter_spacing="0.04em", class_name="nav-group-title"),
-        rx.vstack(rx.foreach(items, nav_link), spacing="1", align="stretch", margin_top="0.35rem"),
+    return rx.el.div(
+        plain.text(title, size=1, weight="bold", muted=True, as_="div", padding_x="0.75rem",
+                   text_transform="uppercase", letter_spacing="0.04em", class_name="nav-group-title"),
+        plain.column(rx.foreach(items, nav_link), gap=1, margin_top="0.35rem"),
         data_group=group_id,
         class_name="nav-group",
     )
 
 
 def nav_groups() -> rx.Component:
-    return rx.vstack(
+    return plain.column(
         rx.cond(PortalState.account_nav.length() > 0, nav_group(PortalState.account_group, PortalState.account_nav, "account")),
         rx.cond(PortalState.org_nav.length() > 0, nav_group(PortalState.org_group, PortalState.org_nav, "organization")),
-        spacing="5",
-        align="stretch",
+        gap=5,
         width="100%",
     )
 
@@ -73,9 +76,9 @@ def mobile_menu() -> rx.Component:
     """Phones: the same navigation, folded into a native disclosure above the content."""
     return rx.el.details(
         rx.el.summary(
-            rx.hstack(rx.icon("menu", size=18), rx.text(t("shell.menu"), weight="medium"),
-                      rx.text("·", color_scheme="gray"), rx.text(PortalState.section_title, color_scheme="gray"),
-                      align="center", spacing="2"),
+            plain.row(rx.icon("menu", size=18), plain.text(t("shell.menu"), weight="medium"),
+                      plain.text("·", muted=True), plain.text(PortalState.section_title, muted=True),
+                      gap=2),
             cursor="pointer", padding="0.75rem 1rem", list_style="none",
         ),
         rx.el.nav(nav_groups(), aria_label=t("shell.sections_menu"), padding="0 0.25rem 1rem"),

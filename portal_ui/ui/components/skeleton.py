@@ -13,6 +13,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars.base import VarData
 
+from portal_ui.ui.components import plain
+
 SLOW_AFTER_MS = 800
 BAR_CLASS = "portal-skeleton-bar"
 
@@ -33,17 +35,17 @@ class SlowLoadPulse(rx.Fragment):
 
 
 def _bar(width: str, height: str = "1rem") -> rx.Component:
-    return rx.box(width=width, height=height, class_name=BAR_CLASS)
+    return rx.el.div(width=width, height=height, class_name=BAR_CLASS)
 
 
 def content_skeleton() -> rx.Component:
-    return rx.vstack(
+    return plain.column(
         SlowLoadPulse.create(),
         _bar("40%", "2rem"),
         _bar("100%"),
         _bar("90%"),
         _bar("70%"),
-        spacing="4",
+        gap=4,
         width="100%",
         id="content-loading",
         aria_busy="true",
@@ -54,14 +56,15 @@ def content_skeleton() -> rx.Component:
 
 def page_skeleton() -> rx.Component:
     # No timer of its own: the section placeholder inside it has one, which marks both.
-    return rx.box(
-        rx.hstack(_bar("8rem", "2rem"), _bar("5rem", "2rem"), justify="between", width="100%",
+    return rx.el.div(
+        plain.row(_bar("8rem", "2rem"), _bar("5rem", "2rem"), justify_content="space-between", width="100%",
                   padding="0.75rem 1.5rem", border_bottom="1px solid var(--gray-a5)"),
-        rx.hstack(
-            rx.vstack(_bar("10rem"), _bar("10rem"), _bar("10rem"), spacing="3", padding="1.5rem",
-                      display=["none", "none", "flex"]),
-            rx.box(content_skeleton(), padding="1.5rem", flex="1"),
+        plain.row(
+            plain.column(_bar("10rem"), _bar("10rem"), _bar("10rem"), gap=3, padding="1.5rem",
+                         display=["none", "none", "flex"]),
+            rx.el.div(content_skeleton(), padding="1.5rem", flex="1"),
             width="100%",
+            align="start",
         ),
         id="page-loading",
         custom_attrs={"data-skeleton": ""},

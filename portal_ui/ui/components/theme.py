@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import reflex as rx
 from reflex.vars.base import VarData
+from reflex_base.style import format_as_emotion
+from reflex_base.vars.base import LiteralVar
+from reflex_components_core.el.elements.typography import Div
 
 from portal_ui.ui.state.portal import PortalState
 
@@ -55,6 +58,18 @@ class FocusReturn(rx.Fragment):
         return [rx.Var(_js_expr=_FOCUS_RETURN, _var_data=VarData(imports={"react": ["useEffect"]}))]
 
 
+class InlineStyledDiv(Div):
+    """A <div> whose style goes to React's `style` attribute, not to Emotion.
+
+    For a style that reads state (the branding's colours): Emotion would serialize, hash and insert
+    a new rule whenever it changes, and re-serialize it on every render of the page's root.
+    """
+
+    def _get_style(self) -> dict:
+        style = format_as_emotion(self.style)
+        return {"style": LiteralVar.create(style)} if style else {}
+
+
 def branded(*children: rx.Component) -> rx.Component:
     """A Radix theme with the nearest named accent, overridden on the solid steps by the exact colour.
 
@@ -71,7 +86,8 @@ def branded(*children: rx.Component) -> rx.Component:
     return rx.theme(
         DocumentLanguage.create(),
         FocusReturn.create(),
-        rx.box(*children, style=overrides, min_height="100vh", id="portal-root", lang=PortalState.lang),
+        InlineStyledDiv.create(*children, style={**overrides, "min_height": "100vh"}, id="portal-root",
+                               lang=PortalState.lang),
         accent_color=PortalState.radix_accent,
         class_name=PortalState.appearance_class,
         has_background=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_ui.domain.users import PROFILE_NAME_MAX
+from portal_ui.ui.components import plain
 from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
@@ -15,14 +16,16 @@ def _profile_form() -> rx.Component:
     common = dict(form="profile", errors=ProfileState.profile_errors, revision=ProfileState.profile_revision,
                   max_length=PROFILE_NAME_MAX)
     return rx.el.form(
-        rx.heading(t("profile.your_name"), as_="h2", size="3", margin_bottom="0.25rem"),
-        rx.text(t("shell.required_mark_note"), size="1", color_scheme="gray", as_="p", margin_bottom="1rem"),
-        rx.grid(
+        plain.heading(t("profile.your_name"), as_="h2", size=3, margin_bottom="0.25rem"),
+        plain.text(t("shell.required_mark_note"), size=1, muted=True, as_="p", margin_bottom="1rem"),
+        rx.el.div(
             text_field(name="given_name", label=t("profile.given_name"), value=ProfileState.profile_given,
                        required=True, auto_complete="given-name", **common),
             text_field(name="family_name", label=t("profile.family_name"), value=ProfileState.profile_family,
                        auto_complete="family-name", hint=t("profile.optional"), **common),
-            columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
+            # Two columns from Radix's `sm` (768px = 48em, the third step of Reflex's list).
+            display="grid", grid_template_columns=["minmax(0, 1fr)", "minmax(0, 1fr)", "repeat(2, minmax(0, 1fr))"],
+            gap="var(--space-4)", width="100%",
         ),
         form_actions(form="profile", saving=ProfileState.profile_saving, disabled=False,
                      on_discard=ProfileState.discard_profile, errors=ProfileState.profile_errors),
@@ -35,42 +38,41 @@ def _profile_form() -> rx.Component:
 
 
 def _email() -> rx.Component:
-    return rx.vstack(
-        rx.heading(t("profile.email_address"), as_="h2", size="3"),
-        rx.text(rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, t("profile.none_on_file")),
-                id="profile-email", weight="medium", word_break="break-all"),
-        rx.text(t("profile.email_note"), size="2", color_scheme="gray", id="profile-email-note"),
-        spacing="2", align="start",
+    return plain.column(
+        plain.heading(t("profile.email_address"), as_="h2", size=3),
+        plain.text(rx.cond(ProfileState.profile_email != "", ProfileState.profile_email, t("profile.none_on_file")),
+                   as_="p", id="profile-email", weight="medium", word_break="break-all"),
+        plain.text(t("profile.email_note"), size=2, muted=True, as_="p", id="profile-email-note"),
+        gap=2, align_items="start",
     )
 
 
 def _organizations() -> rx.Component:
-    return rx.vstack(
-        rx.heading(ProfileState.orgs_heading, as_="h2", size="3"),
+    return plain.column(
+        plain.heading(ProfileState.orgs_heading, as_="h2", size=3),
         rx.cond(
             ProfileState.profile_orgs.length() > 0,
             rx.el.ul(
                 rx.foreach(ProfileState.profile_orgs,
-                           lambda name: rx.el.li(rx.hstack(rx.icon("building-2", size=16, color="var(--gray-10)"),
-                                                           rx.text(name), align="center", spacing="2"),
+                           lambda name: rx.el.li(plain.row(rx.icon("building-2", size=16, color="var(--gray-10)"),
+                                                           plain.text(name), gap=2),
                                                  padding_y="0.2rem")),
                 id="profile-orgs", list_style="none", padding="0", margin="0",
             ),
-            rx.text(t("profile.no_organizations"), color_scheme="gray", id="profile-orgs-none"),
+            plain.text(t("profile.no_organizations"), muted=True, as_="p", id="profile-orgs-none"),
         ),
-        spacing="2", align="start",
+        gap=2, align_items="start",
     )
 
 
 def profile() -> rx.Component:
     card_size = rx.breakpoints(initial="2", sm="3")
     return section_frame(
-        rx.vstack(
+        plain.column(
             rx.card(_profile_form(), size=card_size),
             rx.card(_email(), size=card_size),
             rx.card(_organizations(), size=card_size),
-            spacing="4",
-            align="stretch",
+            gap=4,
         ),
         ready=ProfileState.profile_loaded,
     )
