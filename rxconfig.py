@@ -6,6 +6,7 @@ import os
 import reflex as rx
 
 from portal_ui.ui.lean_bundle import LeanBundlePlugin
+from portal_ui.ui.lean_styles import LeanStylesPlugin
 from portal_ui.ui.static_styles import StaticStylesPlugin
 
 config = rx.Config(
@@ -20,5 +21,7 @@ config = rx.Config(
         StaticStylesPlugin(),
         # The app root imports no component library whole (for dynamic components: there are none).
         LeanBundlePlugin(),
+        # Radix Themes' stylesheet without the components and breakpoint variants no page uses.
+        LeanStylesPlugin(),
     ],
 )

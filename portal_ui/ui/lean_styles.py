@@ -1,0 +1,43 @@
+"""A compiler plugin that leaves out the parts of Radix Themes' stylesheet the app cannot use.
+
+Radix Themes ships one stylesheet for every component, at every breakpoint (700 KB minified),
+and the browser parses all of it before a portal page may run its scripts: a portal link's
+first content waited ~40 ms longer for it than for a small stylesheet (bench/link_to_content.py,
+README "Performance"). The app uses about half of the components, and responsive props only at
+two breakpoints. This plugin adds a PostCSS step to the frontend build (radix_prune.cjs, beside
+this file) that reads the compiled pages and drops the rules for unused leaf components (theme
+panel, tooltip, tabs...) and for breakpoint-prefixed classes with values no page gives. Tokens,
+colours, shared parts and every component the pages import stay whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from reflex_base.constants import Dirs
+from reflex_base.plugins.base import Plugin
+
+PRUNE_SCRIPT = "postcss-radix-prune.cjs"
+_SOURCE = Path(__file__).with_name("radix_prune.cjs")
+_AFTER = '"postcss-import": {},'
+
+
+def add_prune_step(config: str) -> str:
+    """postcss.config.js with the prune step right after postcss-import (which inlines Radix)."""
+    if PRUNE_SCRIPT in config:
+        return config
+    if _AFTER not in config:
+        raise RuntimeError(f"{Dirs.POSTCSS_JS} has no `{_AFTER}` line to put the Radix prune step after; "
+                           "Reflex's template changed: update portal_ui/ui/lean_styles.py")
+    return config.replace(_AFTER, f'{_AFTER}\n    "./{PRUNE_SCRIPT}": {{}},', 1)
+
+
+class LeanStylesPlugin(Plugin):
+    """Adds radix_prune.cjs to the frontend's PostCSS steps."""
+
+    def get_static_assets(self, **context: Any) -> Sequence[tuple[Path, str | bytes]]:
+        return [(Path(PRUNE_SCRIPT), _SOURCE.read_text())]
+
+    def pre_compile(self, **context: Any) -> None:
+        context["add_modify_task"](Dirs.POSTCSS_JS, add_prune_step)
