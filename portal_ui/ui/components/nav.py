@@ -7,19 +7,44 @@ holds the organization sections. The lists come from PortalState, which the doma
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
+from reflex.vars.base import VarData
 
 from portal_ui.ui.components import plain
 from portal_ui.ui.state.portal import PortalState
 from portal_ui.ui.i18n import t
 
 
+# One click handler for every section link on the page: a plain left click becomes React Router's
+# client-side navigation, as a <Link> would make it. A <Link> per item (22 of them, the phone menu
+# repeats the list) was most of the navigation's render time when a link's data arrived. Clicks
+# with a modifier (new tab, new window) and anything before the page is live stay the browser's.
+_CLIENT_NAVIGATION = """const portalNavigate = useNavigate();
+useEffect(() => {
+  const onClick = (event) => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const link = event.target instanceof Element ? event.target.closest('a[data-section]') : null;
+    if (!link || link.target || link.origin !== window.location.origin) return;
+    event.preventDefault();
+    portalNavigate(link.pathname + link.search + link.hash);
+  };
+  document.addEventListener('click', onClick);
+  return () => document.removeEventListener('click', onClick);
+}, [portalNavigate])"""
+
+
+class ClientNavigation(rx.Fragment):
+    """Makes the section links navigate inside the page (see _CLIENT_NAVIGATION)."""
+
+    def add_hooks(self) -> list:
+        return [rx.Var(_js_expr=_CLIENT_NAVIGATION,
+                       _var_data=VarData(imports={"react": ["useEffect"], "react-router": ["useNavigate"]}))]
+
+
 def nav_link(item: rx.Var) -> rx.Component:
     active = item["key"] == PortalState.section_key
-    # React Router's Link: a client-side navigation, like rx.link's, without Radix's Link around it.
-    return ReactRouterLink.create(
+    return rx.el.a(
         item["title"],
-        to=item["path"],
+        href=item["path"],
         aria_current=rx.cond(active, "page", "false"),
         data_section=item["key"],
         display="block",
@@ -60,6 +85,7 @@ def nav_groups() -> rx.Component:
 def sidebar() -> rx.Component:
     """Desktop and tablet: a column beside the content."""
     return rx.el.nav(
+        ClientNavigation.create(),
         nav_groups(),
         id="nav-desktop",
         aria_label=t("shell.sections"),
