@@ -84,6 +84,7 @@ def run_floor_server(tmp: Path, **extra_env: str) -> Iterator[FloorServer]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("PORTAL_") and k not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT")}
     env.update(REFLEX_ENV)
+    env["REFLEX_STATES_WORKDIR"] = str(tmp / "floor-states")  # fresh, like the portal's
     env["PATH"] = f"{Path(python()).parent}:{env.get('PATH', '')}"
     env.update(extra_env)
     # Started by the portal's own launcher (portal_ui/serve.py), so it runs on the same server.

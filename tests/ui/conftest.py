@@ -127,11 +127,15 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     url = f"http://127.0.0.1:{port}"
     venv_bin = str(Path(sys.executable).parent)
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("PORTAL_") and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT")}
+           if not key.startswith("PORTAL_") and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT",
+                                                            "REFLEX_STATES_WORKDIR")}
     env.update(REFLEX_ENV)
     env.update({
         "PATH": f"{venv_bin}:{env.get('PATH', '')}",
         "REFLEX_DB_URL": f"sqlite:///{tmp / 'portal.db'}",
+        # Its own state files: a run neither inherits nor leaves behind the disk state manager's
+        # files (it scans all of them every cycle, so they would slow later runs).
+        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
         "PORTAL_SIGNING_KEY_PATH": str(tmp / "key.pem"),
         "PORT": str(port),
         "PORTAL_PUBLIC_URL": url,
