@@ -3,6 +3,7 @@
 import reflex as rx
 
 from portal_ui.api.app import build_api
+from portal_ui.api.build_assets import build_assets_transformer
 from portal_ui.api.page_paths import page_paths_transformer
 from portal_ui.api.security_headers import security_headers_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
@@ -14,8 +15,8 @@ RELOAD_FROM_BFCACHE = "window.addEventListener('pageshow', (e) => { if (e.persis
 
 app = rx.App(
     # Our routes first (Reflex mounts its app beneath them), pages at their own paths (no hop to
-    # the trailing-slash twin), then security headers on everything.
-    api_transformer=[build_api(), page_paths_transformer, security_headers_transformer],
+    # the trailing-slash twin), build assets from memory, then security headers on everything.
+    api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer],
     html_lang="en",
     head_components=[rx.script(RELOAD_FROM_BFCACHE)],
     stylesheets=["/portal.css"],  # assets/portal.css: the few rules no component prop can express

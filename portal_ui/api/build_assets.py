@@ -1,0 +1,125 @@
+"""The frontend's hashed build files (`/assets/…`), answered from memory and cached for good.
+
+A portal page loads about fifteen script and style files from `/assets/`. Reflex's static file
+server looks each one up on disk, opens and streams it through worker threads, and sends no
+`Cache-Control`: so every file of every first visit cost the single backend process a few ms of
+CPU, one after another, on the same two cores the browser needs to start the page
+(bench/link_to_content.py), and a returning browser asked again for each file to hear "304".
+
+Build files are named after their content (`entry.client-BcBPaK_9.js`), so they never change
+under their name: this pure ASGI middleware keeps each one in memory once read (the build is a
+few MB), gzipped when the build wrote a `.gz` beside it and the browser accepts gzip, and marks
+it `immutable` for a year. Anything it does not serve itself (a range request, a missing file, a
+name outside the build) goes on to Reflex's static files unchanged. Other files (pages,
+favicon) keep Reflex's serving: their names do not change when their content does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+IMMUTABLE = b"public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class _File:
+    body: bytes
+    gzipped: bytes | None
+    content_type: bytes
+    etag: bytes
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    """Whether the request's Accept-Encoding takes gzip (by name or `*`, with a quality above 0)."""
+    value = _header(scope, b"accept-encoding")
+    for part in (value or b"").decode("latin-1").lower().split(","):
+        token, _, params = part.partition(";")
+        if token.strip() not in ("gzip", "*"):
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, number = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0
+        return quality > 0
+    return False
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
+    return next((value for name, value in scope.get("headers", ()) if name == wanted), None)
+
+
+class BuildAssets:
+    def __init__(self, app: ASGIApp, directory: Path, prefix: str = "/assets/"):
+        self.app = app
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self._files: dict[str, _File | None] = {}
+
+    def _load(self, name: str) -> _File | None:
+        if name in self._files:
+            return self._files[name]
+        found = None
+        # One plain file name inside the assets directory: no separators, no dot-files, no `..`.
+        if name and "/" not in name and "\\" not in name and not name.startswith(".") and "\x00" not in name:
+            path = self.directory / name
+            try:
+                body = path.read_bytes()
+            except OSError:
+                body = None
+            if body is not None:
+                try:
+                    gzipped = path.with_name(name + ".gz").read_bytes()
+                except OSError:
+                    gzipped = None
+                content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                if content_type.startswith("text/") or content_type in ("application/javascript", "text/javascript"):
+                    content_type += "; charset=utf-8"
+                found = _File(body, gzipped, content_type.encode(),
+                              b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"')
+        if found is not None or len(self._files) < 10_000:  # remember misses too, within reason
+            self._files[name] = found
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
+                or not scope["path"].startswith(self.prefix) or _header(scope, b"range") is not None):
+            await self.app(scope, receive, send)
+            return
+        file = self._load(scope["path"][len(self.prefix):])
+        if file is None:
+            await self.app(scope, receive, send)
+            return
+        headers = [(b"content-type", file.content_type), (b"cache-control", IMMUTABLE), (b"etag", file.etag),
+                   (b"vary", b"Accept-Encoding")]
+        if _header(scope, b"if-none-match") == file.etag:
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = file.body
+        if file.gzipped is not None and _accepts_gzip(scope):
+            body = file.gzipped
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def build_assets_transformer(app: ASGIApp) -> ASGIApp:
+    """For `rx.App(api_transformer=[...])`: the build's assets directory, where Reflex serves it from."""
+    from reflex.utils import prerequisites
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    config = get_config()
+    static_dir = prerequisites.get_web_dir() / constants.Dirs.STATIC / config.frontend_path.strip("/")
+    return BuildAssets(app, static_dir / "assets", config.prepend_frontend_path("/assets/"))
