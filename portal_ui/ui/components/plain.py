@@ -9,7 +9,8 @@ rt-r-size-2`...), they look exactly the same, from the same stylesheet, and rend
 (bench/link_to_content.py). Layout is plain CSS; its literal styles become classes in the static
 stylesheet (portal_ui/ui/static_styles.py).
 
-Sections keep Radix Themes components: forms, dialogs and cards are where they earn their keep.
+Text and layout inside sections use these too (form labels, the profile's lines); the interactive
+parts keep Radix Themes components (inputs, buttons, dialogs, menus), and so do cards and tables.
 """
 
 from __future__ import annotations
