@@ -26,7 +26,7 @@ from typing import Iterator, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_portal  # noqa: E402
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_portal, stop_process_group  # noqa: E402
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "REFLEX_ENV", "Portal", "run_portal", "Row", "Result", "stats",
            "free_port", "wait_for_http", "tree_rss_kb", "scaled_database", "quick_mode", "PG_ADMIN_URL",
@@ -151,16 +151,7 @@ def wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 
 def stop_group(proc: subprocess.Popen) -> None:
     """Stop a server started with start_new_session=True, and every process it started."""
-    import signal
-
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    stop_process_group(proc)
 
 
 def service_up(host: str, port: int) -> bool:

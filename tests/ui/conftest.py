@@ -166,14 +166,29 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    stop_process_group(proc)
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """Stop a server started with start_new_session=True and wait until every process it started
+    has gone: workers still shutting down after the leader (writing their state files, say) would
+    otherwise race the removal of the server's temp dir."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL if time.monotonic() > deadline else 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:  # a pid reused by another user's group: not ours
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
