@@ -26,7 +26,8 @@ from typing import Iterator, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_portal, stop_process_group  # noqa: E402
+from portal_ui.process_group import stop_process_group  # noqa: E402
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_portal  # noqa: E402
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "REFLEX_ENV", "Portal", "run_portal", "Row", "Result", "stats",
            "free_port", "wait_for_http", "tree_rss_kb", "scaled_database", "quick_mode", "PG_ADMIN_URL",

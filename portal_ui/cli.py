@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import urllib.request
 from portal_ui import db
 from portal_ui.demo.personas import DEMO_ORG_CODE, PERSONAS
 from portal_ui.domain.audit import Actor
+from portal_ui.process_group import stop_process_group
 from portal_ui.settings import ConfigError, get_settings
 
 
@@ -153,12 +153,7 @@ def cmd_serve(args) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_group(proc, timeout=10)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Iterator
 
 import pytest
 
+from portal_ui.process_group import stop_process_group
 from tests.ui.helpers import RETURN_URL, artifact_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,37 +158,11 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
             _wait_for_ping(url, proc, portal.log)
             yield portal
         finally:
-            _stop(proc)
+            stop_process_group(proc)
         # The browser reports frontend exceptions to the server's log; a Content-Security-Policy
         # violation there means some part of the UI silently does not work.
         log_text = portal.log.read_text(errors="replace")
         assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    stop_process_group(proc)
-
-
-def stop_process_group(proc: subprocess.Popen) -> None:
-    """Stop a server started with start_new_session=True and wait until every process it started
-    has gone: workers still shutting down after the leader (writing their state files, say) would
-    otherwise race the removal of the server's temp dir."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL if time.monotonic() > deadline else 0)
-        except ProcessLookupError:
-            return
-        except PermissionError:  # a pid reused by another user's group: not ours
-            return
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
