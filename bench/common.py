@@ -26,7 +26,6 @@ from typing import Iterator, Sequence
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
-from portal_ui.process_group import stop_process_group  # noqa: E402
 from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_portal  # noqa: E402
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "REFLEX_ENV", "Portal", "run_portal", "Row", "Result", "stats",
@@ -148,11 +147,6 @@ def wait_for_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
             pass
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f}s; see {log}")
-
-
-def stop_group(proc: subprocess.Popen) -> None:
-    """Stop a server started with start_new_session=True, and every process it started."""
-    stop_process_group(proc)
 
 
 def service_up(host: str, port: int) -> bool:

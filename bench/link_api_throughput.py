@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Iterator
 
 from bench.common import (REDIS_URL, ROOT, Portal, Result, Row, free_port, portal_settings, python, quick_mode,
-                          run_portal, scaled_database, service_up, stats, stop_group, wait_for_http)
+                          run_portal, scaled_database, service_up, stats, wait_for_http)
+from portal_ui.process_group import stop_process_group
 
 NAME = "link_api_throughput"
 TITLE = "Link API throughput"
@@ -58,7 +59,7 @@ def run_api_floor(portal: Portal, tmp: Path, workers: int) -> Iterator[str]:
         wait_for_http(f"{url}/ping", proc, log_path, timeout=60)
         yield url
     finally:
-        stop_group(proc)
+        stop_process_group(proc)
 
 
 async def _hammer(url: str, token: str, seconds: float) -> tuple[list[float], Counter, float]:

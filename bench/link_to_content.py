@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Iterator
 
 from bench.common import (CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, ROOT, Result, Row, free_port, portal_engine,
-                          portal_settings, python, quick_mode, run_portal, stats, stop_group, wait_for_http)
+                          portal_settings, python, quick_mode, run_portal, stats, wait_for_http)
+from portal_ui.process_group import stop_process_group
 
 NAME = "link_to_content"
 TITLE = "Link to first content"
@@ -120,7 +121,7 @@ def run_floor_server(tmp: Path, **extra_env: str) -> Iterator[FloorServer]:
             wait_for_http(f"{url}/ping", proc, log_path)
             yield FloorServer(url, proc.pid)
         finally:
-            stop_group(proc)
+            stop_process_group(proc)
 
 
 class _HostPage(http.server.BaseHTTPRequestHandler):
