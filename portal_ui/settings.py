@@ -30,6 +30,22 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no variable: 1/0, true/false, yes/no or on/off (any case); unset or empty gives `default`."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}: give 1 or 0 (true/false, yes/no and on/off work too), got {raw[:16]!r}")
+
+
 def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """PORTAL_RATE_LIMITS, e.g. `link:ip=600/minute,redeem:ip=300/minute`: limits that replace the defaults."""
     raw = env.get("PORTAL_RATE_LIMITS", "").strip()
@@ -102,6 +118,9 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ()
     rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of api.throttle.LIMITS
     default_language: str = "en"  # when the browser's Accept-Language names no catalogue we have
+    # PORTAL_DEMO: the demo seed and the /demo host app. Default: on with the embedded issuer, off
+    # with an external one (a real deployment); see portal_ui/demo/.
+    demo: bool = True
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -174,6 +193,7 @@ class Settings:
             frame_ancestors=tuple(dict.fromkeys(ancestors)),
             rate_limits=_rate_limits(env),
             default_language=_language(env),
+            demo=_flag(env, "PORTAL_DEMO", default=not issuer),
         )
 
 
