@@ -71,6 +71,22 @@ def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """PORTAL_TRUSTED_PROXIES, e.g. `10.0.0.0/8, 192.0.2.7, fd00::/8`: networks, normalised (`192.0.2.7/32`)."""
+    import ipaddress
+
+    out: list[str] = []
+    for item in filter(None, (part.strip() for part in env.get("PORTAL_TRUSTED_PROXIES", "").split(","))):
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"PORTAL_TRUSTED_PROXIES: {item[:64]!r} is not an IP address or network; give the "
+                              "addresses or CIDR ranges of your reverse proxies, comma-separated, such as "
+                              "10.0.0.0/8, 192.0.2.7, fd00::/8") from None
+        out.append(str(network))
+    return tuple(dict.fromkeys(out))
+
+
 def origin_of(url: str) -> str:
     """`scheme://host[:port]` of an absolute URL, lower-cased, default ports dropped."""
     parts = urlsplit(url)
@@ -117,6 +133,7 @@ class Settings:
     signing_key_path: str = "instance/signing_key.pem"
     frame_ancestors: tuple[str, ...] = ()
     rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of api.throttle.LIMITS
+    trusted_proxies: tuple[str, ...] = ()  # networks whose X-Forwarded-For is believed (api.proxies)
     default_language: str = "en"  # when the browser's Accept-Language names no catalogue we have
     # PORTAL_DEMO: the demo seed and the /demo host app. Default: on with the embedded issuer, off
     # with an external one (a real deployment); see portal_ui/demo/.
@@ -192,6 +209,7 @@ class Settings:
             signing_key_path=env.get("PORTAL_SIGNING_KEY_PATH") or "instance/signing_key.pem",
             frame_ancestors=tuple(dict.fromkeys(ancestors)),
             rate_limits=_rate_limits(env),
+            trusted_proxies=_trusted_proxies(env),
             default_language=_language(env),
             demo=_flag(env, "PORTAL_DEMO", default=not issuer),
         )

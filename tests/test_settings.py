@@ -53,3 +53,15 @@ def test_rate_limits_can_be_replaced_per_bucket():
 def test_bad_rate_limits_say_what_to_fix(value):
     with pytest.raises(ConfigError, match="PORTAL_RATE_LIMITS"):
         Settings.from_env({"PORTAL_RATE_LIMITS": value})
+
+
+def test_trusted_proxies_are_addresses_and_networks():
+    s = Settings.from_env({"PORTAL_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,::1, 2001:DB8::/32,"})
+    assert s.trusted_proxies == ("10.0.0.0/8", "192.0.2.7/32", "::1/128", "2001:db8::/32")
+    assert Settings.from_env({}).trusted_proxies == ()
+
+
+@pytest.mark.parametrize("value", ["10.0.0.300", "proxy.internal", "10.0.0.0/33", "*", "10.0.0.1:8080"])
+def test_a_bad_trusted_proxy_says_what_to_fix(value):
+    with pytest.raises(ConfigError, match=r"PORTAL_TRUSTED_PROXIES.*10\.0\.0\.0/8"):
+        Settings.from_env({"PORTAL_TRUSTED_PROXIES": f"127.0.0.1,{value}"})
