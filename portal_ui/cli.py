@@ -1,18 +1,19 @@
 """Command line: `python -m portal_ui.cli COMMAND` (see `--help`).
 
 migrate      bring the database to the newest schema
-seed-demo    create the demo personas, the Acme workspace and demo settings
+seed-demo    create the demo personas, the Acme workspace and demo settings (when PORTAL_DEMO is on)
 m2m create   create an M2M application; prints its client id and secret once
 token        mint a development user access token (embedded issuer only)
 link         print a one-time portal link for a user
 preview      print a one-time link to a read-only preview (--org, --role)
-serve        start the portal (reflex, production build) and print demo links
+serve        start the portal (reflex, production build) and print how to open it
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,14 +40,37 @@ def cmd_migrate(_args) -> int:
     return 0
 
 
+DEMO_OFF = ("the demo is off (PORTAL_DEMO; it is off by default when PORTAL_JWT_ISSUER names an "
+            "external issuer)")
+
+
 def cmd_seed_demo(args) -> int:
-    from portal_ui.demo.seed import is_seeded, seed_demo
+    """Seed the demo. `--if-empty` (what `make run` uses) seeds only when the demo is on and the
+    database holds nothing else, and otherwise says why it did nothing; without it, the same
+    conditions are errors that `--force` overrides."""
+    from portal_ui.demo.seed import is_seeded, non_demo_data, seed_demo
 
     settings = get_settings()
     with db.session_scope() as session:
         if args.if_empty and is_seeded(session):
             print("demo already seeded")
             return 0
+        if not args.force:
+            if not settings.demo:
+                if args.if_empty:
+                    print(f"{DEMO_OFF}: nothing seeded")
+                    return 0
+                return _fail(f"{DEMO_OFF}. Set PORTAL_DEMO=1 to use the demo, or pass --force to seed it anyway.")
+            own = non_demo_data(session)
+            if own:
+                what = "; ".join(own)
+                if args.if_empty:
+                    print(f"the database holds data of its own ({what}): demo not seeded")
+                    return 0
+                return _fail(f"the database holds data of its own: {what}. The demo's roles would apply to its "
+                             "organizations (every member added later would get the demo's default role "
+                             "'viewer'). Seed the demo into a database of its own (REFLEX_DB_URL), or pass "
+                             "--force to seed it here anyway.")
         seed_demo(session, settings)
     print("demo seeded: personas " + ", ".join(p.user_id for p in PERSONAS))
     return 0
@@ -108,9 +132,25 @@ def cmd_preview(args) -> int:
     return 0
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600) -> bool:
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class _StopRequest:
+    """Set by SIGTERM, SIGINT (Ctrl+C) or SIGHUP; the launcher's loops check it between short waits."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum, _frame) -> None:
+        self.signum = signum
+
+    def __bool__(self) -> bool:
+        return self.signum is not None
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, stop: _StopRequest, timeout: float = 600) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop:
         if proc.poll() is not None:
             return False
         try:
@@ -119,41 +159,112 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 600) -> bo
                     return True
         except OSError:
             pass
-        time.sleep(1)
+        time.sleep(0.5)
     return False
 
 
+def _demo_text(settings) -> str:
+    """Where to start with the demo on: /demo, a fresh link per persona, and a preview link."""
+    lines = [f"  Demo host app (start here): {settings.public_url}/demo", "",
+             f"  One-time portal links (each works once, for {settings.link_ttl_seconds // 60} minutes; "
+             "/demo makes new ones):"]
+    for persona in PERSONAS:
+        try:
+            link = _make_link(persona.user_id, persona.org_code, None)
+        except Exception as exc:  # a missing persona should not stop the server
+            link = f"(unavailable: {exc})"
+        lines += [f"  - {persona.full_name:<14} {persona.summary}", f"      {link}"]
+    try:
+        preview = _make_preview(DEMO_ORG_CODE, "viewer", "organization_members")
+    except Exception as exc:  # the demo may not be seeded
+        preview = f"(unavailable: {exc})"
+    lines += ["", "  Preview (read-only, as Acme's viewer role; switch roles in the banner):", f"      {preview}"]
+    return "\n".join(lines)
+
+
+def _links_text(settings, return_url: str, demo_seeded: bool) -> str:
+    """How to get a one-time link when the demo is off: the two APIs, and the CLI for a quick test."""
+    base = settings.public_url
+    if settings.external_tokens:
+        m2m = [f"  2. Server-side, with an M2M token from your identity provider (audience {settings.audience},",
+               "     scope create:portal_links):"]
+    else:
+        m2m = ["  2. Server-side, with an M2M application's token (client_credentials at POST /oauth2/token):",
+               "       python -m portal_ui.cli m2m create --name backend --scopes create:portal_links",
+               f"       curl -s -X POST {base}/oauth2/token -d grant_type=client_credentials \\",
+               "         -d client_id=$CLIENT_ID -d client_secret=$CLIENT_SECRET   # its access_token: $M2M_TOKEN"]
+    lines = [
+        f"  The portal is up at {base}; the demo is off (PORTAL_DEMO), so there are no demo links.",
+        "  Users enter through one-time links that your app asks for:",
+        "  1. With the signed-in user's access token (Account API):",
+        f"       curl -s \"{base}/account_api/v1/portal_link?subnav=profile\" -H \"Authorization: Bearer $USER_TOKEN\"",
+        *m2m,
+        f"       curl -s -X POST {base}/api/v1/portal/generate_url -H \"Authorization: Bearer $M2M_TOKEN\" \\",
+        "         -H 'Content-Type: application/json' -d '{\"user_id\": \"USER_ID\", \"organization_code\": \"ORG_CODE\"}'",
+        "  3. On this machine, for a user the portal knows (testing):",
+        "       python -m portal_ui.cli link --user USER_ID [--org ORG_CODE] [--sub-nav SECTION]",
+        "  Each link works once, for "
+        f"{settings.link_ttl_seconds // 60} minutes, and the user lands in the section named by sub_nav.",
+    ]
+    if return_url.rstrip("/") == f"{base}/demo":
+        lines += ["", f"  Note: Exit returns users to {return_url}, which is the demo's page and off.",
+                  "  Set PORTAL_DEFAULT_RETURN_URL to your app's address before the first start, or PATCH",
+                  "  /api/v1/portal/settings with a return_url."]
+    if demo_seeded:
+        lines += ["", f"  Note: this database holds the demo ({DEMO_ORG_CODE}, its personas and its roles). Its role",
+                  "  'viewer' is a default role: every member added later gets it. Remove the demo's rows, or use",
+                  "  a database of your own."]
+    return "\n".join(lines)
+
+
+def startup_text(settings) -> str:
+    """What `serve` prints once the portal answers: the demo's links, or how to get a link."""
+    if settings.demo:
+        return _demo_text(settings)
+    from portal_ui.demo.seed import is_seeded
+    from portal_ui.domain.portal_settings import environment_settings
+
+    with db.session_scope() as session:
+        return_url = environment_settings(session, settings)["return_url"]
+        seeded = is_seeded(session)
+    return _links_text(settings, return_url, seeded)
+
+
 def cmd_serve(args) -> int:
+    """Build and start the portal, print how to open it, and stop the whole server on a signal.
+
+    The server runs in a process group of its own, so that stopping it reaches every process it
+    started (the frontend build, Gunicorn and its worker, or Granian's workers) and nothing else.
+    SIGTERM, SIGINT (Ctrl+C) and SIGHUP to this launcher, at any moment (the build included), stop
+    that group through `stop_process_group`: SIGTERM, then SIGKILL for what is left after 10 s.
+    """
     settings = get_settings()
     port = args.port or settings.port
     env = {**os.environ, "PORT": str(port)}
     cmd = [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port", "--backend-port", str(port)]
-    print(f"building and starting the portal on port {port} (the first build takes about a minute)...", flush=True)
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    stop = _StopRequest()
+    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
+    proc = None
     try:
-        if not _wait_until_up(f"http://127.0.0.1:{port}/ping", proc):
+        print(f"building and starting the portal on port {port} (the first build takes about a minute)...",
+              flush=True)
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+        if not _wait_until_up(f"http://127.0.0.1:{port}/ping", proc, stop):
+            if stop:
+                return 0
             return _fail("the portal did not start; see the output above")
-        base = settings.public_url
-        print(f"\n  Demo host app (start here): {base}/demo\n")
-        print("  One-time portal links (each works once, for "
-              f"{settings.link_ttl_seconds // 60} minutes; /demo makes new ones):")
-        for persona in PERSONAS:
-            try:
-                link = _make_link(persona.user_id, persona.org_code, None)
-            except Exception as exc:  # a missing persona should not stop the server
-                link = f"(unavailable: {exc})"
-            print(f"  - {persona.full_name:<14} {persona.summary}\n      {link}")
-        try:
-            preview = _make_preview(DEMO_ORG_CODE, "viewer", "organization_members")
-        except Exception as exc:  # the demo may not be seeded
-            preview = f"(unavailable: {exc})"
-        print(f"\n  Preview (read-only, as Acme's viewer role; switch roles in the banner):\n      {preview}")
-        print("\n  Press Ctrl+C to stop.\n", flush=True)
-        return proc.wait()
-    except KeyboardInterrupt:
-        return 0
+        print("\n" + startup_text(settings), flush=True)
+        print("\n  Press Ctrl+C (or send SIGTERM) to stop.\n", flush=True)
+        while not stop and proc.poll() is None:
+            time.sleep(0.2)
+        return 0 if stop else proc.returncode
     finally:
-        stop_process_group(proc, timeout=10)
+        if proc is not None:
+            if stop:
+                print(f"stopping the portal ({signal.Signals(stop.signum).name})...", flush=True)
+            stop_process_group(proc, timeout=10)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(func=cmd_migrate)
     seed = sub.add_parser("seed-demo", help="create the demo environment")
-    seed.add_argument("--if-empty", action="store_true", help="do nothing when the demo exists already")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="seed only when the demo is on and the database holds nothing else; otherwise say "
+                           "why and do nothing (what make run uses)")
+    seed.add_argument("--force", action="store_true",
+                      help="seed even when the demo is off or the database holds data of its own")
     seed.set_defaults(func=cmd_seed_demo)
     m2m = sub.add_parser("m2m", help="M2M applications").add_subparsers(dest="m2m_command", required=True)
     create = m2m.add_parser("create", help="create an M2M application")
@@ -184,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--role", help="role key whose view to preview (with --org)")
     preview.add_argument("--sub-nav", dest="sub_nav")
     preview.set_defaults(func=cmd_preview)
-    serve = sub.add_parser("serve", help="start the portal and print demo links")
+    serve = sub.add_parser("serve", help="start the portal and print how to open it")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
     return parser

@@ -65,3 +65,84 @@ def test_preview_prints_a_one_time_preview_link(settings, capsys):
     assert url.startswith("http://portal.test/portal_redirect?key=")
     assert main(["preview", "--org", "org_demo_acme", "--role", "nope"]) == 2
     assert "no role" in capsys.readouterr().err
+
+
+def _own_organization(session, name="Globex"):
+    from portal_ui.domain.audit import Actor
+    from portal_ui.domain.organizations import create_organization
+
+    org = create_organization(session, actor=Actor.system("test"), name=name)
+    session.commit()
+    return org
+
+
+def test_seed_demo_refuses_a_database_with_organizations_of_its_own(settings, session, capsys):
+    org = _own_organization(session)
+    assert main(["seed-demo"]) == 2
+    err = capsys.readouterr().err
+    assert f"1 organization ({org.code})" in err and "--force" in err and "REFLEX_DB_URL" in err
+    assert session.exec(select(User)).all() == []  # nothing seeded
+    assert main(["seed-demo", "--if-empty"]) == 0  # make run: says why, seeds nothing, does not fail
+    assert "demo not seeded" in capsys.readouterr().out
+    assert session.exec(select(User)).all() == []
+    assert main(["seed-demo", "--force"]) == 0
+    assert {u.id for u in session.exec(select(User)).all()} == {p.user_id for p in PERSONAS}
+
+
+def test_seed_demo_counts_users_and_roles_of_its_own_too(settings, session, capsys):
+    from portal_ui.domain.audit import Actor
+    from portal_ui.domain.roles import create_role
+
+    create_role(session, actor=Actor.system("test"), key="viewer", name="Our viewer")
+    session.commit()
+    assert main(["seed-demo"]) == 2
+    assert "1 role (viewer)" in capsys.readouterr().err
+
+
+def test_seed_demo_runs_again_over_its_own_demo(settings, capsys):
+    assert main(["seed-demo"]) == 0
+    assert main(["seed-demo"]) == 0  # the demo's own rows are not "data of its own"
+
+
+def test_serve_with_the_demo_off_says_how_to_get_a_link(env, capsys):
+    from portal_ui.cli import startup_text
+
+    settings = env(PORTAL_DEMO="0", PORTAL_DEFAULT_RETURN_URL="https://app.example/account")
+    text = startup_text(settings)
+    assert "the demo is off (PORTAL_DEMO)" in text
+    assert "http://portal.test/account_api/v1/portal_link" in text
+    assert "http://portal.test/api/v1/portal/generate_url" in text and "m2m create" in text
+    assert "python -m portal_ui.cli link --user" in text
+    assert "/demo" not in text and "kp_demo" not in text and "portal_redirect?key=" not in text
+
+
+def test_serve_with_the_demo_off_warns_of_a_return_url_or_a_demo_left_behind(env):
+    from portal_ui.cli import startup_text
+    from portal_ui.db import session_scope
+    from portal_ui.demo.seed import seed_demo
+
+    settings = env(PORTAL_DEMO="0", PORTAL_DEFAULT_RETURN_URL="http://portal.test/demo")
+    text = startup_text(settings)
+    assert "Exit returns users to http://portal.test/demo" in text and "PORTAL_DEFAULT_RETURN_URL" in text
+    assert "holds the demo" not in text
+    with session_scope() as s:
+        seed_demo(s, settings)
+    assert "this database holds the demo (org_demo_acme" in startup_text(settings)
+
+
+def test_serve_with_an_external_issuer_asks_the_identity_provider_for_m2m_tokens(env):
+    from portal_ui.cli import startup_text
+
+    settings = env(PORTAL_JWT_ISSUER="https://idp.example/", PORTAL_JWKS_URL="https://idp.example/jwks.json",
+                   PORTAL_JWT_AUDIENCE="https://api.example")
+    text = startup_text(settings)
+    assert "M2M token from your identity provider (audience https://api.example" in text
+    assert "/oauth2/token" not in text and "m2m create" not in text
+
+
+def test_serve_with_the_demo_on_prints_persona_links(demo, capsys):
+    from portal_ui.cli import startup_text
+
+    text = startup_text(demo)
+    assert "http://portal.test/demo" in text
+    assert text.count("http://portal.test/portal_redirect?key=") == len(PERSONAS) + 1  # and the preview

@@ -13,18 +13,24 @@ from portal_ui.api.management import plans
 from portal_ui.api import openapi
 from portal_ui.api import invoices
 from portal_ui.api.upload_limit import UploadSizeLimit
+from portal_ui.settings import get_settings
 
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
-    plans, openapi, demo_host_app, invoices, org_logo,
+    plans, openapi, invoices, org_logo,
 )
+# Mounted only when the demo is on (PORTAL_DEMO): `POST /demo/manage` signs a demo persona in
+# without a password, so a deployment without the demo must not have the route at all.
+DEMO_ROUTE_MODULES = (demo_host_app,)
 
 
 def build_api() -> Starlette:
     """Every API route of contract §2, §4, §6, §7 with Kinde's error envelope.
 
     Reflex mounts its app (pages, websocket, /ping) at "" under this one, so these routes
-    match first. Tests use this app directly with httpx's ASGITransport.
+    match first. Tests use this app directly with httpx's ASGITransport. Whether the demo's
+    routes are mounted is decided here, from the settings of the moment (PORTAL_DEMO).
     """
-    routes = [route for module in ROUTE_MODULES for route in module.routes]
+    modules = ROUTE_MODULES + (DEMO_ROUTE_MODULES if get_settings().demo else ())
+    routes = [route for module in modules for route in module.routes]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, middleware=[Middleware(UploadSizeLimit)])

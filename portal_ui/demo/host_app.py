@@ -4,7 +4,8 @@ Each persona's "Manage account" button does what a real host app does: it holds 
 token for its signed-in user, calls the Account API (`GET /account_api/v1/portal_link`) with it,
 and sends the browser to the one-time link it gets back. The call goes through the portal's own
 ASGI app in-process (same routes, headers and JSON as over the network), so it works behind any
-proxy. The page exists only while the demo is seeded and the portal issues its own tokens.
+proxy. `build_api()` mounts these routes only when the demo is on (PORTAL_DEMO), and they answer
+only while the demo is seeded and the portal issues its own tokens.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def _persona_card(persona) -> str:
 
 def _available() -> str | None:
     """None when the demo can run; otherwise the reason it cannot."""
+    if not get_settings().demo:
+        return "The demo is off (PORTAL_DEMO)."
     if get_settings().external_tokens:
         return "The demo host app needs the embedded token issuer; this portal verifies an external one."
     with session_scope() as session:

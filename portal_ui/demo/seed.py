@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from portal_ui.demo.personas import DEMO_ORG_ALIAS, DEMO_ORG_CODE, DEMO_ORG_NAME, PERSONAS, ROLES
 from portal_ui.domain import audit
@@ -23,6 +23,28 @@ DEMO_API_SCOPES = (
 
 def is_seeded(session: Session) -> bool:
     return session.get(Organization, DEMO_ORG_CODE) is not None
+
+
+def non_demo_data(session: Session) -> list[str]:
+    """What the database holds that the demo did not put there, e.g. ["2 organizations (org_a, org_b)"].
+
+    The demo's roles apply to every organization (its `viewer` is a default role, given to each
+    member added later), and its personas sign in without a password through /demo: so it must
+    not be seeded into a database that serves real customers.
+    """
+    found = []
+    checks = (
+        ("organization", Organization.code, Organization.code != DEMO_ORG_CODE),
+        ("user", User.id, User.id.not_in([p.user_id for p in PERSONAS])),
+        ("role", Role.key, Role.id.not_in([f"role_demo_{r.key}" for r in ROLES])),
+    )
+    for noun, column, condition in checks:
+        names = session.exec(select(column).where(condition).order_by(column).limit(4)).all()
+        if names:
+            total = session.exec(select(func.count()).select_from(column.class_).where(condition)).one()
+            shown = ", ".join(names[:3]) + (", ..." if total > 3 else "")
+            found.append(f"{total} {noun}{'s' if total != 1 else ''} ({shown})")
+    return found
 
 
 def seed_demo(session: Session, settings: Settings) -> None:
