@@ -13,7 +13,12 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
-export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org/
+# Reflex probes npm registries for the fastest unless NPM_CONFIG_REGISTRY names one: give it the
+# registry npm is already set up for. Recursive (`?=` is `=`), so it is computed when a recipe runs,
+# after `setup` has put npm into .venv/bin (on a fresh clone .venv does not exist while make reads
+# this file); empty before that, which only means Reflex probes.
+NPM_CONFIG_REGISTRY ?= $(shell $(CURDIR)/$(VENV)/bin/npm config get registry 2>/dev/null)
+export NPM_CONFIG_REGISTRY
 export PORT
 
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
@@ -30,6 +35,9 @@ setup: $(VENV)/.installed
 migrate: setup
 	$(PY) -m portal_ui.cli migrate
 
+# seed-demo --if-empty seeds only when the demo is on (PORTAL_DEMO) and the database holds nothing
+# else, and otherwise says why. serve stops the whole server on SIGTERM, SIGINT or SIGHUP (make
+# passes SIGTERM on to it and waits).
 run: setup
 	$(PY) -m portal_ui.cli migrate
 	$(PY) -m portal_ui.cli seed-demo --if-empty
