@@ -31,9 +31,10 @@ class EmbeddedWorker(UvicornWorker):
     """The Gunicorn worker for the embedded server (Reflex's default is `uvicorn.workers`' H11 worker).
 
     Pinned rather than left to "auto": h11 and wsproto (what an idle websocket costs depends on
-    the implementation); client addresses from the socket only, as on Granian (the rate limits
-    key on them, and `X-Forwarded-For` from a local process must not choose its own bucket); no
-    `Server` header.
+    the implementation); client addresses from the socket only, as on Granian (which never
+    rewrites them from headers): the app reads `X-Forwarded-For` itself, and only from the proxies
+    in PORTAL_TRUSTED_PROXIES (portal_ui/api/proxies.py), so a client cannot choose the address
+    its rate limits are kept under; no `Server` header.
     """
 
     CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "http": "h11", "ws": "wsproto",

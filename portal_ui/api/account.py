@@ -14,7 +14,7 @@ from portal_ui.api.auth import require_user
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import in_transaction
 from portal_ui.api.portal import one_sub_nav
-from portal_ui.api.throttle import client_ip, throttle
+from portal_ui.api.throttle import address_key, failures_counted, throttle
 from portal_ui.domain.links import create_link
 from portal_ui.settings import get_settings
 
@@ -29,8 +29,8 @@ def _single(request: Request, name: str) -> str | None:
 
 
 async def portal_link(request: Request) -> JSONResponse:
-    await throttle("link:ip", client_ip(request))
-    caller = await require_user(request)
+    async with failures_counted("link:ip", address_key(request)):  # bad tokens, per address
+        caller = await require_user(request)
     await throttle("link:user", caller.user_id)
     unknown = [k for k in request.query_params.keys() if k not in QUERY_FIELDS]
     if unknown:

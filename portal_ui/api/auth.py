@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from portal_ui.api.errors import ApiError
+from portal_ui.api.proxies import client_ip
 from portal_ui.domain.audit import Actor
 from portal_ui.settings import get_settings
 from portal_ui.tokens.verify import InvalidToken, get_verifier
@@ -34,7 +35,7 @@ class UserCaller:
 
 
 def request_actor(request: Request, actor_type: str, actor_id: str) -> Actor:
-    client = request.client.host if request.client else ""
+    client = client_ip(request) if request.client else ""
     return Actor(type=actor_type, id=actor_id, client_ip=client, user_agent=request.headers.get("user-agent", "")[:512])
 
 

@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from portal_ui.api.errors import error_response
+from portal_ui.api.errors import ApiError, error_response
 from portal_ui.db import session_scope
-from portal_ui.api.throttle import client_ip, throttle
+from portal_ui.api.throttle import address_key, throttle
 from portal_ui.domain.m2m import InvalidClient, authenticate_client
 from portal_ui.settings import get_settings
 from portal_ui.tokens.issue import mint_m2m_token
@@ -159,13 +159,33 @@ def _requested_scopes(params: dict[str, str], granted: list[str]) -> list[str]:
     return [s for s in granted if s in raw]
 
 
-def _issue(settings, client_id: str, secret: str, params: dict[str, str]) -> dict:
+def _authenticate(client_id: str, secret: str) -> list[str]:
+    """The scopes granted to the application with this id and secret; InvalidClient otherwise."""
     with session_scope() as session:
         app = authenticate_client(session, client_id, secret)
-        granted = [s for s in app.scopes if isinstance(s, str)]
-    scopes = _requested_scopes(params, granted)
-    token = mint_m2m_token(settings, app.client_id, scopes, ttl=TOKEN_TTL_SECONDS)
+        return [s for s in app.scopes if isinstance(s, str)]
+
+
+def _issue(settings, client_id: str, scopes: list[str]) -> dict:
+    token = mint_m2m_token(settings, client_id, scopes, ttl=TOKEN_TTL_SECONDS)
     return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS, "scope": " ".join(scopes)}
+
+
+async def _count_failure(address: str, client_id: str | None) -> None:
+    """A failed request counts against its address and, when it named one, the client id (429 once over).
+
+    Only failures count here: the client's own requests with the right secret are counted in
+    `token:client` and get tokens however many failures name it (portal_ui/api/throttle.py).
+    """
+    over = None
+    for bucket, key in (("token:ip", address), ("token:fail:client", client_id)):
+        if key:
+            try:
+                await throttle(bucket, key)
+            except ApiError as exc:
+                over = exc
+    if over is not None:
+        raise over
 
 
 async def token(request: Request) -> JSONResponse:
@@ -173,7 +193,7 @@ async def token(request: Request) -> JSONResponse:
     settings = get_settings()
     if settings.external_tokens:
         return _not_here()
-    await throttle("token:ip", client_ip(request))
+    address, named = address_key(request), None
     try:
         params = await read_params(request)
         grant = params.get("grant_type")
@@ -185,14 +205,21 @@ async def token(request: Request) -> JSONResponse:
         if audience and audience != settings.audience:
             raise OAuthError("invalid_request", f"audience must be {settings.audience}.")
         client_id, secret, used_basic = _client_credentials(request, params)
-        await throttle("token:client", client_id)
+        named = client_id
         try:
-            body = await run_in_threadpool(_issue, settings, client_id, secret, params)
+            granted = await run_in_threadpool(_authenticate, client_id, secret)
         except InvalidClient:
             raise OAuthError("invalid_client", "Client authentication failed.", 401,
                              BASIC_CHALLENGE if used_basic else None) from None
     except OAuthError as exc:
+        await _count_failure(address, named)
         return exc.response()
+    await throttle("token:client", client_id)  # authenticated: the client's own allowance
+    try:
+        scopes = _requested_scopes(params, granted)
+    except OAuthError as exc:
+        return exc.response()
+    body = await run_in_threadpool(_issue, settings, client_id, scopes)
     return JSONResponse(body, headers=NO_STORE)
 
 

@@ -23,9 +23,9 @@ from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import Body, in_transaction
 from portal_ui.api.pages import NO_STORE, link_unusable_page, message_page, request_language
 from portal_ui.i18n import translate
-from portal_ui.api.throttle import client_ip, throttle
+from portal_ui.api.throttle import address_key, failures_counted, is_over, throttle
 from portal_ui.db import session_scope
-from portal_ui.domain.links import create_link, link_return_url, redeem_link
+from portal_ui.domain.links import create_link, link_is_redeemable, link_return_url, redeem_link
 from portal_ui.domain.previews import create_preview_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
 from portal_ui.domain.sessions import SESSION_COOKIE, end_session, start_session
@@ -51,9 +51,10 @@ def one_sub_nav(first: str | None, second: str | None) -> str | None:
 
 
 async def _link_caller(request: Request):
-    """The M2M caller allowed to make links (scope create:portal_links), throttled per IP and client."""
-    await throttle("link:ip", client_ip(request))
-    caller = await require_m2m(request, "create:portal_links")
+    """The M2M caller allowed to make links (scope create:portal_links), throttled per client; bad
+    tokens are counted per address (portal_ui/api/throttle.py)."""
+    async with failures_counted("link:ip", address_key(request)):
+        caller = await require_m2m(request, "create:portal_links")
     await throttle("link:client", caller.client_id)
     return caller
 
@@ -107,15 +108,25 @@ def _cookie_token(request: Request) -> str | None:
     return morsel.value if morsel else None
 
 
+def _too_many_attempts(request: Request) -> Response:
+    lang = request_language(request)
+    return message_page(translate(lang, "shell.too_many_title"), translate(lang, "shell.too_many_text"),
+                        status=429, lang=lang)
+
+
+def _redeemable(key: str | None) -> bool:
+    with session_scope() as session:
+        return link_is_redeemable(session, key)
+
+
 async def portal_redirect(request: Request) -> Response:
-    try:
-        await throttle("redeem:ip", client_ip(request))
-    except ApiError:
-        lang = request_language(request)
-        return message_page(translate(lang, "shell.too_many_title"), translate(lang, "shell.too_many_text"),
-                            status=429, lang=lang)
     keys = request.query_params.getlist("key")
     key = keys[0] if len(keys) == 1 else None
+    # Only failed redemptions count per address, so a valid link opens whoever shares the address.
+    # An address over its limit gets a read-only look at the key before anything is written.
+    address = address_key(request)
+    if await is_over("redeem:ip", address) and not await run_in_threadpool(_redeemable, key):
+        return _too_many_attempts(request)
     settings = get_settings()
     browser = request_actor(request, "user", "portal_redirect")
 
@@ -130,6 +141,11 @@ async def portal_redirect(request: Request) -> Response:
 
     token, sub_nav = await run_in_threadpool(work)
     if token is None:
+        try:
+            await throttle("redeem:ip", address)
+        except ApiError:
+            return _too_many_attempts(request)
+
         def known_return_url() -> str | None:
             with session_scope() as session:
                 return link_return_url(session, key)

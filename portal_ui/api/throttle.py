@@ -1,14 +1,32 @@
 """Rate limits on link generation, link redemption and the token endpoint (429 in Kinde's envelope).
 
+Who is counted where, so that nobody can use up someone else's allowance:
+
+- Failures are counted per client address (`*:ip`): a bad or missing token at link generation,
+  an unknown, used or expired key at `/portal_redirect`, a failed `/oauth2/token` request. Once an
+  address is over its limit its failures answer 429. Requests that succeed never count here, so
+  many users behind one address (an office, a proxy not listed in PORTAL_TRUSTED_PROXIES) are not
+  throttled by a flood of bad requests sharing it: the credential check comes first, and it is
+  cheap (a signature check in memory, a SHA-256 and a primary-key lookup; a redemption from an
+  address over its limit is first checked read-only).
+- Authenticated requests are counted per user or M2M client (`link:user`, `link:client`,
+  `token:client`), never per address, and failures never count there.
+- Failed `/oauth2/token` requests that name a client are also counted per client id
+  (`token:fail:client`), only after its authentication failed: the client's own requests with the
+  right secret still get tokens.
+
+Client addresses come from `portal_ui.api.proxies.client_ip` (X-Forwarded-For only from
+PORTAL_TRUSTED_PROXIES); IPv6 clients are counted per /64, the smallest network one usually gets.
 Counters live in Redis when `REFLEX_REDIS_URL` is set, so every worker shares them; otherwise in
 process memory (one worker). The `limits` library does the counting (moving window).
-`PORTAL_RATE_LIMITS` replaces any of the limits below (settings.py), e.g. for load tests or many
-users behind one proxy address.
+`PORTAL_RATE_LIMITS` replaces any of the limits below (settings.py), e.g. for load tests.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+from contextlib import asynccontextmanager
 from functools import lru_cache
 
 from limits import parse
@@ -18,18 +36,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from portal_ui.api.errors import ApiError
+from portal_ui.api.proxies import client_ip
 from portal_ui.settings import get_settings
+
+__all__ = ["LIMITS", "address_key", "client_ip", "failures_counted", "is_over", "limit_for", "reset", "throttle"]
 
 log = logging.getLogger("portal_ui.api")
 
-# bucket -> limit. Per client IP and, where there is one, per user or M2M client.
+# bucket -> limit.
 LIMITS: dict[str, str] = {
-    "link:ip": "120/minute",
-    "link:user": "30/minute",
-    "link:client": "600/minute",
-    "redeem:ip": "60/minute",
-    "token:ip": "30/minute",
-    "token:client": "30/minute",
+    "link:ip": "120/minute",  # link requests with a bad or missing token, per client address
+    "link:user": "30/minute",  # links made with a user's token, per user
+    "link:client": "600/minute",  # links and previews made by an M2M client, per client
+    "redeem:ip": "60/minute",  # redemptions of unknown, used or expired keys, per client address
+    "token:ip": "30/minute",  # failed token requests, per client address
+    "token:client": "30/minute",  # tokens issued, per M2M client
+    "token:fail:client": "30/minute",  # failed token requests naming a client id, per client id
 }
 
 
@@ -47,8 +69,34 @@ def limit_for(bucket: str) -> str:
     return dict(get_settings().rate_limits).get(bucket, LIMITS[bucket])
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def address_key(request: Request) -> str:
+    """The key a request's address is counted under: the client address, an IPv6 one as its /64."""
+    address = client_ip(request)
+    if ":" in address:
+        try:
+            return str(ipaddress.IPv6Network(f"{address.partition('%')[0]}/64", strict=False))
+        except ValueError:
+            return address
+    return address
+
+
+def _too_many(item) -> ApiError:
+    return ApiError(429, "TOO_MANY_REQUESTS", "Too many requests; please wait a minute and try again.",
+                    headers={"Retry-After": str(item.get_expiry())})
+
+
+async def is_over(bucket: str, key: str) -> bool:
+    """True when `key` has used up `bucket` (nothing is counted); False if the counter store is down."""
+    item = parse(limit_for(bucket))
+    redis_url = get_settings().redis_url
+    limiter = _limiter(redis_url)
+    try:
+        allowed = await run_in_threadpool(limiter.test, item, bucket, key[:256]) if redis_url \
+            else limiter.test(item, bucket, key[:256])
+    except Exception:  # pragma: no cover - depends on Redis being down
+        log.warning("rate-limit store unavailable; not throttling %s", bucket, exc_info=True)
+        return False
+    return not allowed
 
 
 async def throttle(bucket: str, key: str) -> None:
@@ -69,8 +117,19 @@ async def throttle(bucket: str, key: str) -> None:
         log.warning("rate-limit store unavailable; not throttling %s", bucket, exc_info=True)
         return
     if not allowed:
-        raise ApiError(429, "TOO_MANY_REQUESTS", "Too many requests; please wait a minute and try again.",
-                       headers={"Retry-After": str(item.get_expiry())})
+        raise _too_many(item)
+
+
+@asynccontextmanager
+async def failures_counted(bucket: str, key: str, *, codes: tuple[str, ...] = ("INVALID_CREDENTIALS",)):
+    """Around a credential check: when it refuses the caller (an ApiError with one of `codes`),
+    count one failure of `key` in `bucket`, answering 429 instead once `key` is over the limit."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.code in codes:
+            await throttle(bucket, key)
+        raise
 
 
 def reset() -> None:

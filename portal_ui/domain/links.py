@@ -121,6 +121,15 @@ def redeem_link(session: Session, key: Any) -> PortalLink | None:
     return session.exec(select(PortalLink).where(PortalLink.key_hash == key_hash)).one()
 
 
+def link_is_redeemable(session: Session, key: Any) -> bool:
+    """True while the key is known, unused and unexpired: a read-only look, redeeming nothing."""
+    if not _valid_key(key):
+        return False
+    found = session.exec(select(PortalLink.id).where(
+        PortalLink.key_hash == sha256_hex(key), PortalLink.redeemed_on.is_(None), PortalLink.expires_on > utcnow()))
+    return found.first() is not None
+
+
 def link_return_url(session: Session, key: Any) -> str | None:
     """The return URL stored with a key (used or expired too), for the "link no longer works" page."""
     if not _valid_key(key):

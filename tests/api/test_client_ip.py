@@ -56,3 +56,18 @@ def test_a_huge_header_is_read_from_the_right_only(trusted):
     assert client_ip(request(PROXY, "203.0.113.1, " * 20_000 + "198.51.100.7")) == "198.51.100.7"
     # more trusted hops than any real chain: not believed
     assert client_ip(request(PROXY, "198.51.100.7, " + "10.1.1.1, " * 100 + "10.1.1.1")) == PROXY
+
+
+def test_audit_events_name_the_client_behind_a_trusted_proxy(trusted, demo, session, user_headers):
+    from sqlmodel import select
+    from starlette.testclient import TestClient
+
+    from portal_ui.api.app import build_api
+    from portal_ui.models import AuditEvent
+
+    with TestClient(build_api(), base_url="http://portal.test", client=(PROXY, 40000)) as c:
+        resp = c.get("/account_api/v1/portal_link", headers={**user_headers("kp_demo_bea"),
+                                                             "X-Forwarded-For": "203.0.113.66, 198.51.100.7"})
+    assert resp.status_code == 200
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "portal_link.created")).one()
+    assert event.client_ip == "198.51.100.7"
