@@ -71,3 +71,13 @@ def test_audit_events_name_the_client_behind_a_trusted_proxy(trusted, demo, sess
     assert resp.status_code == 200
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "portal_link.created")).one()
     assert event.client_ip == "198.51.100.7"
+
+
+def test_ipv6_clients_are_counted_per_64(trusted):
+    """One IPv6 client usually holds a whole /64: counting each address apart would give it 2**64 allowances."""
+    from portal_ui.api.throttle import address_key
+
+    assert address_key(request("fd00::1", "2001:db8:1:2::7")) == address_key(request("fd00::1", "2001:db8:1:2::8")) \
+        == "2001:db8:1:2::/64"
+    assert address_key(request("fd00::1", "2001:db8:1:3::7")) != address_key(request("fd00::1", "2001:db8:1:2::7"))
+    assert address_key(request(PROXY, "198.51.100.7")) == "198.51.100.7"
