@@ -8,8 +8,6 @@ session at all, is the same 404, so the answer never tells whether an invoice id
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,21 +20,13 @@ from portal_ui.billing.owner import Owner
 from portal_ui.db import session_scope
 from portal_ui.domain.errors import NotFound
 from portal_ui.domain.sections import BY_KEY, section_access
-from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session
+from portal_ui.domain.sessions import ActiveSession, load_session
 from portal_ui.models import Invoice
+from portal_ui.session_cookie import request_token
 from portal_ui.settings import get_settings
 
 PATH = "/billing/invoices/{invoice_id}.pdf"
 ID_MAX = 64
-
-
-def session_token(request: Request) -> str | None:
-    """The portal session cookie's value; a malformed Cookie header is just "no session"."""
-    try:
-        morsel = SimpleCookie(request.headers.get("cookie", "")).get(SESSION_COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel else None
 
 
 def invoice_owner(active: ActiveSession, invoice: Invoice) -> Owner | None:
@@ -61,7 +51,7 @@ def _not_found(request: Request) -> Response:
 
 async def download_invoice(request: Request) -> Response:
     invoice_id = request.path_params["invoice_id"]
-    token = session_token(request)
+    token = request_token(request)
     if not token or not invoice_id or len(invoice_id) > ID_MAX:
         return _not_found(request)
     settings = get_settings()

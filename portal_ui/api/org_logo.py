@@ -10,8 +10,6 @@ a page of the portal's origin if someone opens it directly.
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,20 +17,13 @@ from starlette.routing import Route
 
 from portal_ui.db import session_scope
 from portal_ui.domain.logos import URL_PREFIX, logo_path
-from portal_ui.domain.sessions import SESSION_COOKIE, load_session
+from portal_ui.domain.sessions import load_session
 from portal_ui.models import OrganizationLogo
+from portal_ui.session_cookie import request_token
 from portal_ui.settings import get_settings
 
 MAX_PART = 128
 NOT_FOUND_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-def _session_token(request: Request) -> str | None:
-    try:
-        morsel = SimpleCookie(request.headers.get("cookie", "")).get(SESSION_COOKIE)
-    except CookieError:
-        return None
-    return morsel.value if morsel else None
 
 
 def logo_headers(content_type: str) -> dict[str, str]:
@@ -63,7 +54,7 @@ async def org_logo(request: Request) -> Response:
     org_code, name = request.path_params["org_code"], request.path_params["name"]
     found = None
     if len(org_code) <= MAX_PART and len(name) <= MAX_PART and "\x00" not in org_code + name:
-        found = await run_in_threadpool(_find, _session_token(request), org_code, name)
+        found = await run_in_threadpool(_find, request_token(request), org_code, name)
     if found is None:
         return Response("Not found", status_code=404, media_type="text/plain", headers=NOT_FOUND_HEADERS)
     content_type, data = found

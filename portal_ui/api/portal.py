@@ -3,18 +3,18 @@
 - `POST /api/v1/portal/generate_url`: an M2M caller asks for a one-time link for a user.
 - `GET /portal_redirect?key=`: redeem the link once, start a portal session, set the HttpOnly
   cookie and answer 303 to the section's page, so the key leaves the address bar and history.
-- `POST /portal_exit` (also GET, for a plain link): end the session, clear the cookie and go to
-  the link's return URL.
+- `POST /portal_exit`: end the session, clear the cookie and go to the link's return URL. POST
+  only (GET is 405): a link or image on another site must not end anybody's session.
+
+The cookie's name and the one parser for it live in portal_ui.session_cookie.
 """
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
-
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_ui.api.auth import request_actor, require_m2m
@@ -28,8 +28,9 @@ from portal_ui.db import session_scope
 from portal_ui.domain.links import create_link, link_is_redeemable, link_return_url, redeem_link
 from portal_ui.domain.previews import create_preview_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
-from portal_ui.domain.sessions import SESSION_COOKIE, end_session, start_session
+from portal_ui.domain.sessions import end_session, start_session
 from portal_ui.models import URL_MAX
+from portal_ui.session_cookie import clear_session_cookie, request_token, set_session_cookie
 from portal_ui.settings import get_settings
 
 ENDED_PATH = "/session-ended"
@@ -99,15 +100,6 @@ async def preview_url(request: Request) -> JSONResponse:
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
 
 
-def _cookie_token(request: Request) -> str | None:
-    raw = request.headers.get("cookie", "")
-    try:
-        morsel = SimpleCookie(raw).get(SESSION_COOKIE)
-    except Exception:  # a malformed Cookie header is just "no session"
-        return None
-    return morsel.value if morsel else None
-
-
 def _too_many_attempts(request: Request) -> Response:
     lang = request_language(request)
     return message_page(translate(lang, "shell.too_many_title"), translate(lang, "shell.too_many_text"),
@@ -129,12 +121,15 @@ async def portal_redirect(request: Request) -> Response:
         return _too_many_attempts(request)
     settings = get_settings()
     browser = request_actor(request, "user", "portal_redirect")
+    previous = request_token(request)
 
     def work() -> tuple[str | None, str | None]:
         with session_scope() as session:
             link = redeem_link(session, key)
             if link is None:
                 return None, None
+            if previous:  # this browser's earlier session ends here: one browser, one session
+                end_session(session, previous, client_ip=browser.client_ip, user_agent=browser.user_agent)
             token = start_session(session, settings, link, client_ip=browser.client_ip,
                                   user_agent=browser.user_agent)
             return token, link.sub_nav
@@ -152,13 +147,16 @@ async def portal_redirect(request: Request) -> Response:
         return link_unusable_page(await run_in_threadpool(known_return_url), request_language(request))
     section = BY_KEY.get(sub_nav or DEFAULT_SUB_NAV, BY_KEY[DEFAULT_SUB_NAV])
     response = RedirectResponse(section.path, status_code=303, headers=NO_STORE)
-    response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_max_seconds, path="/",
-                        secure=settings.cookie_secure, httponly=True, samesite="lax")
+    set_session_cookie(response, token, settings)
     return response
 
 
 async def portal_exit(request: Request) -> Response:
-    token = _cookie_token(request)
+    # Every method is routed here, not only POST: otherwise the Reflex app mounted beneath these
+    # routes would answer a GET with a page instead of the 405.
+    if request.method != "POST":
+        return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "POST", **NO_STORE})
+    token = request_token(request)
     browser = request_actor(request, "user", "portal_exit")
 
     def work() -> str | None:
@@ -168,8 +166,7 @@ async def portal_exit(request: Request) -> Response:
 
     return_url = await run_in_threadpool(work)
     response = RedirectResponse(return_url or ENDED_PATH, status_code=303, headers=NO_STORE)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=get_settings().cookie_secure, httponly=True,
-                           samesite="lax")
+    clear_session_cookie(response, get_settings())
     return response
 
 
@@ -177,5 +174,5 @@ routes = [
     Route("/api/v1/portal/generate_url", generate_url, methods=["POST"]),
     Route("/api/v1/portal/preview_url", preview_url, methods=["POST"]),
     Route("/portal_redirect", portal_redirect, methods=["GET"]),
-    Route("/portal_exit", portal_exit, methods=["GET", "POST"]),
+    Route("/portal_exit", portal_exit, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
 ]

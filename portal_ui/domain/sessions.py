@@ -30,6 +30,18 @@ Status = Literal["active", "ended", "expired", "unknown"]
 
 
 @dataclass(frozen=True)
+class TokenHash:
+    """A session named by the SHA-256 (hex) of its cookie token, as the sessions table stores it.
+
+    The websocket's Cookie header carries this instead of the token (portal_ui.session_cookie),
+    so Reflex's stored state never holds a token; every function below that takes a token takes
+    one of these as well.
+    """
+
+    hex: str
+
+
+@dataclass(frozen=True)
 class ActiveSession:
     """A live portal session as the UI needs it; built fresh from the database on each check."""
 
@@ -52,9 +64,13 @@ def _valid_token(token: Any) -> bool:
 
 
 def _find(session: Session, token: Any) -> PortalSession | None:
-    if not _valid_token(token):
+    if isinstance(token, TokenHash):
+        digest = token.hex
+    elif _valid_token(token):
+        digest = sha256_hex(token)
+    else:
         return None
-    return session.exec(select(PortalSession).where(PortalSession.token_hash == sha256_hex(token))).first()
+    return session.exec(select(PortalSession).where(PortalSession.token_hash == digest)).first()
 
 
 def start_session(session: Session, settings: Settings, link: PortalLink, *, client_ip: str = "",
