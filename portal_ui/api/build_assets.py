@@ -10,7 +10,10 @@ Build files are named after their content (`entry.client-BcBPaK_9.js`), so they 
 under their name: this pure ASGI middleware keeps each one in memory once read (the build is a
 few MB), gzipped when the build wrote a `.gz` beside it and the browser accepts gzip, and marks
 it `immutable` for a year. Anything it does not serve itself (a range request, a missing file, a
-name outside the build) goes on to Reflex's static files unchanged. Other files (pages,
+name outside the build) goes on to Reflex's static files unchanged. Only files that exist are
+kept, so the memory is bounded by the build: a missing name is looked up again each time (one
+failed open, which Reflex's static files repeat anyway), never remembered, since the names a
+client asks for are its own choice and have no bound in number or length. Other files (pages,
 favicon) keep Reflex's serving: their names do not change when their content does.
 """
 
@@ -63,7 +66,7 @@ class BuildAssets:
         self.app = app
         self.directory = Path(directory)
         self.prefix = prefix
-        self._files: dict[str, _File | None] = {}
+        self._files: dict[str, _File] = {}  # files of the build only: never a miss (see above)
 
     def _load(self, name: str) -> _File | None:
         if name in self._files:
@@ -86,7 +89,7 @@ class BuildAssets:
                     content_type += "; charset=utf-8"
                 found = _File(body, gzipped, content_type.encode(),
                               b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"')
-        if found is not None or len(self._files) < 10_000:  # remember misses too, within reason
+        if found is not None:
             self._files[name] = found
         return found
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import tracemalloc
 
 import pytest
 from starlette.applications import Starlette
@@ -67,3 +69,43 @@ def test_range_requests_and_other_methods_go_on(assets):
     client = _client(assets)
     assert client.get("/assets/entry-AbC123.js", headers={"Range": "bytes=0-3"}).text.startswith("fallback")
     assert client.post("/assets/entry-AbC123.js").text.startswith("fallback")
+
+
+def test_a_file_missing_at_first_is_served_once_it_exists(assets):
+    client = _client(assets)
+    assert client.get("/assets/late-1.js").text.startswith("fallback")
+    (assets / "late-1.js").write_bytes(b"late")
+    assert client.get("/assets/late-1.js").content == b"late"
+
+
+def test_requests_for_missing_files_leave_nothing_behind(assets):
+    """Thousands of long, distinct missing names: each still goes on to a 404, and memory stays flat."""
+    async def not_found(scope, receive, send):
+        await send({"type": "http.response.start", "status": 404, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = BuildAssets(not_found, assets)
+
+    async def ask(path: str) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+        await middleware(scope, None, send)
+        return sent[0]["status"]
+
+    async def ask_many() -> list[int]:
+        return [await ask(f"/assets/{i}-{'x' * 8000}.js") for i in range(2000)]
+
+    asyncio.run(ask("/assets/entry-AbC123.js"))  # what a hit keeps is not the point here
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        statuses = asyncio.run(ask_many())
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert set(statuses) == {404}
+    assert kept < 1_000_000, f"{kept} bytes kept after 2,000 missing names of 8 KB"
