@@ -112,9 +112,16 @@ def _compare(portal_url: str, floor_url: str, token: str) -> dict:
 
 
 def _measure(portal: Portal, tmp: Path, workers: int) -> dict:
+    from portal_ui import db
+    from portal_ui.domain.audit import Actor
+    from portal_ui.domain.m2m import create_m2m_app
     from portal_ui.tokens.issue import mint_m2m_token
 
-    token = mint_m2m_token(portal_settings(portal), "bench-throughput", ["create:portal_links"])
+    settings = portal_settings(portal)
+    with db.session_scope(db.engine_for(settings.db_url)) as session:  # the portal checks the app is its own
+        client_id, _secret = create_m2m_app(session, name="bench-throughput", scopes=["create:portal_links"],
+                                            actor=Actor.system("bench"))
+    token = mint_m2m_token(settings, client_id, ["create:portal_links"])
     with run_api_floor(portal, tmp, workers) as floor_url:
         return _compare(portal.url, floor_url, token)
 

@@ -3,6 +3,8 @@
 migrate      bring the database to the newest schema
 seed-demo    create the demo personas, the Acme workspace and demo settings (when PORTAL_DEMO is on)
 m2m create   create an M2M application; prints its client id and secret once
+m2m revoke   revoke an M2M application (--client-id); its tokens stop working too
+m2m scopes   replace an M2M application's scopes (--client-id, --scopes)
 token        mint a development user access token (embedded issuer only)
 link         print a one-time portal link for a user
 preview      print a one-time link to a read-only preview (--org, --role)
@@ -83,6 +85,34 @@ def cmd_m2m_create(args) -> int:
     with db.session_scope() as session:
         client_id, secret = create_m2m_app(session, name=args.name, scopes=scopes, actor=Actor.system("cli"))
     print(f"client_id:     {client_id}\nclient_secret: {secret}\n(the secret is shown once; store it now)")
+    return 0
+
+
+def cmd_m2m_revoke(args) -> int:
+    from portal_ui.domain.errors import DomainError
+    from portal_ui.domain.m2m import revoke_m2m_app
+
+    try:
+        with db.session_scope() as session:
+            revoke_m2m_app(session, args.client_id, actor=Actor.system("cli"))
+    except DomainError as exc:
+        return _fail(exc.message)
+    print(f"revoked {args.client_id}: it gets no new tokens, and its tokens stop working within seconds")
+    return 0
+
+
+def cmd_m2m_scopes(args) -> int:
+    from portal_ui.domain.errors import DomainError
+    from portal_ui.domain.m2m import set_m2m_scopes
+
+    scopes = [s for item in args.scopes for s in item.replace(",", " ").split()]
+    try:
+        with db.session_scope() as session:
+            app = set_m2m_scopes(session, args.client_id, scopes, actor=Actor.system("cli"))
+            now = list(app.scopes)
+    except DomainError as exc:
+        return _fail(exc.message)
+    print(f"{args.client_id} now has the scopes {' '.join(now)} (its tokens follow within seconds)")
     return 0
 
 
@@ -283,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", nargs="+", required=True, help="scopes, space- or comma-separated")
     create.set_defaults(func=cmd_m2m_create)
+    revoke = m2m.add_parser("revoke", help="revoke an M2M application: no new tokens, and its tokens stop working")
+    revoke.add_argument("--client-id", dest="client_id", required=True)
+    revoke.set_defaults(func=cmd_m2m_revoke)
+    scopes = m2m.add_parser("scopes", help="replace an M2M application's scopes (its tokens follow)")
+    scopes.add_argument("--client-id", dest="client_id", required=True)
+    scopes.add_argument("--scopes", nargs="+", required=True, help="the new scopes, space- or comma-separated")
+    scopes.set_defaults(func=cmd_m2m_scopes)
     token = sub.add_parser("token", help="mint a development user token")
     token.add_argument("--user", required=True)
     token.add_argument("--org")

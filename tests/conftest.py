@@ -107,11 +107,34 @@ def client(settings) -> TestClient:
         yield c
 
 
+def register_m2m_client(db_url: str, client_id: str, scopes) -> str:
+    """Make sure the database has an active M2M application `client_id` holding `scopes` (added to
+    any it has), as one made with `portal-ui m2m create` would: the Management API refuses tokens of
+    applications it does not know (portal_ui/api/m2m_apps.py). Returns `client_id`."""
+    from portal_ui.api.m2m_apps import APP_CHECKS
+    from portal_ui.domain.clock import utcnow
+    from portal_ui.domain.secrets import new_secret, sha256_hex
+    from portal_ui.models import M2MApplication
+
+    with db.session_scope(db.engine_for(db_url)) as s:
+        app = s.get(M2MApplication, client_id)
+        if app is None:
+            s.add(M2MApplication(client_id=client_id, name=client_id, secret_hash=sha256_hex(new_secret(32)),
+                                 scopes=list(dict.fromkeys(scopes)), created_on=utcnow()))
+        elif not set(scopes) <= set(app.scopes):
+            app.scopes = list(dict.fromkeys([*app.scopes, *scopes]))
+            s.add(app)
+    APP_CHECKS.clear()  # this process sees the change at once, not within seconds
+    return client_id
+
+
 @pytest.fixture
 def m2m_headers(settings):
-    """`m2m_headers(*scopes)` -> Authorization header for an M2M token with those scopes."""
+    """`m2m_headers(*scopes)` -> Authorization header for an M2M token with those scopes, of an
+    application registered in the test's database."""
 
     def make(*scopes: str, client_id: str = "test-client") -> dict:
+        register_m2m_client(settings.db_url, client_id, scopes)
         return {"Authorization": f"Bearer {mint_m2m_token(settings, client_id, list(scopes))}"}
 
     return make

@@ -2,6 +2,8 @@
 
 `require_m2m(request, scope)` guards Management API routes; `require_user(request)` guards the
 Account API. Both answer 403 in Kinde's envelope for a missing, malformed or invalid token.
+`require_m2m` also refuses the tokens of an embedded-issuer application that has been revoked, and
+scopes taken from it since (portal_ui/api/m2m_apps.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from portal_ui.api.errors import ApiError
+from portal_ui.api.m2m_apps import APP_CHECKS
 from portal_ui.api.proxies import client_ip
 from portal_ui.domain.audit import Actor
 from portal_ui.settings import get_settings
@@ -91,6 +94,15 @@ async def require_m2m(request: Request, scope: str) -> M2MCaller:
     client_id = str(claims.get("azp") or claims.get("client_id") or claims["sub"])
     if "\x00" in client_id:  # cannot be stored (audit actor) on PostgreSQL
         raise ApiError(403, "INVALID_CREDENTIALS", "The bearer token is not valid.")
+    settings = get_settings()
+    if not settings.external_tokens:  # our own application: revocation and scope changes apply at once
+        app = await APP_CHECKS.status(settings.db_url, client_id)
+        if app is None or not app.active:
+            raise ApiError(403, "INVALID_CREDENTIALS", f"The M2M application {client_id[:64]} has been revoked "
+                           "or does not exist; the token no longer works.")
+        scopes = scopes & app.scopes
+        if scope not in scopes:
+            raise ApiError(403, "FORBIDDEN", f"The M2M application no longer has the scope {scope}.")
     return M2MCaller(client_id=client_id, scopes=scopes, actor=request_actor(request, "m2m", client_id))
 
 

@@ -1,7 +1,9 @@
 """M2M applications (contract §1): machine clients that get tokens at POST /oauth2/token.
 
 `create_m2m_app` makes one (the secret is returned once and stored only as a SHA-256 hash),
-`authenticate_client` checks a client id and secret, `revoke_m2m_app` stops an app at once.
+`authenticate_client` checks a client id and secret, `revoke_m2m_app` stops an app and
+`set_m2m_scopes` replaces its scopes. Both take effect on tokens already issued: the Management
+API checks the application on each request (portal_ui/api/m2m_apps.py, at most 5 s behind).
 Functions add an audit event to the caller's session; the caller commits.
 """
 
@@ -97,7 +99,7 @@ def authenticate_client(session: Session, client_id: object, secret: object) -> 
 
 
 def revoke_m2m_app(session: Session, client_id: str, *, actor: audit.Actor) -> M2MApplication:
-    """Refuse the app's secret from now on (tokens already issued run until they expire).
+    """Refuse the app's secret from now on, and its tokens within seconds (portal_ui/api/m2m_apps.py).
 
     One audit event `m2m_application.revoked`. Raises NotFound. Revoking twice changes nothing.
     """
@@ -109,4 +111,23 @@ def revoke_m2m_app(session: Session, client_id: str, *, actor: audit.Actor) -> M
         session.add(app)
         audit.record(session, actor=actor, action="m2m_application.revoked", target_type="m2m_application",
                      target_id=client_id, before={"revoked_on": None}, after={"revoked_on": app.revoked_on})
+    return app
+
+
+def set_m2m_scopes(session: Session, client_id: str, scopes: Sequence[str], *, actor: audit.Actor) -> M2MApplication:
+    """Replace the app's scopes; tokens already issued lose the scopes taken away within seconds.
+
+    One audit event `m2m_application.scopes_changed` (before/after) when they change. Raises
+    NotFound, InvalidInput.
+    """
+    allowed = clean_scopes(scopes)
+    app = session.get(M2MApplication, client_id) if isinstance(client_id, str) and client_id else None
+    if app is None:
+        raise NotFound(f"No M2M application with client id {str(client_id)[:64]!r}.", code="M2M_APP_NOT_FOUND")
+    before = list(app.scopes)
+    if before != allowed:
+        app.scopes = allowed
+        session.add(app)
+        audit.record(session, actor=actor, action="m2m_application.scopes_changed", target_type="m2m_application",
+                     target_id=client_id, before={"scopes": before}, after={"scopes": allowed})
     return app

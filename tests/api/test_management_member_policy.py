@@ -133,6 +133,9 @@ def _race_demotions(settings, monkeypatch) -> list[int]:
         return event
 
     monkeypatch.setattr(audit, "record", slow_record)
+    from tests.conftest import register_m2m_client
+
+    register_m2m_client(settings.db_url, "racer", ["delete:organization_user_roles"])
     token = mint_m2m_token(settings, "racer", ["delete:organization_user_roles"])
     app, barrier = build_api(), Barrier(2)
 

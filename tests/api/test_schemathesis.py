@@ -40,7 +40,7 @@ from portal_ui.demo.seed import is_seeded, seed_demo
 from portal_ui.domain.audit import Actor
 from portal_ui.settings import get_settings
 from portal_ui.tokens.issue import mint_m2m_token, mint_user_token
-from tests.conftest import PG_ADMIN_URL, require_service
+from tests.conftest import PG_ADMIN_URL, register_m2m_client, require_service
 
 MAX_EXAMPLES = 25  # random cases per operation (plus explicit examples and coverage-phase cases)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -84,6 +84,8 @@ def _ready(settings, monkeypatch) -> dict:
     for bucket in list(throttle.LIMITS):
         monkeypatch.setitem(throttle.LIMITS, bucket, "1000000/minute")
     throttle.reset()
+    for client_id in ("schemathesis", "c"):
+        register_m2m_client(settings.db_url, client_id, ALL_SCOPES)
     return {
         "m2m": _bearer(mint_m2m_token(settings, "schemathesis", ALL_SCOPES)),
         "user": _bearer(mint_user_token(settings, USER_ID, DEMO_ORG_CODE)),

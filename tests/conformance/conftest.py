@@ -24,6 +24,7 @@ import uvicorn
 
 from portal_ui.settings import Settings
 from portal_ui.tokens.issue import mint_m2m_token, mint_user_token
+from tests.conftest import register_m2m_client
 
 STARTUP_TIMEOUT_SECONDS = 10
 
@@ -64,6 +65,7 @@ def portal_server(settings):
 @pytest.fixture
 def m2m_token(settings):
     def make(*scopes: str, client_id: str = "conformance") -> str:
+        register_m2m_client(settings.db_url, client_id, scopes)
         return mint_m2m_token(settings, client_id, list(scopes))
 
     return make

@@ -25,6 +25,7 @@ from portal_ui.domain import api_keys as keys
 from portal_ui.domain.audit import Actor
 from portal_ui.settings import Settings
 from portal_ui.tokens.issue import mint_m2m_token
+from tests.conftest import register_m2m_client
 from tests.ui.helpers import enter, path_of
 
 pytestmark = pytest.mark.browser
@@ -71,7 +72,9 @@ def seed_key(portal, *, name: str, org_code: str | None = None, user_id: str | N
 
 def verify(portal, secret: str) -> dict:
     """The server's answer to POST /api/v1/api_keys/verify for `secret`."""
-    token = mint_m2m_token(Settings.from_env(portal.env), "test_verifier", ["verify:api_keys"], ttl=300)
+    settings = Settings.from_env(portal.env)
+    register_m2m_client(settings.db_url, "test_verifier", ["verify:api_keys"])
+    token = mint_m2m_token(settings, "test_verifier", ["verify:api_keys"], ttl=300)
     request = urllib.request.Request(f"{portal.url}/api/v1/api_keys/verify", method="POST",
                                      data=json.dumps({"api_key": secret}).encode(),
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})

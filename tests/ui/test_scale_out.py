@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.settings import Settings
 from portal_ui.tokens.issue import mint_m2m_token
-from tests.conftest import PG_ADMIN_URL, REDIS_HOST, REDIS_PORT, require_service
+from tests.conftest import PG_ADMIN_URL, REDIS_HOST, REDIS_PORT, register_m2m_client, require_service
 from tests.ui.conftest import CHROMIUM, Portal, run_portal
 from tests.ui.helpers import artifact_path, enter
 
@@ -117,6 +117,7 @@ def test_redemption_race_across_workers_yields_one_session(scaled_portal):
 
 def test_concurrent_settings_changes_across_workers_lose_nothing(scaled_portal):
     settings = Settings.from_env(scaled_portal.env)
+    register_m2m_client(settings.db_url, "scale-test", ["read:portal_settings", "update:portal_settings"])
     token = mint_m2m_token(settings, "scale-test", ["read:portal_settings", "update:portal_settings"])
     fields = [{"org_functions": {"details": False}}, {"org_functions": {"members": False}},
               {"user_functions": {"api_keys": False}}, {"branding": {"accent_color": "#0f766e"}},
