@@ -35,7 +35,8 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message)
+    # A rate limit of the domain rules (a 429) names its Retry-After in `headers`.
+    return error_response(exc.status, exc.code, exc.message, getattr(exc, "headers", None))
 
 
 _HTTP_CODES = {404: "ROUTE_NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}

@@ -9,19 +9,30 @@ A portal member inviting someone (`invite_member`, or `acting_user_id`/a user ac
 org:write:members and may only put roles on the invitation that they could grant themselves
 (role_policy.may_grant_role); M2M callers are not held to that rule. The email goes out after
 commit (portal_ui.domain.mailer.deliver_invitation); accepting an invitation is not handled here.
+
+Invitation emails are limited per organization (EMAILS_PER_ORG_PER_HOUR) and per acting member,
+user or M2M client, within it (EMAILS_PER_MEMBER_PER_HOUR), over the last hour: revoking an
+invitation and inviting again must not make the portal send unlimited mail. The count is of the
+`invitation.email_sent` audit events, so it holds across workers and restarts. An invitation
+meant to be emailed is refused up front when the allowance is spent (`send_email=True`), and the
+mailer checks again just before it sends. One request after another, the limits are exact;
+requests at the same moment can each pass before either email is recorded, so a burst may go
+over by at most the number of invitations in flight at once (the SMTP exchange is not held under
+a lock: on SQLite that would stop every write for as long as the mail server takes).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from portal_ui.domain import audit
-from portal_ui.domain.clock import utcnow
+from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound, say
 from portal_ui.domain.members import get_org, roles_by_key
 from portal_ui.domain.paging import Page, paginate, scope_of
@@ -29,13 +40,16 @@ from portal_ui.domain.role_policy import (acting_user_of, check_may_grant, lock_
                                           role_permissions)
 from portal_ui.domain.secrets import new_id
 from portal_ui.domain.users import clean_name, normalize_email
-from portal_ui.models import Invitation, Membership, Role, User
+from portal_ui.models import AuditEvent, Invitation, Membership, Role, User
 
 INVITE_NAME_MAX = 64  # Kinde's limit for first_name / last_name
 MAX_ROLES = 50
 INVITE_SORTS = ("created_on_asc", "created_on_desc", "email_asc", "email_desc", "name_asc", "name_desc")
 MAX_OPEN_INVITATIONS = 100  # pending invitations per organization
 INVITE_PAGE_MAX_SIZE = 100
+EMAILS_PER_MEMBER_PER_HOUR = 20  # invitation emails one member (user or M2M client) may send per organization
+EMAILS_PER_ORG_PER_HOUR = 100  # invitation emails per organization, whoever sends them
+EMAIL_WINDOW = timedelta(hours=1)
 
 
 class InvitationLimitReached(DomainError):
@@ -45,17 +59,62 @@ class InvitationLimitReached(DomainError):
     code = "TOO_MANY_OPEN_INVITATIONS"
 
 
+class InvitationEmailLimitReached(DomainError):
+    """Too many invitation emails in the last hour (see the module's docstring); 429.
+
+    `retry_after` is how many seconds until the allowance has room again (the API's Retry-After).
+    """
+
+    status = 429
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+def _newest_email_times(session: Session, org_code: str, actor: audit.Actor | None, since: datetime,
+                        limit: int) -> list[datetime]:
+    """When the newest `limit` `invitation.email_sent` events since `since` happened: the
+    organization's (`actor` None) or one actor's within it."""
+    where = [AuditEvent.org_code == org_code, col(AuditEvent.occurred_on) >= since,
+             AuditEvent.action == "invitation.email_sent"]
+    if actor is not None:
+        where += [AuditEvent.actor_type == actor.type, AuditEvent.actor_id == actor.id[:128]]
+    return [as_utc(t) for t in session.exec(select(AuditEvent.occurred_on).where(*where)
+                                            .order_by(col(AuditEvent.occurred_on).desc()).limit(limit)).all()]
+
+
+def check_invitation_email_allowance(session: Session, *, org_code: str, actor: audit.Actor) -> None:
+    """Raise InvitationEmailLimitReached when one more invitation email from `actor` in `org_code`
+    would go over EMAILS_PER_MEMBER_PER_HOUR or EMAILS_PER_ORG_PER_HOUR (module docstring)."""
+    now = utcnow()
+    for who, limit, key in ((actor, EMAILS_PER_MEMBER_PER_HOUR, "member_rules.invitation_emails_member_limit"),
+                            (None, EMAILS_PER_ORG_PER_HOUR, "member_rules.invitation_emails_org_limit")):
+        newest = _newest_email_times(session, org_code, who, now - EMAIL_WINDOW, limit)
+        if len(newest) >= limit:
+            # Room again when the oldest of these leaves the window.
+            seconds = max(1, math.ceil((min(newest) + EMAIL_WINDOW - now).total_seconds()))
+            raise InvitationEmailLimitReached(say(key, max=limit, minutes=math.ceil(seconds / 60)),
+                                              retry_after=seconds)
+
+
 def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, email: str,
                       given_name: str | None = "", family_name: str | None = "",
-                      role_keys: Sequence[str] = (), acting_user_id: str | None = None) -> Invitation:
+                      role_keys: Sequence[str] = (), acting_user_id: str | None = None,
+                      send_email: bool = False) -> Invitation:
     """Invite `email` to `org_code` with the given role keys (code `inv_<hex>`).
 
-    One audit event `invitation.created`. Raises NotFound (organization), InvalidInput (bad
+    `send_email`: the caller means to email the invitation once committed, so the hourly email
+    allowance must have room (check_invitation_email_allowance). One audit event
+    `invitation.created`. Raises NotFound (organization), InvalidInput (bad
     email: INVALID_EMAIL / EMAIL_TOO_LONG; names over 64: FIRST_NAME_TOO_LONG / LAST_NAME_TOO_LONG;
     unknown role key: ROLE_NOT_FOUND), Forbidden (an acting member without org:write:members:
     MISSING_PERMISSION, or naming a role they may not grant: ROLE_NOT_GRANTABLE), Conflict (a
     pending invitation for this email exists: INVITATION_ALREADY_PENDING; the email already
-    belongs to a member: ALREADY_MEMBER), InvitationLimitReached (429).
+    belongs to a member: ALREADY_MEMBER), InvitationLimitReached (429),
+    InvitationEmailLimitReached (429, with `send_email`).
     """
     lock_org(session, org_code)
     normalized = normalize_email(email)
@@ -78,6 +137,8 @@ def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, em
         raise Conflict(say("member_rules.already_member", email=normalized), code="ALREADY_MEMBER")
     if open_invitation_count(session, org_code) >= MAX_OPEN_INVITATIONS:
         raise InvitationLimitReached(say("member_rules.invitation_limit", max=MAX_OPEN_INVITATIONS))
+    if send_email:
+        check_invitation_email_allowance(session, org_code=org_code, actor=actor)
     keys = [r.key for r in roles]
     invitation = Invitation(code=new_id("inv"), org_code=org_code, email=normalized, given_name=given,
                             family_name=family, role_keys=keys, status="pending",
@@ -94,11 +155,13 @@ def create_invitation(session: Session, *, actor: audit.Actor, org_code: str, em
 def invite_member(session: Session, *, actor: audit.Actor, acting_user_id: str, org_code: str, email: str,
                   first_name: str = "", last_name: str = "", role_keys: Sequence[str] = ()) -> Invitation:
     """The portal's invite form: `create_invitation` on behalf of member `acting_user_id`, who must
-    hold org:write:members and be allowed to grant every role named. Same errors."""
+    hold org:write:members and be allowed to grant every role named. The form emails every
+    invitation it makes, so the email allowance applies (`send_email=True`). Same errors."""
     if not isinstance(acting_user_id, str) or not acting_user_id:
         raise InvalidInput(say("member_rules.inviter_required"))
     return create_invitation(session, actor=actor, org_code=org_code, email=email, given_name=first_name,
-                             family_name=last_name, role_keys=role_keys, acting_user_id=acting_user_id)
+                             family_name=last_name, role_keys=role_keys, acting_user_id=acting_user_id,
+                             send_email=True)
 
 
 def open_invitation_count(session: Session, org_code: str) -> int:

@@ -9,14 +9,21 @@ transaction): a failure is logged and reported to the caller, and the invitation
 by the host app through the invitations API. Logs name the server by host and port only, never
 the URL, which may hold a password. The email carries the organization's name, who invited and
 the roles offered: no link, key or token.
+
+Each message goes to exactly one recipient: the address is checked again here
+(users.normalize_email) and put in the To header as one address, never as text that a comma
+could split or a line break extend, and the SMTP envelope names that address alone. The hourly
+allowance of invitation emails (portal_ui.domain.invitations) is checked before each send.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -26,7 +33,7 @@ from sqlmodel import Session
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput, Text, render, say
-from portal_ui.domain.invitations import role_names
+from portal_ui.domain.invitations import InvitationEmailLimitReached, check_invitation_email_allowance, role_names
 from portal_ui.domain.users import normalize_email
 from portal_ui.models import Invitation, Organization, User
 from portal_ui.settings import Settings, origin_of
@@ -97,12 +104,28 @@ def default_sender(settings: Settings) -> str:
     return f"portal@{host}"
 
 
+def one_recipient(address: str) -> Address:
+    """`address` as the single recipient of a message; ValueError unless it is one plain address.
+
+    Built from its parts, not parsed from text, so the header can only ever hold this address.
+    """
+    try:
+        checked = normalize_email(address, field="to")
+    except InvalidInput:
+        raise ValueError("the recipient is not one plain email address") from None
+    local, _, domain = checked.rpartition("@")
+    return Address(username=local, domain=domain)
+
+
 def invitation_email(*, sender: str, recipient: str, recipient_name: str, org_name: str, inviter: str,
                      product_name: str, roles: list[str], sign_in_at: str) -> EmailMessage:
-    """The invitation message: who invited, to which organization, with which roles. No secrets."""
+    """The invitation message: who invited, to which organization, with which roles. No secrets.
+
+    ValueError when `recipient` is not exactly one plain address (one_recipient).
+    """
     message = EmailMessage()
     message["From"] = formataddr((product_name, sender))
-    message["To"] = recipient
+    message["To"] = one_recipient(recipient)
     message["Subject"] = (f"{inviter} invited you to join {org_name}" if inviter
                           else f"You are invited to join {org_name}") + f" on {product_name}"
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
@@ -121,7 +144,13 @@ def send_email(target: SmtpTarget, message: EmailMessage, *, timeout: float = SM
     """Hand `message` to the SMTP server. Raises OSError or smtplib.SMTPException on failure.
 
     Credentials are only sent over TLS (implicit, or STARTTLS), except to a loopback server.
+    The envelope names the one address of the To header; ValueError (before connecting) for a
+    message with more or fewer recipients, or with Cc/Bcc.
     """
+    to = message["To"]
+    recipients = [address.addr_spec for address in to.addresses] if to is not None else []
+    if len(recipients) != 1 or message["Cc"] is not None or message["Bcc"] is not None:
+        raise ValueError("an invitation email goes to exactly one recipient")
     context = ssl.create_default_context()
     if target.implicit_tls:
         client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port, timeout=timeout, context=context)
@@ -138,7 +167,7 @@ def send_email(target: SmtpTarget, message: EmailMessage, *, timeout: float = SM
             if not secure and target.host not in _LOOPBACK:
                 raise smtplib.SMTPException("the server offers no TLS; refusing to send the SMTP password in clear")
             client.login(target.username, target.password or "")
-        client.send_message(message)
+        client.send_message(message, to_addrs=recipients)
 
 
 def _full_name(given: str, family: str) -> str:
@@ -148,13 +177,19 @@ def _full_name(given: str, family: str) -> str:
 def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Actor, invite_code: str) -> Delivery:
     """Email a pending invitation when PORTAL_SMTP_URL is set; mark it sent (`sent_on`, one audit
     event `invitation.email_sent`) on success. Never raises for a mail problem: it is logged and
-    reported in the returned Delivery, and the invitation stays as it is. The caller commits.
+    reported in the returned Delivery, and the invitation stays as it is. Nothing is sent when the
+    hourly allowance of `actor` or the organization is spent. The caller commits.
     """
     invitation = session.get(Invitation, invite_code)
     if invitation is None or invitation.status != "pending":
         return Delivery(False, say("member_rules.email_not_pending"))
     if not settings.smtp_url:
         return Delivery(False, say("member_rules.email_not_set_up"))
+    try:
+        check_invitation_email_allowance(session, org_code=invitation.org_code, actor=actor)
+    except InvitationEmailLimitReached as exc:
+        log.warning("invitation %s: not emailed, the hourly allowance is spent", invitation.code)
+        return Delivery(False, say("member_rules.email_rate_limited", minutes=math.ceil(exc.retry_after / 60)))
     from portal_ui.domain.portal_settings import effective_settings  # read-only; avoids an import cycle
 
     org = session.get(Organization, invitation.org_code)

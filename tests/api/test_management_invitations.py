@@ -110,3 +110,40 @@ def test_routes_need_the_scope(client, m2m_headers, org, method, suffix, scope):
     assert getattr(client, method)(path, **kwargs).status_code == 403
     assert getattr(client, method)(path, headers=m2m_headers("read:organizations"), **kwargs).status_code == 403
     assert getattr(client, method)(path, headers=m2m_headers(scope), **kwargs).status_code != 403
+
+
+def test_invitation_email_beyond_the_hourly_allowance_is_429(client, m2m_headers, engine, org, env, monkeypatch):
+    from portal_ui.domain import invitations
+    from tests.domain.smtp_inbox import Inbox, serve
+
+    monkeypatch.setattr(invitations, "EMAILS_PER_MEMBER_PER_HOUR", 2)
+    server = serve(Inbox())
+    inbox, port = next(server)
+    try:
+        env(PORTAL_SMTP_URL=f"smtp://127.0.0.1:{port}")
+        headers = m2m_headers("create:organization_invites", "delete:organization_invites", client_id="prov")
+        for _ in range(2):  # invite, revoke, invite again: each one emailed
+            r = client.post(invites(org.code), json={"email": "victim@corp.example", "roles": [], "send_email": True},
+                            headers=headers)
+            assert r.status_code == 201 and r.json()["invite"]["is_sent"] is True
+            assert client.delete(invites(org.code, r.json()["invite"]["code"]), headers=headers).status_code == 200
+        r = client.post(invites(org.code), json={"email": "victim@corp.example", "roles": [], "send_email": True},
+                        headers=headers)
+        assert r.status_code == 429 and error_code(r) == "TOO_MANY_REQUESTS"
+        assert r.json()["errors"][0]["message"].startswith("Too many invitations")
+        assert 3000 < int(r.headers["Retry-After"]) <= 3600
+        assert len(inbox.messages) == 2 and len(rows(engine, Invitation)) == 2  # nothing new was made
+        # Without an email, the host app may still record invitations.
+        quiet = client.post(invites(org.code), json={"email": "victim@corp.example", "roles": []}, headers=headers)
+        assert quiet.status_code == 201 and quiet.json()["invite"]["is_sent"] is False
+    finally:
+        next(server, None)
+
+
+@pytest.mark.parametrize("email", ["a,victim@corp.example", "a@example.com, victim@corp.example",
+                                   "a@example.com\r\nBcc: victim@corp.example", "Victim <victim@corp.example>"])
+def test_an_address_that_names_more_than_one_recipient_is_400(client, m2m_headers, engine, org, email):
+    r = client.post(invites(org.code), json={"email": email, "roles": [], "send_email": True},
+                    headers=m2m_headers("create:organization_invites"))
+    assert r.status_code == 400 and error_code(r) == "INVALID_EMAIL"
+    assert rows(engine, Invitation) == []

@@ -274,7 +274,7 @@ def test_success_bodies_match_the_document(client, tokens, demo):
                "return_url": "https://app.example/back"})
 
     created = call("POST", "/api/v1/user", body={"profile": {"given_name": "Ada", "family_name": "Lovelace"},
-                                                 "identities": [{"type": "email", "details": {"email": "ada@x.test"}}]})
+                                                 "identities": [{"type": "email", "details": {"email": "ada@x.example"}}]})
     user_id = created.json()["id"]
     call("GET", "/api/v1/user", query={"id": user_id, "expand": "organizations,identities"})
     call("GET", "/api/v1/users", query={"expand": "organizations", "page_size": "2"})

@@ -187,3 +187,25 @@ def test_list_invitations_page(session, org):
     for bad in ({"page": 0}, {"page_size": 101}, {"page": True}):
         with pytest.raises(InvalidInput):
             list_invitations_page(session, org.code, **bad)
+
+
+@pytest.mark.parametrize("email", [
+    "a,victim@corp.example", "a@example.com,victim@corp.example", "a@example.com;victim@corp.example",
+    "a@example.com victim@corp.example", "Victim <victim@corp.example>", "<victim@corp.example>",
+    "a@example.com\r\nBcc: victim@corp.example", "a@example.com\nbcc:victim@corp.example", '"a,b"@example.com',
+    "a(comment)@example.com", "a@example.com (comment)", "a@[127.0.0.1]", "a@localhost", "a@example",
+    "a..b@example.com", ".a@example.com", "a@-example.com", "a@example.com.",
+])
+def test_an_invitation_goes_to_exactly_one_plain_address(session, org, email):
+    with pytest.raises(InvalidInput) as info:
+        create_invitation(session, actor=ACTOR, org_code=org.code, email=email)
+    assert info.value.code == "INVALID_EMAIL" and "is not an email address" in info.value.message
+    assert session.exec(select(Invitation)).all() == []
+
+
+@pytest.mark.parametrize("email, stored", [
+    ("First.Last+tag@Example.COM", "first.last+tag@example.com"), (" o'brien@example.ie ", "o'brien@example.ie"),
+    ("a@sub.example.co.uk", "a@sub.example.co.uk"), ("jörg@example.de", "jörg@example.de"),
+])
+def test_ordinary_addresses_are_accepted(session, org, email, stored):
+    assert create_invitation(session, actor=ACTOR, org_code=org.code, email=email).email == stored

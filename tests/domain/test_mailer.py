@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
 from portal_ui.domain.audit import Actor
-from portal_ui.domain.invitations import create_invitation, invite_member
-from portal_ui.domain.mailer import MailConfigError, deliver_invitation, parse_smtp_url
+from portal_ui.domain import invitations
+from portal_ui.domain.clock import shifted, utcnow
+from portal_ui.domain.invitations import (InvitationEmailLimitReached, create_invitation, invite_member,
+                                          revoke_invitation)
+from portal_ui.domain.mailer import MailConfigError, deliver_invitation, invitation_email, parse_smtp_url
+from portal_ui.domain.secrets import new_id
 from portal_ui.models import AuditEvent, Invitation
 from tests.domain.members_world import WRITE, make_member, make_org, make_role
 from tests.domain.smtp_inbox import Inbox, free_port, serve
@@ -108,3 +113,103 @@ def test_smtp_urls():
         with pytest.raises(MailConfigError) as info:
             parse_smtp_url(bad)
         assert "PORTAL_SMTP_URL" in str(info.value)
+
+
+def _invite_and_email(session, settings, *, actor, email, org_code, inviter=None):
+    """What the portal's invite form does: create (refused when over the limit), commit, email."""
+    if inviter:
+        inv = invite_member(session, actor=actor, acting_user_id=inviter, org_code=org_code, email=email,
+                            role_keys=["editor"])
+    else:
+        inv = create_invitation(session, actor=actor, org_code=org_code, email=email, send_email=True)
+    session.commit()
+    delivery = deliver_invitation(session, settings, actor=actor, invite_code=inv.code)
+    session.commit()
+    return inv, delivery
+
+
+def test_invite_revoke_reinvite_cannot_send_unlimited_email(env, session, smtp_server):
+    inbox, port = smtp_server
+    settings = env(PORTAL_SMTP_URL=f"smtp://127.0.0.1:{port}")
+    manager = make_role(session, "manager", [WRITE])
+    make_role(session, "editor")
+    org = make_org(session, "Acme Rockets")
+    olivia, mia = make_member(session, org, "Olivia", manager), make_member(session, org, "Mia", manager)
+    session.commit()
+    as_olivia = Actor(type="user", id=olivia)
+    for _ in range(invitations.EMAILS_PER_MEMBER_PER_HOUR):
+        inv, delivery = _invite_and_email(session, settings, actor=as_olivia, inviter=olivia, org_code=org.code,
+                                          email="victim@corp.example")
+        assert delivery.sent
+        revoke_invitation(session, actor=as_olivia, org_code=org.code, invite_code=inv.code, acting_user_id=olivia)
+        session.commit()
+    with pytest.raises(InvitationEmailLimitReached) as info:
+        _invite_and_email(session, settings, actor=as_olivia, inviter=olivia, org_code=org.code,
+                          email="victim@corp.example")
+    session.rollback()
+    assert info.value.status == 429 and info.value.code == "TOO_MANY_REQUESTS"
+    assert info.value.message.startswith("Too many invitations") and "try again in 60 min" in info.value.message
+    assert len(inbox.messages) == invitations.EMAILS_PER_MEMBER_PER_HOUR
+    assert session.exec(select(Invitation).where(Invitation.status == "pending")).all() == []  # nothing written
+    # Another member of the organization still may; and after the hour, so may Olivia.
+    assert _invite_and_email(session, settings, actor=Actor(type="user", id=mia), inviter=mia, org_code=org.code,
+                             email="victim@corp.example")[1].sent
+    with shifted(timedelta(minutes=61)):
+        assert _invite_and_email(session, settings, actor=as_olivia, inviter=olivia, org_code=org.code,
+                                 email="other@corp.example")[1].sent
+
+
+def test_invitation_email_is_limited_per_organization(env, session, smtp_server, monkeypatch):
+    inbox, port = smtp_server
+    settings = env(PORTAL_SMTP_URL=f"smtp://127.0.0.1:{port}")
+    monkeypatch.setattr(invitations, "EMAILS_PER_ORG_PER_HOUR", 4)
+    org, other = make_org(session, "Acme"), make_org(session, "Globex")
+    session.commit()
+    for i, client in enumerate(["app-1", "app-1", "app-2", "app-3"]):
+        assert _invite_and_email(session, settings, actor=Actor(type="m2m", id=client), org_code=org.code,
+                                 email=f"p{i}@example.com")[1].sent
+    with pytest.raises(InvitationEmailLimitReached) as info:
+        _invite_and_email(session, settings, actor=Actor(type="m2m", id="app-4"), org_code=org.code,
+                          email="p9@example.com")
+    session.rollback()
+    assert "this organization" in info.value.message and info.value.localized("de").startswith("Zu viele Einladungen")
+    # Without an email the invitation is still made; another organization has its own allowance.
+    create_invitation(session, actor=M2M, org_code=org.code, email="quiet@example.com")
+    assert _invite_and_email(session, settings, actor=M2M, org_code=other.code, email="p9@example.com")[1].sent
+    assert len(inbox.messages) == 5
+
+
+def test_an_invitation_made_before_the_allowance_ran_out_is_not_emailed_after(env, session, smtp_server, monkeypatch):
+    inbox, port = smtp_server
+    settings = env(PORTAL_SMTP_URL=f"smtp://127.0.0.1:{port}")
+    monkeypatch.setattr(invitations, "EMAILS_PER_ORG_PER_HOUR", 1)
+    org = make_org(session)
+    early = create_invitation(session, actor=M2M, org_code=org.code, email="early@example.com", send_email=True)
+    session.commit()
+    assert _invite_and_email(session, settings, actor=M2M, org_code=org.code, email="first@example.com")[1].sent
+    delivery = deliver_invitation(session, settings, actor=M2M, invite_code=early.code)
+    session.commit()
+    assert not delivery.sent and delivery.message.startswith("Too many invitations")
+    assert [recipients for _sender, recipients, _message in inbox.messages] == [["first@example.com"]]
+    assert session.get(Invitation, early.code).status == "pending"  # kept; it can be emailed later
+
+
+def test_an_address_can_never_become_two_recipients_or_extra_headers(env, session, smtp_server):
+    inbox, port = smtp_server
+    settings = env(PORTAL_SMTP_URL=f"smtp://127.0.0.1:{port}")
+    org = make_org(session)
+    session.commit()
+    for stored in ("a,victim@corp.example", "a@example.com, victim@corp.example", "a@example.com\r\nBcc: v@corp.example",
+                   "Victim <victim@corp.example>"):
+        # A row written before addresses were validated, or by hand: the mailer checks again.
+        row = Invitation(code=new_id("inv"), org_code=org.code, email=stored, role_keys=[], status="pending",
+                         created_on=utcnow())
+        session.add(row)
+        session.commit()
+        delivery = deliver_invitation(session, settings, actor=M2M, invite_code=row.code)
+        session.commit()
+        assert not delivery.sent, stored
+    assert inbox.messages == []
+    with pytest.raises(ValueError):
+        invitation_email(sender="portal@example.com", recipient="a@example.com, victim@corp.example",
+                         recipient_name="", org_name="Acme", inviter="", product_name="Acme", roles=[], sign_in_at="")

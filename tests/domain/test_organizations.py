@@ -48,9 +48,10 @@ def test_external_id_is_unique(session):
         create_organization(session, actor=ACTOR, name="B", external_id="same")
 
 
-def test_bad_billing_email_refused(session):
+@pytest.mark.parametrize("email", ["nope", "a,victim@corp.example", "billing@acme.example\r\nBcc: v@corp.example"])
+def test_bad_billing_email_refused(session, email):
     with pytest.raises(InvalidInput):
-        create_organization(session, actor=ACTOR, name="A", billing_email="nope")
+        create_organization(session, actor=ACTOR, name="A", billing_email=email)
 
 
 def test_creator_gets_default_and_creator_roles(session):

@@ -38,7 +38,8 @@ def test_create_user_without_email_is_allowed(session):
 
 
 @pytest.mark.parametrize("email", ["", "plain", "a@b", "a b@example.com", "a@@example.com", "a@exa mple.com",
-                                   "a\x00@example.com", "x" * 250 + "@example.com", 42])
+                                   "a\x00@example.com", "x" * 250 + "@example.com", 42,
+                                   "a,victim@corp.example", "a@example.com\r\nBcc: v@corp.example", "V <v@corp.example>"])
 def test_create_user_refuses_bad_email_and_writes_nothing(session, email):
     with pytest.raises(InvalidInput):
         create_user(session, actor=ACTOR, given_name="A", email=email)

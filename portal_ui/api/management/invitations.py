@@ -7,7 +7,10 @@ emailed after it is committed; `is_sent` says whether that worked. A failed emai
 invitation: it is created (201) and stays listed here for the host app. No `invite_link` is
 returned. M2M callers may put any role on an invitation (the portal's grant rule limits portal
 members only). At most `MAX_OPEN_INVITATIONS` pending invitations per organization: more is a
-429 TOO_MANY_OPEN_INVITATIONS; a second pending invitation for one email is a 409.
+429 TOO_MANY_OPEN_INVITATIONS; a second pending invitation for one email is a 409. With
+`send_email: true`, an invitation beyond the hourly email allowance (per organization, and per
+caller within it: portal_ui.domain.invitations) is a 429 TOO_MANY_REQUESTS with Retry-After, and
+nothing is created.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ async def create_invite(request: Request) -> JSONResponse:
     def work(session) -> dict:
         invitation = domain.create_invitation(session, actor=caller.actor, org_code=org_code, email=body.email,
                                               given_name=body.first_name, family_name=body.last_name,
-                                              role_keys=body.roles)
+                                              role_keys=body.roles, send_email=bool(body.send_email))
         return {"code": "INVITATION_CREATED", "message": "Invitation created",
                 "invite": invite_json(invitation, _names(session, [invitation]))}
 
