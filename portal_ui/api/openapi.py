@@ -454,7 +454,9 @@ def _operations(b: _Builder) -> None:
           description="(portal_ui) Opens the portal as a role (`role_key`) or a set of `permissions` would see "
                       "it in `organization_code` (or the user portal with sample data when none), under a "
                       "'Preview — changes are disabled' banner. `settings` tries portal settings (org_alias, "
-                      "org_functions, user_functions, branding) before saving them. Every write is refused.")
+                      "org_functions, user_functions, branding) before saving them. Every write is refused. The "
+                      "banner's role switcher offers only the preview's own role, the roles named in `role_keys`, "
+                      "and roles that grant nothing beyond the preview's permissions.")
 
     # Portal settings (portal_ui's own API).
     b.add("GET", "/api/v1/portal/settings", auth="m2m", scope="read:portal_settings",

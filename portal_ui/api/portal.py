@@ -11,6 +11,8 @@ The cookie's name and the one parser for it live in portal_ui.session_cookie.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -78,6 +80,8 @@ class PreviewUrlBody(Body):
     organization_code: str | None = Field(default=None, max_length=64)
     role_key: str | None = Field(default=None, max_length=64)
     permissions: list[str] | None = Field(default=None, max_length=50)
+    # Other roles the preview's role switcher may show (portal_ui.domain.previews).
+    role_keys: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=50)
     sub_nav: str | None = Field(default=None, max_length=64)
     subnav: str | None = Field(default=None, max_length=64)
     settings: dict | None = None
@@ -93,7 +97,7 @@ async def preview_url(request: Request) -> JSONResponse:
 
     def work(session) -> str:
         return create_preview_link(session, settings, actor=caller.actor, org_code=body.organization_code,
-                                   role_key=body.role_key, permissions=body.permissions,
+                                   role_key=body.role_key, permissions=body.permissions, role_keys=body.role_keys,
                                    sub_nav=sub_nav, overrides=body.settings, return_url=body.return_url)
 
     url = await in_transaction(work)

@@ -9,28 +9,39 @@ options instead of a membership:
 - `role_key` or `permissions`: what the previewed person may do in that organization.
 - `settings`: portal settings to try before saving them (alias, functions, branding), validated
   like the settings API.
+- `role_keys`: the other roles the banner's role switcher may show.
 
 The session's user is the preview sample user, who belongs to no organization, so a preview can
 never act as a real customer.
+
+The role switcher never widens a preview beyond what its issuer allowed: it offers, and
+`switch_preview_role` accepts, only the role the link was made for, the roles it names in
+`role_keys`, and roles whose permissions are all within the ones the link was made with (its
+`ceiling`, kept in the session's options and never changed by a switch). So a link for a narrow
+role, or a few permissions, cannot be switched to the owner's view to read member emails or
+invoices. A preview made on the command line (a system actor: whoever runs it controls the whole
+portal) names every role, as the switcher always offered them there.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput
 from portal_ui.domain.links import create_link
 from portal_ui.domain.portal_settings import EffectiveSettings, validate_preview_overrides
+from portal_ui.domain.role_policy import role_permissions
 from portal_ui.domain.roles import role_permission_keys
 from portal_ui.models import Organization, Role, SystemPermission, User
 from portal_ui.settings import Settings
 
 PREVIEW_USER_ID = "kp_preview_sample"
 PREVIEW_USER = {"given_name": "Sam", "family_name": "Sample", "email": "sam.sample@preview.invalid"}
+MAX_SWITCH_ROLES = 50
 
 
 def ensure_preview_user(session: Session) -> str:
@@ -64,6 +75,19 @@ def preview_permissions(session: Session, *, role_key: Any = None, permissions: 
     return sorted(set(permissions)), "Custom permissions"
 
 
+def _switch_roles(session: Session, role_keys: Any) -> list[str]:
+    """The role keys an issuer names for the role switcher; InvalidInput unless they are known roles."""
+    if not isinstance(role_keys, list) or len(role_keys) > MAX_SWITCH_ROLES \
+            or not all(isinstance(k, str) and k and len(k) <= 64 for k in role_keys):
+        raise InvalidInput(f"role_keys: must be a list of at most {MAX_SWITCH_ROLES} role keys",
+                           code="INVALID_PREVIEW")
+    known = set(session.exec(select(Role.key).where(col(Role.key).in_(set(role_keys)))).all())
+    unknown = sorted(set(role_keys) - known)
+    if unknown:
+        raise InvalidInput(f"role_keys: no role {unknown[0]!r}", code="ROLE_NOT_FOUND")
+    return sorted(known)
+
+
 def create_preview_link(
     session: Session,
     settings: Settings,
@@ -75,20 +99,33 @@ def create_preview_link(
     sub_nav: Any = None,
     overrides: Any = None,
     return_url: Any = None,
+    role_keys: Any = None,
 ) -> str:
-    """A one-time link to a read-only preview session; InvalidInput (400) for any bad value."""
+    """A one-time link to a read-only preview session; InvalidInput (400) for any bad value.
+
+    `role_keys`: the other roles its role switcher may show (see the module's docstring).
+    """
     if org_code is not None:
         if not isinstance(org_code, str) or session.get(Organization, org_code) is None:
             raise InvalidInput(f"organization_code: no organization {str(org_code)[:64]!r}",
                                code="ORGANIZATION_NOT_FOUND")
         granted, label = preview_permissions(session, role_key=role_key, permissions=permissions)
+        if role_keys is not None:
+            switch_to = _switch_roles(session, role_keys)
+        elif actor.type == "system":
+            switch_to = sorted(session.exec(select(Role.key)).all())
+        else:
+            switch_to = []
+        switch_to = sorted(set(switch_to) | ({role_key} if role_key else set()))
     else:
-        if role_key is not None or permissions:
-            raise InvalidInput("role_key and permissions need an organization_code", code="INVALID_PREVIEW")
-        granted, label = [], "Personal account"
+        if role_key is not None or permissions or role_keys:
+            raise InvalidInput("role_key, permissions and role_keys need an organization_code",
+                               code="INVALID_PREVIEW")
+        granted, label, switch_to = [], "Personal account", []
     clean_overrides = validate_preview_overrides(overrides) if overrides is not None else {}
     user_id = ensure_preview_user(session)
-    preview = {"permissions": granted, "label": label, "role_key": role_key or "", "settings": clean_overrides}
+    preview = {"permissions": granted, "label": label, "role_key": role_key or "", "settings": clean_overrides,
+               "role_keys": switch_to, "ceiling": granted}
     return create_link(session, settings, user_id=user_id, org_code=org_code, sub_nav=sub_nav,
                        return_url=return_url, actor=actor, preview=preview, require_membership=False)
 
@@ -106,13 +143,39 @@ def apply_overrides(effective: EffectiveSettings, overrides: Mapping[str, Any]) 
     return replace(effective, **changes) if changes else effective
 
 
-def preview_roles(session: Session) -> list[dict[str, str]]:
-    """The roles a preview can switch between: key and name, in name order."""
-    return [{"key": r.key, "name": r.name} for r in session.exec(select(Role).order_by(Role.name)).all()]
+def _switchable(preview: Mapping[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """(role keys named, permission ceiling) of a session's preview options.
+
+    Options written before the switcher was limited name neither: then only the role shown now
+    and roles within the permissions granted now.
+    """
+    named = preview.get("role_keys")
+    if not isinstance(named, list):
+        named = [preview.get("role_key")] if preview.get("role_key") else []
+    ceiling = preview.get("ceiling")
+    if not isinstance(ceiling, list):
+        ceiling = preview.get("permissions") or []
+    return frozenset(k for k in named if isinstance(k, str)), frozenset(p for p in ceiling if isinstance(p, str))
+
+
+def preview_roles(session: Session, preview: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+    """The roles a preview can switch between (see the module's docstring): key and name, in name order.
+
+    `preview` is the session's preview options (ActiveSession.preview). Without them every role
+    is listed, as before the switcher was limited; switch_preview_role refuses the ones the
+    session's options do not allow whichever way the list was made.
+    """
+    roles = session.exec(select(Role).order_by(Role.name, Role.key)).all()
+    if preview is not None:
+        named, ceiling = _switchable(preview)
+        granted = role_permissions(session, [r.id for r in roles if r.key not in named])
+        roles = [r for r in roles if r.key in named or granted.get(r.id, frozenset()) <= ceiling]
+    return [{"key": r.key, "name": r.name} for r in roles]
 
 
 def switch_preview_role(session: Session, token: Any, role_key: Any) -> bool:
-    """Make a live preview session show `role_key`'s view; False when it is not a preview session.
+    """Make a live preview session show `role_key`'s view; False when it is not a preview session,
+    or the role is not one its link allows (module docstring).
 
     Only the session's own preview options change; no customer data is touched.
     """
@@ -122,6 +185,15 @@ def switch_preview_role(session: Session, token: Any, role_key: Any) -> bool:
     active = load_session(session, get_settings(), token, touch=False)
     if active is None or not active.is_preview or active.org_code is None:
         return False
-    granted, label = preview_permissions(session, role_key=role_key)
-    return replace_preview(session, token, {**active.preview, "permissions": granted, "label": label,
-                                            "role_key": role_key})
+    if not isinstance(role_key, str) or not role_key or len(role_key) > 64:
+        return False
+    role = session.exec(select(Role).where(Role.key == role_key)).first()
+    if role is None:
+        return False
+    named, ceiling = _switchable(active.preview)
+    granted = frozenset(role_permission_keys(session, role.id))
+    if role_key not in named and not granted <= ceiling:
+        return False
+    return replace_preview(session, token, {**active.preview, "permissions": sorted(granted), "label": role.name,
+                                            "role_key": role_key, "role_keys": sorted(named),
+                                            "ceiling": sorted(ceiling)})
