@@ -260,6 +260,25 @@ def startup_text(settings) -> str:
     return _links_text(settings, return_url, seeded)
 
 
+def _database_problem(url: str) -> str | None:
+    """Why the portal cannot use the database at `url` (unreachable, or not at the newest schema), or None."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    cfg = Config(str(db.ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(db.ROOT / "alembic"))
+    try:
+        with db.engine_for(url).connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except SQLAlchemyError as exc:
+        return f"cannot open the database (REFLEX_DB_URL): {str(exc.orig or exc).strip().splitlines()[0]}"
+    if current != set(ScriptDirectory.from_config(cfg).get_heads()):
+        return "the database is not at the newest schema: run `python -m portal_ui.cli migrate` first"
+    return None
+
+
 def cmd_serve(args) -> int:
     """Build and start the portal, print how to open it, and stop the whole server on a signal.
 
@@ -269,6 +288,9 @@ def cmd_serve(args) -> int:
     that group through `stop_process_group`: SIGTERM, then SIGKILL for what is left after 10 s.
     """
     settings = get_settings()
+    problem = _database_problem(settings.db_url)
+    if problem:
+        return _fail(problem)
     port = args.port or settings.port
     env = {**os.environ, "PORT": str(port)}
     cmd = [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port", "--backend-port", str(port)]

@@ -146,3 +146,9 @@ def test_serve_with_the_demo_on_prints_persona_links(demo, capsys):
     text = startup_text(demo)
     assert "http://portal.test/demo" in text
     assert text.count("http://portal.test/portal_redirect?key=") == len(PERSONAS) + 1  # and the preview
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(env, tmp_path, capsys):
+    env(REFLEX_DB_URL=f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert main(["serve", "--port", "1"]) == 2  # before building anything
+    assert "run `python -m portal_ui.cli migrate` first" in capsys.readouterr().err
