@@ -179,8 +179,10 @@ def _cleanup(proc: subprocess.Popen, tree: dict[int, str]) -> None:
                 pass
 
 
-def test_sigterm_to_make_runs_process_group_stops_every_server_process(tmp_path):
-    """What a service manager or `kill -- -PGID` does; also checks the demo's routes are gone with PORTAL_DEMO=0."""
+@pytest.mark.parametrize("target", ["group", "make"])
+def test_sigterm_to_make_run_stops_every_server_process(tmp_path, target):
+    """SIGTERM to make run's process group (a service manager, `kill -- -PGID`) or to make alone (make
+    passes it on to the launcher and waits); also checks the demo's routes are gone with PORTAL_DEMO=0."""
     port = _free_port()
     env = _environment(tmp_path, port, PORTAL_DEMO="0")
     log = tmp_path / "make-run.log"
@@ -204,7 +206,10 @@ def test_sigterm_to_make_runs_process_group_stops_every_server_process(tmp_path)
             assert "portal_ui.cli serve" in commands and "gunicorn" in commands, commands
             assert len(tree) >= 4, commands  # make, the launcher, Reflex, Gunicorn and its worker
 
-            os.killpg(proc.pid, signal.SIGTERM)
+            if target == "group":
+                os.killpg(proc.pid, signal.SIGTERM)
+            else:
+                os.kill(proc.pid, signal.SIGTERM)
             took = _assert_all_stop(tree, port, proc, log)
         except BaseException:
             _cleanup(proc, tree or _descendants(proc.pid))
