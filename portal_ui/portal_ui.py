@@ -6,17 +6,23 @@ from portal_ui.api.app import build_api
 from portal_ui.api.build_assets import build_assets_transformer
 from portal_ui.api.page_paths import page_paths_transformer
 from portal_ui.api.security_headers import security_headers_transformer
+from portal_ui.session_cookie import socket_cookie_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
 from portal_ui.ui.pages import add_pages
+from portal_ui.ui.private_files import keep_state_files_private
 
 # A page restored from the back/forward cache would show the portal as it was before Exit;
 # reload it instead, so it asks the server (which says the session has ended).
 RELOAD_FROM_BFCACHE = "window.addEventListener('pageshow', (e) => { if (e.persisted) window.location.reload(); });"
 
+keep_state_files_private()  # before rx.App creates the state manager: state files 0600, folder 0700
+
 app = rx.App(
     # Our routes first (Reflex mounts its app beneath them), pages at their own paths (no hop to
-    # the trailing-slash twin), build assets from memory, then security headers on everything.
-    api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer],
+    # the trailing-slash twin), build assets from memory, then security headers on everything;
+    # outermost, the websocket's Cookie header becomes the session token's hash before Reflex sees it.
+    api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer,
+                     socket_cookie_transformer],
     html_lang="en",
     head_components=[rx.script(RELOAD_FROM_BFCACHE)],
     stylesheets=["/portal.css"],  # assets/portal.css: the few rules no component prop can express

@@ -13,7 +13,7 @@ from reflex_base.vars.function import FunctionVar
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
 from portal_ui.ui.state import ApiKeysState, PortalState
-from portal_ui.ui.state.api_keys import SHOWN
+from portal_ui.ui.state.api_keys import REVEALED_SECRET, SHOWN
 
 S = ApiKeysState
 # Expiry choices: form value (the label is the catalogue message "api_keys.expiry.<value>").
@@ -212,7 +212,7 @@ def _copy_secret():
     Like rx.set_clipboard, plus the promise's outcome (false when the browser refuses or has
     no clipboard API, e.g. plain http on a host other than localhost).
     """
-    write = Var("navigator").to(dict).clipboard.to(dict).writeText.to(FunctionVar).call(S.revealed_secret)
+    write = Var("navigator").to(dict).clipboard.to(dict).writeText.to(FunctionVar).call(REVEALED_SECRET.value)
     outcome = write.to(dict).then.to(FunctionVar).call(Var("() => true"), Var("() => false"))
     return rx.run_script(Var(f"({outcome!s} ?? false)", _var_data=outcome._get_all_var_data()),
                          callback=S.copy_finished)
@@ -228,7 +228,7 @@ def _reveal_dialog() -> rx.Component:
                 icon="triangle-alert", color_scheme="amber", margin_y="1rem", id="reveal-warning",
             ),
             rx.box(
-                rx.code(S.revealed_secret, id="revealed-secret", size="3", variant="ghost",
+                rx.code(REVEALED_SECRET.value, id="revealed-secret", size="3", variant="ghost",
                         word_break="break-all", white_space="normal"),
                 padding="0.75rem", border_radius="var(--radius-3)", background_color="var(--gray-a3)",
                 border="1px solid var(--gray-a5)",
@@ -253,7 +253,7 @@ def _reveal_dialog() -> rx.Component:
             ),
             max_width="32rem", id="reveal-dialog",
         ),
-        open=S.revealed_secret != "",
+        open=REVEALED_SECRET.value != "",
         on_open_change=S.reveal_open_change,
     )
 

@@ -6,9 +6,12 @@ own user keys and its organization's keys, and `_require` checks the session may
 Key ids and form values from the client are checked here and again by the domain, which treats
 another owner's key exactly like an unknown id.
 
-The secret of a new or rotated key is in `revealed_secret` only while the reveal dialog is
-open: closing the dialog, and every page load, clears it. It never reaches a log or an audit
-event (the domain records only the key's suffix).
+The secret of a new or rotated key never enters this state: Reflex writes each tab's state to
+disk or Redis (with the connection's headers) and keeps it there for an hour. The handler that
+made the key sends the secret once, in an event that sets `REVEALED_SECRET`, a variable that
+lives only in the browser tab (React state); closing the dialog, and every page load, empty it.
+The secret never reaches a log or an audit event either (the domain records only the key's
+suffix).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import reflex as rx
+from reflex.experimental.client_state import ClientStateVar
 from sqlmodel import Session, col, select
 
 from portal_ui import i18n
@@ -38,6 +42,8 @@ EXPIRY_DAYS: dict[str, int | None] = {"never": None, "30": 30, "90": 90, "365": 
 SCOPE_FIELD = "scope:"  # form checkboxes are named "scope:<scope key>"
 MAX_ID_CHARS = 64
 CONFIRM_ACTIONS = ("rotate", "revoke")
+# The one-time reveal of a secret: browser-side only (see the module docstring); "" when closed.
+REVEALED_SECRET = ClientStateVar.create("portal_revealed_secret", "")
 
 
 @dataclass
@@ -135,8 +141,7 @@ class ApiKeysState(PortalState):
     confirm_name: str = ""
     confirm_busy: bool = False
 
-    revealed_secret: str = ""  # the one-time reveal; "" whenever the dialog is closed
-    reveal_title: str = ""
+    reveal_title: str = ""  # the reveal dialog's title; "" when no reveal is open (the secret: REVEALED_SECRET)
     secret_copied: bool = False
 
     # ---- loading ---------------------------------------------------------------------------
@@ -152,7 +157,6 @@ class ApiKeysState(PortalState):
         self.keys_more = len(found) > SHOWN
 
     def _forget_dialogs(self) -> None:
-        self.revealed_secret = ""
         self.reveal_title = ""
         self.secret_copied = False
         self.create_open = False
@@ -170,16 +174,18 @@ class ApiKeysState(PortalState):
     def load_keys(self, key: str):
         """on_load of an API keys page; `key` names the page's section."""
         section = checked_section(key) or "api_keys"
+        # A reveal left open by navigating away (the tab's JavaScript lives on) is emptied too.
+        forget_secret = [REVEALED_SECRET.push("")] if self.reveal_title else []
         self._forget_dialogs()
         with session_scope() as db:
             active, follow = self._enter(db, section)
             if active is None:
-                return follow
+                return [*forget_secret, follow] if follow else forget_secret or None
             self._load_rows(db, active, section)
             self.scope_options = [{"key": s.key, "description": s.description} for s in keys.list_api_scopes(db)]
             self.keys_section = section
             self.keys_loaded = True
-        return None
+        return forget_secret or None
 
     # ---- dialogs (no data changes) --------------------------------------------------------
 
@@ -206,32 +212,36 @@ class ApiKeysState(PortalState):
         if not is_open and not self.confirm_busy:
             self._close_confirm()
 
-    @rx.event
-    def close_reveal(self):
-        """Close the one-time reveal: the secret leaves the state for good."""
-        self.revealed_secret = ""
+    def _close_reveal(self):
         self.reveal_title = ""
         self.secret_copied = False
+        return REVEALED_SECRET.push("")
+
+    @rx.event
+    def close_reveal(self):
+        """Close the one-time reveal: the browser forgets the secret."""
+        return self._close_reveal()
 
     @rx.event
     def reveal_open_change(self, is_open: bool):
-        if not is_open:
-            self.close_reveal()
+        return self._close_reveal() if not is_open else None
 
     @rx.event
     def copy_finished(self, copied: bool):
         """The browser's answer to "copy the secret": only whether it worked, never the secret."""
-        self.secret_copied = copied is True and self.revealed_secret != ""
-        if self.revealed_secret and not self.secret_copied:
+        self.secret_copied = copied is True and self.reveal_title != ""
+        if self.reveal_title and not self.secret_copied:
             return rx.toast.error(self._t("api_keys.copy_refused"))
         return None
 
     # ---- changes ---------------------------------------------------------------------------
 
-    def _reveal(self, secret: str, title: str) -> None:
-        self.revealed_secret = secret
+    def _reveal(self, secret: str, title: str):
+        """Open the reveal dialog: the title in this state, the secret in the event returned, which
+        only the browser keeps."""
         self.reveal_title = title
         self.secret_copied = False
+        return REVEALED_SECRET.push(secret)
 
     @rx.event
     def create_key(self, section: str, form: dict):
@@ -265,8 +275,8 @@ class ApiKeysState(PortalState):
             db.flush()
             self._load_rows(db, active, checked)
         self.create_open = False
-        self._reveal(secret, self._t("api_keys.reveal_new", name=key.name))
-        return rx.toast.success(self._t("api_keys.created_toast"))
+        return [self._reveal(secret, self._t("api_keys.reveal_new", name=key.name)),
+                rx.toast.success(self._t("api_keys.created_toast"))]
 
     @rx.event
     def rotate_key(self, section: str, key_id: str):
@@ -313,6 +323,6 @@ class ApiKeysState(PortalState):
             db.flush()
             self._load_rows(db, active, checked)
         if action == "rotate":
-            self._reveal(secret, self._t("api_keys.reveal_rotated", name=name))
-            return rx.toast.success(self._t("api_keys.rotated_toast"))
+            return [self._reveal(secret, self._t("api_keys.reveal_rotated", name=name)),
+                    rx.toast.success(self._t("api_keys.rotated_toast"))]
         return rx.toast.success(self._t("api_keys.revoked_toast", name=name))

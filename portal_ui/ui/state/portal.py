@@ -3,13 +3,13 @@
 The cookie and the database are the authority; this state is a per-tab cache of what the last
 check found. Every event that reads or changes data calls `_session()` (through `_enter` or
 `_require`), which loads the session named by the HttpOnly cookie of this tab's websocket
-connection and re-checks it in the database. Public vars hold only what this session's own user
+connection and re-checks it in the database (the connection carries the token's SHA-256, never
+the token: portal_ui.session_cookie). Public vars hold only what this session's own user
 may see; nothing here is ever read back as proof of anything.
 """
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import reflex as rx
@@ -23,8 +23,9 @@ from portal_ui.domain.logos import current_logo_path
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.previews import preview_roles, switch_preview_role
 from portal_ui.domain.sections import BY_KEY, Access, Section, landing_section, section_access, visible_sections
-from portal_ui.domain.sessions import SESSION_COOKIE, ActiveSession, load_session, session_status
+from portal_ui.domain.sessions import ActiveSession, TokenHash, load_session, session_status
 from portal_ui.models import Organization, User
+from portal_ui.session_cookie import socket_session
 from portal_ui.settings import get_settings
 from portal_ui.ui import routes, text
 from portal_ui.ui.branding import clean_branding
@@ -107,23 +108,11 @@ class PortalState(rx.State):
 
     # ---- the guard ------------------------------------------------------------------------
 
-    def _cookie_token(self) -> str | None:
-        """The session token from the Cookie header this tab's websocket connected with."""
-        raw = self.router.headers.cookie or ""
-        jar = SimpleCookie()
-        try:
-            jar.load(raw)
-        except CookieError:
-            jar = SimpleCookie()
-        if SESSION_COOKIE in jar:
-            return jar[SESSION_COOKIE].value
-        # SimpleCookie stops at the first cookie it cannot parse (another app's, on a shared
-        # host); look for ours by name in the raw header as well.
-        for part in raw.split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == SESSION_COOKIE:
-                return value
-        return None
+    def _cookie_token(self) -> TokenHash | None:
+        """The session this tab's websocket connected with: the SHA-256 of its cookie's token, which
+        is all the connection's Cookie header holds by the time Reflex stores it
+        (portal_ui.session_cookie.SocketCookie)."""
+        return socket_session(self.router.headers.cookie)
 
     def _shell(self) -> "PortalState":
         """This tab's PortalState instance, also when called from a section's substate."""
