@@ -5,6 +5,7 @@ import os
 
 import reflex as rx
 
+from portal_ui.settings import get_settings
 from portal_ui.ui.lean_bundle import LeanBundlePlugin
 from portal_ui.ui.lean_styles import LeanStylesPlugin
 from portal_ui.ui.static_styles import StaticStylesPlugin
@@ -14,6 +15,9 @@ config = rx.Config(
     db_url=os.environ.get("REFLEX_DB_URL", "sqlite:///portal.db"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    # The websocket (socket.io) and HTTP CORS accept only the portal's own pages (PORTAL_PUBLIC_URL),
+    # plus PORTAL_FRAME_ANCESTORS; Reflex's default is every origin, with credentials.
+    cors_allowed_origins=list(get_settings().browser_origins),
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", appearance="inherit")),

@@ -158,6 +158,12 @@ class Settings:
         return self.public_url.startswith("https://")
 
     @property
+    def browser_origins(self) -> tuple[str, ...]:
+        """Origins whose pages may use the portal from a browser (websocket, CORS, uploads): the
+        portal's own (PORTAL_PUBLIC_URL's), plus PORTAL_FRAME_ANCESTORS."""
+        return tuple(dict.fromkeys((origin_of(self.public_url), *self.frame_ancestors)))
+
+    @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
 

@@ -13,6 +13,7 @@ from portal_ui.api.management import plans
 from portal_ui.api import openapi
 from portal_ui.api import invoices
 from portal_ui.api.upload_limit import UploadSizeLimit
+from portal_ui.api.upload_origin import UploadOrigin
 from portal_ui.settings import get_settings
 
 ROUTE_MODULES = (
@@ -33,4 +34,5 @@ def build_api() -> Starlette:
     """
     modules = ROUTE_MODULES + (DEMO_ROUTE_MODULES if get_settings().demo else ())
     routes = [route for module in modules for route in module.routes]
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, middleware=[Middleware(UploadSizeLimit)])
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
+                     middleware=[Middleware(UploadOrigin), Middleware(UploadSizeLimit)])

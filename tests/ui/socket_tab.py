@@ -96,13 +96,16 @@ class SocketTab:
     """
 
     def __init__(self, base_url: str, cookie: str | None = None, *, path: str = "/_event",
-                 namespace: str = "/_event"):
+                 namespace: str = "/_event", origin: str | None = None):
+        """`origin`: the Origin header a browser would send (the page's origin); none by default."""
         parts = urlsplit(base_url)
         self.token = str(uuid.uuid4())
         self.namespace = namespace
+        headers = {"Cookie": cookie} if cookie else {}
+        if origin:
+            headers["Origin"] = origin
         self.ws = _WebSocket(parts.hostname, parts.port or 80,
-                             f"{path}/?EIO=4&transport=websocket&token={self.token}",
-                             {"Cookie": cookie} if cookie else {})
+                             f"{path}/?EIO=4&transport=websocket&token={self.token}", headers)
         self.updates: list[dict] = []
         opened = self._receive(timeout=10)
         if not opened or opened.packet_type != eio.OPEN:
