@@ -8,6 +8,8 @@ another site) with a foreign Origin are refused; HTTP CORS never names a foreign
 
 from __future__ import annotations
 
+import http.server
+import threading
 import urllib.error
 import urllib.request
 
@@ -54,10 +56,33 @@ def test_a_socket_from_the_portals_own_origin_connects(portal):
         assert tab.token
 
 
-def test_a_page_of_another_site_cannot_open_the_portals_websocket(page: Page, portal):
-    page.context.route(f"{EVIL}/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<!doctype html><title>Another site</title><p>hello"))
-    page.goto(f"{EVIL}/")
+@pytest.fixture(scope="module")
+def other_site():
+    """Another origin on this machine (another port, as another app on the portal's host would be),
+    serving one blank page. A page of a public site would prove nothing here: Chromium's Local
+    Network Access rules stop it from reaching 127.0.0.1 at all, whatever the portal allows."""
+    class Blank(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            body = b"<!doctype html><title>Another site</title><p>hello"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Blank)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_page_of_another_site_cannot_open_the_portals_websocket(page: Page, portal, other_site):
+    page.goto(f"{other_site}/elsewhere")
     assert page.evaluate(OPEN_SOCKET, socket_url(portal)) in ("error", "closed")
 
 
