@@ -158,18 +158,16 @@ def _switchable(preview: Mapping[str, Any]) -> tuple[frozenset[str], frozenset[s
     return frozenset(k for k in named if isinstance(k, str)), frozenset(p for p in ceiling if isinstance(p, str))
 
 
-def preview_roles(session: Session, preview: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+def preview_roles(session: Session, preview: Mapping[str, Any]) -> list[dict[str, str]]:
     """The roles a preview can switch between (see the module's docstring): key and name, in name order.
 
-    `preview` is the session's preview options (ActiveSession.preview). Without them every role
-    is listed, as before the switcher was limited; switch_preview_role refuses the ones the
-    session's options do not allow whichever way the list was made.
+    `preview` is the session's preview options (ActiveSession.preview); switch_preview_role
+    refuses the same roles this leaves out.
     """
     roles = session.exec(select(Role).order_by(Role.name, Role.key)).all()
-    if preview is not None:
-        named, ceiling = _switchable(preview)
-        granted = role_permissions(session, [r.id for r in roles if r.key not in named])
-        roles = [r for r in roles if r.key in named or granted.get(r.id, frozenset()) <= ceiling]
+    named, ceiling = _switchable(preview)
+    granted = role_permissions(session, [r.id for r in roles if r.key not in named])
+    roles = [r for r in roles if r.key in named or granted.get(r.id, frozenset()) <= ceiling]
     return [{"key": r.key, "name": r.name} for r in roles]
 
 

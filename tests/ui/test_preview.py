@@ -53,3 +53,36 @@ def test_writes_in_preview_change_nothing(page: Page, portal, request):
     assert _row_counts(portal) == before_counts  # audit_events included
     assert "Details saved." not in str(updates)
     page.screenshot(path=str(artifact_path(request)), full_page=True)
+
+
+def _api_preview_link(portal, role: str, sub_nav: str) -> str:
+    """A preview link as a product team's backend gets it: POST /api/v1/portal/preview_url, no role_keys."""
+    import json
+    import urllib.request
+
+    from portal_ui.settings import Settings
+    from portal_ui.tokens.issue import mint_m2m_token
+    from tests.conftest import register_m2m_client
+
+    settings = Settings.from_env(portal.env)
+    register_m2m_client(settings.db_url, "preview_backend", ["create:portal_links"])
+    token = mint_m2m_token(settings, "preview_backend", ["create:portal_links"], ttl=300)
+    body = {"organization_code": DEMO_ORG_CODE, "role_key": role, "sub_nav": sub_nav}
+    request = urllib.request.Request(f"{portal.url}/api/v1/portal/preview_url", method="POST",
+                                     data=json.dumps(body).encode(),
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["url"]
+
+
+def test_switcher_of_a_narrow_preview_offers_no_wider_role(page: Page, portal, request):
+    """A billing manager's preview cannot be switched to the owner's (member emails, invoices)."""
+    enter(page, _api_preview_link(portal, "billing_manager", "organization_plan_details"))
+    expect(page.locator("#preview-label")).to_have_text("Billing manager")
+    options = page.locator("#preview-role option")
+    expect(options).not_to_have_count(0)
+    keys = options.evaluate_all("(els) => els.map((e) => e.value)")
+    assert "billing_manager" in keys
+    assert "owner" not in keys and "viewer" not in keys  # both read what a billing manager may not
+    expect(page.locator("nav").first).not_to_contain_text("Members")
+    page.screenshot(path=str(artifact_path(request)), full_page=True)

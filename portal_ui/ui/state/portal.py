@@ -258,7 +258,7 @@ class PortalState(rx.State):
         self.is_preview = active.is_preview
         self.preview_label = str(active.preview.get("label", "")) if active.is_preview else ""
         self.preview_role = str(active.preview.get("role_key", "")) if active.is_preview else ""
-        self.preview_roles = preview_roles(db) if active.is_preview and active.org_code else []
+        self.preview_roles = preview_roles(db, active.preview) if active.is_preview and active.org_code else []
         self.shell_ready = True
 
     # ---- page loads -----------------------------------------------------------------------
