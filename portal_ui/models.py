@@ -238,7 +238,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class ApiScope(SQLModel, table=True):
-    """A scope API keys may carry (contract §8); the catalogue is kept by the product team.
+    """A scope API keys may carry; the catalogue is kept by the product team.
 
     Keys look like `read:reports` (see portal_ui.domain.api_keys.SCOPE_KEY_PATTERN).
     """

@@ -1,7 +1,7 @@
 """Every environment variable portal_ui reads, read and validated once.
 
-Contract §10 lists the variables. Values here *seed* the portal settings on first start; after
-that the settings API (contract §6) is the source of truth for the fields it covers.
+README "Configuration" lists the variables. Values here *seed* the portal settings on first start; after
+that the settings API (README "Portal settings") is the source of truth for the fields it covers.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ class Settings:
 
     @property
     def external_tokens(self) -> bool:
-        """True when tokens come from the host's identity provider (contract §1, external mode)."""
+        """True when tokens come from the host's identity provider (README "Configuration", external mode)."""
         return bool(self.jwt_issuer)
 
     @property

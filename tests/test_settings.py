@@ -1,4 +1,4 @@
-"""Environment variables (contract §10): defaults that work on one machine, clear errors otherwise."""
+"""Environment variables (README "Configuration"): defaults that work on one machine, clear errors otherwise."""
 
 import pytest
 

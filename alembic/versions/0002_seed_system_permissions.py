@@ -1,4 +1,4 @@
-"""seed the system permissions of contract §5
+"""seed the system permissions (README "Where a link lands")
 
 Revision ID: 0002
 Revises: 0001

@@ -1,4 +1,4 @@
-"""the API scope catalogue (contract §8)
+"""the API scope catalogue
 
 Revision ID: 0003_api_scopes
 Revises: 0002

@@ -1,4 +1,4 @@
-"""Account API (contract §2): `GET /account_api/v1/portal_link` for the signed-in user's token.
+"""Account API (README "How it works"): `GET /account_api/v1/portal_link` for the signed-in user's token.
 
 Kinde-compatible: `subnav` (Kinde's Account API) and `sub_nav` (some SDKs) are both accepted;
 the organization comes only from the token's `org_code` claim, never from the query.

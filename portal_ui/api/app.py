@@ -26,7 +26,7 @@ DEMO_ROUTE_MODULES = (demo_host_app,)
 
 
 def build_api() -> Starlette:
-    """Every API route of contract §2, §4, §6, §7 with Kinde's error envelope.
+    """Every API route (README "How it works", "The API, with curl") with Kinde's error envelope.
 
     Reflex mounts its app (pages, websocket, /ping) at "" under this one, so these routes
     match first. Tests use this app directly with httpx's ASGITransport. Whether the demo's

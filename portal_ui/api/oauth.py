@@ -1,4 +1,4 @@
-"""The embedded issuer's endpoints (contract §1): `GET /.well-known/jwks.json`, `POST /oauth2/token`.
+"""The embedded issuer's endpoints (README "Configuration"): `GET /.well-known/jwks.json`, `POST /oauth2/token`.
 
 The token endpoint implements the client-credentials grant (RFC 6749 §4.4) for M2M applications
 made with `portal-ui m2m create`: form or JSON body, client id and secret in the body or HTTP

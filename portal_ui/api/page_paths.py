@@ -2,7 +2,7 @@
 
 The production build writes each page as `<path>/index.html`, and the static file server sends
 `/profile` on to `/profile/` with a 307 first. Every portal link lands on a page's own path (the
-303 from /portal_redirect names it, as the contract says), so each one paid that extra round trip
+303 from /portal_redirect names it, as every host app expects), so each one paid that extra round trip
 before the page could start loading (bench/link_to_content.py). This pure ASGI middleware
 hands a GET or HEAD for a known page path to the static files as the directory it is; the
 address bar keeps the path as linked. Only the app's own page paths are touched.

@@ -1,4 +1,4 @@
-"""Entering and leaving the portal (contract §2, §4).
+"""Entering and leaving the portal (README "How it works", README "Sessions, limits and headers").
 
 - `POST /api/v1/portal/generate_url`: an M2M caller asks for a one-time link for a user.
 - `GET /portal_redirect?key=`: redeem the link once, start a portal session, set the HttpOnly

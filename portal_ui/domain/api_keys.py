@@ -1,4 +1,4 @@
-"""API keys of organizations and users, and the catalogue of scopes they may carry (contract §8).
+"""API keys of organizations and users, and the catalogue of scopes they may carry.
 
 Key format *(portal_ui)*, e.g. `pk_org_7Gq2…` (53 characters) or `pk_user_…` (54):
 

@@ -1,4 +1,4 @@
-"""Audit events (contract §9): one per change, written in the same transaction as the change."""
+"""Audit events: one per change, written in the same transaction as the change."""
 
 from __future__ import annotations
 

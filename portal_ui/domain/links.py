@@ -1,4 +1,4 @@
-"""One-time portal links (contract §2): creating them and redeeming each at most once.
+"""One-time portal links (README "How it works"): creating them and redeeming each at most once.
 
 The key is 256 random bits, handed out once inside the link and stored only as its SHA-256 hash,
 with the user, organization, section, return URL and expiry. Redemption is one conditional

@@ -1,4 +1,4 @@
-"""M2M applications (contract §1): machine clients that get tokens at POST /oauth2/token.
+"""M2M applications (README "Configuration"): machine clients that get tokens at POST /oauth2/token.
 
 `create_m2m_app` makes one (the secret is returned once and stored only as a SHA-256 hash),
 `authenticate_client` checks a client id and secret, `revoke_m2m_app` stops an app and

@@ -1,4 +1,4 @@
-"""Invitation emails over SMTP, when `PORTAL_SMTP_URL` is set (contract §10).
+"""Invitation emails over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
 
 URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
 `smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the

@@ -1,8 +1,8 @@
-"""Portal settings (contract §6): the environment's, an organization's override, and the result.
+"""Portal settings (README "Portal settings"): the environment's, an organization's override, and the result.
 
 Storage: one `portal_settings` row with `org_code` NULL for the environment and one row per
 organization that has its own settings. A row stores only the fields that were set through the
-settings API; every other field falls back to the environment variables (contract §10). So the
+settings API; every other field falls back to the environment variables (README "Configuration"). So the
 environment variables seed the settings, and once a field is set through the API the API wins.
 
 An organization override (`override_environment: true`) replaces the environment's enabled

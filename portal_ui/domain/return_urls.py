@@ -1,4 +1,4 @@
-"""Where the portal may send a browser back to (contract §2, "return_url").
+"""Where the portal may send a browser back to (README "How it works", "return_url").
 
 A return URL must be an absolute http(s) URL whose origin is on the allow-list. Anything a browser
 could read differently from Python's URL parser is refused outright rather than "cleaned":

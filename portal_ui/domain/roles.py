@@ -1,4 +1,4 @@
-"""Roles and the system permissions they carry (contract §5).
+"""Roles and the system permissions they carry (README "Where a link lands").
 
 Functions validate before writing and add one audit event per change to the caller's session;
 the caller commits. System permissions themselves are fixed (seeded by migration 0002).

@@ -1,4 +1,4 @@
-"""The portal's sections, the sub_nav values that open them (contract §3), and who may see them (§5).
+"""The portal's sections, the sub_nav values that open them (README "Where a link lands"), and who may see them.
 
 Pure rules: callers pass in the effective portal settings' function switches and the session's
 system permissions; nothing here touches the database.

@@ -1,4 +1,4 @@
-"""Portal sessions (contract §4): started by redeeming a link, held by an HttpOnly cookie.
+"""Portal sessions (README "Sessions, limits and headers"): started by redeeming a link, held by an HttpOnly cookie.
 
 The database is the authority. Every page load calls `load_session`, which re-checks the end,
 idle and absolute limits and recomputes the member's permissions, so a removed member or a

@@ -140,7 +140,7 @@ ALIAS_RULES: dict[str, AliasRule] = {
 
 
 def aliased(text: str, alias: str, lang: str = FALLBACK) -> str:
-    """`text` with the word for "organization" replaced by the alias (contract §6, `org_alias`).
+    """`text` with the word for "organization" replaced by the alias (README "Portal settings", `org_alias`).
 
     >>> aliased("Organization details", "Workspace")
     'Workspace details'

@@ -1,1 +1,1 @@
-"""Tokens (contract §1): the embedded issuer's signing key and JWKS, minting, and verification."""
+"""Tokens (README "Configuration"): the embedded issuer's signing key and JWKS, minting, and verification."""

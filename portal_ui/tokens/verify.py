@@ -1,4 +1,4 @@
-"""Token verification with PyJWT (contract §1).
+"""Token verification with PyJWT (README "Configuration").
 
 Interface: `get_verifier(settings).verify(token) -> claims`, raising InvalidToken.
 

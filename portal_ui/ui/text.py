@@ -1,7 +1,7 @@
 """The portal's words: the organization alias, section labels, page titles and notices.
 
 Pure functions over domain values, so they are tested without a browser. The alias replaces the
-word "organization" in every text the portal shows (contract §6, `org_alias`).
+word "organization" in every text the portal shows (README "Portal settings", `org_alias`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Portal settings API (contract §6)."""
+"""Portal settings API (README "Portal settings")."""
 
 import pytest
 

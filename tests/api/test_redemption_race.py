@@ -1,4 +1,4 @@
-"""Fifty concurrent redemptions of one key yield exactly one portal session (contract §2).
+"""Fifty concurrent redemptions of one key yield exactly one portal session (README "How it works").
 
 The requests go through the real `/portal_redirect` route, each on its own thread with its own
 HTTP client, so each gets its own database connection: on SQLite and on PostgreSQL.

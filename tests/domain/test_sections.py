@@ -1,4 +1,4 @@
-"""Section visibility and sub_nav rules (contract §3, §5)."""
+"""Section visibility and sub_nav rules (README "Where a link lands")."""
 
 import pytest
 
@@ -15,7 +15,7 @@ def ctx(perms=(), has_org=True, user=ALL_ON_USER, org=ALL_ON_ORG):
 
 @pytest.mark.parametrize("value,expected", [(None, "profile"), ("", "profile"), ("user_api_keys", "api_keys"),
                                             ("organization_members", "organization_members")])
-def test_parse_sub_nav_accepts_every_contract_value(value, expected):
+def test_parse_sub_nav_accepts_every_documented_value(value, expected):
     assert parse_sub_nav(value) == expected
 
 

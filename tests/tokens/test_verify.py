@@ -1,4 +1,4 @@
-"""Token verification (contract §1): JWT attack cases in embedded and external mode, JWKS caching."""
+"""Token verification (README "Configuration"): JWT attack cases in embedded and external mode, JWKS caching."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Portal settings API (contract §6, portal_ui's own): environment and per-organization settings.
+"""Portal settings API (README "Portal settings", portal_ui's own): environment and per-organization settings.
 
 `GET|PATCH /api/v1/portal/settings` and `GET|PATCH /api/v1/organizations/{org_code}/portal_settings`,
 scopes `read:portal_settings` / `update:portal_settings`. PATCH changes only the fields it names;

@@ -1,6 +1,6 @@
 """The members section: the organization's members and their roles; changing roles, removing, leaving.
 
-Read with `org:read:members`, changed with `org:write:members` (contract §5). The state holds one
+Read with `org:read:members`, changed with `org:write:members` (README "Where a link lands"). The state holds one
 page of rows and the list's query, sort and page; searching, sorting, counting and paging happen
 in SQL (domain.member_list), so an organization with 10,000 members costs one page per event.
 

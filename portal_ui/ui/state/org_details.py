@@ -1,6 +1,6 @@
 """The organization details section: the organization's name, business details and logo.
 
-Read with `org:read:details`, changed with `org:write:details` (contract §5). Every handler that
+Read with `org:read:details`, changed with `org:write:details` (README "Where a link lands"). Every handler that
 changes data (`save_details`, `upload_logo`, `remove_logo`) asks the guard first, so a client
 that calls it without the permission (any client can call any handler) changes nothing. The
 rules live in portal_ui.domain.organizations and portal_ui.domain.logos.
