@@ -92,7 +92,7 @@ def test_a_page_of_the_portal_opens_its_websocket(page: Page, portal):
     assert page.evaluate(OPEN_SOCKET, socket_url(portal)) == "message 0"  # engine.io's OPEN packet
 
 
-@pytest.mark.parametrize("path", ["/ping", "/account_api/v1/portal_link", "/api/v1/portal/generate_url", "/_upload"])
+@pytest.mark.parametrize("path", ["/ping", "/api/v1/portal/generate_url", "/_upload", "/account_apix"])
 def test_cors_never_names_another_origin(portal, path):
     preflight = {"Origin": EVIL, "Access-Control-Request-Method": "POST",
                  "Access-Control-Request-Headers": "authorization, content-type"}
@@ -115,3 +115,22 @@ def test_an_upload_from_another_site_is_refused(portal):
     status, _headers = request(portal, "/_upload", "POST", {**headers, "Origin": portal.url,
                                                             "Sec-Fetch-Site": "same-origin"}, body)
     assert status != 403
+
+
+def test_a_host_apps_page_may_ask_for_a_link_with_a_token_but_never_with_cookies(portal):
+    """Kinde's browser SDKs call the Account API from the host app's page with a bearer token."""
+    from portal_ui.settings import Settings
+    from portal_ui.tokens.issue import mint_user_token
+
+    path = "/account_api/v1/portal_link"
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "authorization"}
+    status, headers = request(portal, path, "OPTIONS", preflight)
+    assert status == 204 and headers.get("access-control-allow-origin") == "*"
+    assert "authorization" in headers.get("access-control-allow-headers", "")
+    assert headers.get("access-control-allow-credentials") is None  # the session cookie never rides along
+    token = mint_user_token(Settings.from_env(portal.env), "kp_demo_bea", None)
+    status, headers = request(portal, path, "GET", {"Origin": "https://app.example",
+                                                   "Authorization": f"Bearer {token}"})
+    assert status == 200 and headers.get("access-control-allow-origin") == "*"
+    assert headers.get("access-control-allow-credentials") is None
