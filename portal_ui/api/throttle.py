@@ -85,38 +85,36 @@ def _too_many(item) -> ApiError:
                     headers={"Retry-After": str(item.get_expiry())})
 
 
-async def is_over(bucket: str, key: str) -> bool:
-    """True when `key` has used up `bucket` (nothing is counted); False if the counter store is down."""
+async def _ask(operation: str, bucket: str, key: str):
+    """(limit item, the limiter's answer to `operation` "hit" or "test"); the answer is None when
+    the counter store is unreachable, and the caller lets the request through (logged): a rate
+    limit must not take the portal down with Redis."""
     item = parse(limit_for(bucket))
     redis_url = get_settings().redis_url
-    limiter = _limiter(redis_url)
+    call = getattr(_limiter(redis_url), operation)
     try:
-        allowed = await run_in_threadpool(limiter.test, item, bucket, key[:256]) if redis_url \
-            else limiter.test(item, bucket, key[:256])
+        # The synchronous limiter is thread-safe; Redis calls must not block the event loop, while
+        # in-memory counting takes microseconds (a worker thread would cost more than the count).
+        allowed = await run_in_threadpool(call, item, bucket, key[:256]) if redis_url else call(item, bucket, key[:256])
     except Exception:  # pragma: no cover - depends on Redis being down
         log.warning("rate-limit store unavailable; not throttling %s", bucket, exc_info=True)
-        return False
-    return not allowed
+        return item, None
+    return item, allowed
+
+
+async def is_over(bucket: str, key: str) -> bool:
+    """True when `key` has used up `bucket` (nothing is counted); False if the counter store is down."""
+    _item, allowed = await _ask("test", bucket, key)
+    return allowed is False
 
 
 async def throttle(bucket: str, key: str) -> None:
     """Count one hit of `key` in `bucket`; ApiError 429 (with Retry-After) when over the limit.
 
-    If the counter store is unreachable the request goes through (and the failure is logged):
-    a rate limit must not take the portal down with Redis.
+    If the counter store is unreachable the request goes through (and the failure is logged).
     """
-    item = parse(limit_for(bucket))
-    redis_url = get_settings().redis_url
-    limiter = _limiter(redis_url)
-    try:
-        # The synchronous limiter is thread-safe; Redis calls must not block the event loop, while
-        # in-memory counting takes microseconds (a worker thread would cost more than the count).
-        allowed = await run_in_threadpool(limiter.hit, item, bucket, key[:256]) if redis_url \
-            else limiter.hit(item, bucket, key[:256])
-    except Exception:  # pragma: no cover - depends on Redis being down
-        log.warning("rate-limit store unavailable; not throttling %s", bucket, exc_info=True)
-        return
-    if not allowed:
+    item, allowed = await _ask("hit", bucket, key)
+    if allowed is False:
         raise _too_many(item)
 
 
