@@ -8,6 +8,7 @@ import reflex as rx
 from portal_ui.settings import get_settings
 from portal_ui.ui.lean_bundle import LeanBundlePlugin
 from portal_ui.ui.lean_styles import LeanStylesPlugin
+from portal_ui.ui.same_origin import SameOriginPlugin
 from portal_ui.ui.static_styles import StaticStylesPlugin
 
 config = rx.Config(
@@ -18,8 +19,10 @@ config = rx.Config(
     # The websocket (socket.io) and HTTP CORS accept only the portal's own pages (PORTAL_PUBLIC_URL),
     # plus PORTAL_FRAME_ANCESTORS; Reflex's default is every origin, with credentials.
     cors_allowed_origins=list(get_settings().browser_origins),
+    # No sitemap.xml: it would list `http://localhost:<port>/…` (the build's port, not the public
+    # address), and every page needs a session anyway.
+    disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
-        rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", appearance="inherit")),
         # After Radix Themes, so its stylesheet is imported after Radix's, where Emotion's rules were.
         StaticStylesPlugin(),
@@ -27,5 +30,7 @@ config = rx.Config(
         LeanBundlePlugin(),
         # Radix Themes' stylesheet without the components and breakpoint variants no page uses.
         LeanStylesPlugin(),
+        # Pages reach the backend on their own origin: the build names no port.
+        SameOriginPlugin(),
     ],
 )
