@@ -1,13 +1,13 @@
 """Browser tests: the real app (`reflex run --env prod`, one port) driven by Chromium.
 
-One server per test session, plus one with a 3-second idle limit for the expiry tests, each with
-its own SQLite database and signing key, migrated and seeded with the demo.
+One server per test session, plus module-scoped ones for tests that need other settings (a
+3-second idle limit, a tight rate limit, scale-out), each with its own SQLite database and
+signing key, migrated and seeded with the demo.
 
-Every server builds into the checkout's one .web/ folder, and the build bakes the server's port
-into the frontend: a second build while a server runs would point that server's pages at the
-other one. So a file lock is held for each server's whole life (build, start, tests, stop), and
-the idle-limit tests are moved to the front of the run, so their server has come and gone before
-the main one is built. The lock also makes concurrent test runs in one checkout wait their turn.
+Every server builds into the checkout's one .web/ folder. The build names no port (pages reach
+the backend on their own origin: portal_ui/ui/same_origin.py), so servers on several ports run
+side by side on it. A file lock is held while a server builds and starts (until it answers
+/ping), so two builds never overlap, in this test run or in another one in the same checkout.
 """
 
 from __future__ import annotations
@@ -41,12 +41,29 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--disable-quic", "--no-first-run",
 ]
+
+
+def _npm_registry() -> dict[str, str]:
+    """NPM_CONFIG_REGISTRY from the environment, else the registry the venv's npm is set up for (as
+    the Makefile does): given, Reflex skips probing a mirror. Empty when npm cannot say."""
+    if os.environ.get("NPM_CONFIG_REGISTRY"):
+        return {"NPM_CONFIG_REGISTRY": os.environ["NPM_CONFIG_REGISTRY"]}
+    venv_bin = Path(sys.executable).parent
+    try:
+        result = subprocess.run([str(venv_bin / "npm"), "config", "get", "registry"], capture_output=True, text=True,
+                                timeout=60, env={**os.environ, "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}"})
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    registry = result.stdout.strip()
+    return {"NPM_CONFIG_REGISTRY": registry} if result.returncode == 0 and registry.startswith("http") else {}
+
+
 REFLEX_ENV = {
     "REFLEX_USE_NPM": "1",
     "REFLEX_TELEMETRY_ENABLED": "false",
     "REFLEX_CHECK_LATEST_VERSION": "0",
     "REFLEX_HTTP_CLIENT_BIND_ADDRESS": "0.0.0.0",
-    "NPM_CONFIG_REGISTRY": os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/"),
+    **_npm_registry(),
 }
 
 
@@ -87,14 +104,15 @@ _lock_held_here = False
 
 @contextmanager
 def _build_lock() -> Iterator[None]:
-    """Held while a server built from .web/ runs.
+    """Held while a server builds .web/ and starts (run_portal), or for a whole server's life by a
+    test that wants no build to run meanwhile.
 
-    A second portal started by this same test process while the first still runs would wait for
-    the lock forever, so that is an error at once, naming the cause."""
+    flock does not nest within one process: a portal started inside this block by the same test
+    process would wait for it forever, so that is an error at once, naming the cause."""
     global _lock_held_here
     if _lock_held_here:
-        raise RuntimeError("a portal of this test run still holds the .web/ build lock: tests with "
-                           "their own portal must run before or after the main portal's tests, not between")
+        raise RuntimeError("this test process already holds the .web/ build lock: start the portal "
+                           "outside the `_build_lock()` block")
     with open(BUILD_LOCK, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         _lock_held_here = True
@@ -146,23 +164,25 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     portal = Portal(url=url, env=env, log=tmp / "reflex.log")
     portal.cli("migrate")
     portal.cli("seed-demo")
-    with _build_lock():
-        with open(portal.log, "w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port",
-                 "--backend-port", str(port)],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        portal.pid = proc.pid
-        try:
+    proc = None
+    try:
+        with _build_lock():  # the build and the start; the server then runs beside any other
+            with open(portal.log, "w") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port",
+                     "--backend-port", str(port)],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                )
+            portal.pid = proc.pid
             _wait_for_ping(url, proc, portal.log)
-            yield portal
-        finally:
+        yield portal
+    finally:
+        if proc is not None:
             stop_process_group(proc)
-        # The browser reports frontend exceptions to the server's log; a Content-Security-Policy
-        # violation there means some part of the UI silently does not work.
-        log_text = portal.log.read_text(errors="replace")
-        assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
+    # The browser reports frontend exceptions to the server's log; a Content-Security-Policy
+    # violation there means some part of the UI silently does not work.
+    log_text = portal.log.read_text(errors="replace")
+    assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
 
 
 @pytest.fixture(scope="session")
@@ -177,9 +197,11 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
 def pytest_collection_modifyitems(items):
     """Run the tests of the idle-limit portal, then those of the scaled portal, then the rest.
 
-    trylast: pytest's own reordering by fixture scope runs before this one and would otherwise
-    split a module's tests around the session-wide portal, so a module-scoped portal would be
-    started a second time while the main one holds the .web/ lock (see the module docstring)."""
+    Portals run side by side without harm; this keeps few of them running at once (each is a
+    server with its own workers on a small machine), and the 3-second idle tests away from a busy
+    main portal. trylast: pytest's own reordering by fixture scope runs before this one and would
+    otherwise split a module's tests around the session-wide portal, starting a module-scoped
+    portal twice."""
     def rank(item) -> int:
         names = getattr(item, "fixturenames", ())
         if "idle_portal" in names or "tight_portal" in names:
@@ -195,7 +217,7 @@ def pytest_collection_modifyitems(items):
 def idle_portal(tmp_path_factory) -> Iterator[Portal]:
     """A portal whose sessions end after 3 idle seconds (env var; the settings row has none).
 
-    Module-scoped, so it stops before the main portal is built."""
+    Module-scoped, so it stops once its tests are done."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
     with run_portal(tmp_path_factory.mktemp("idle_portal"), PORTAL_SESSION_IDLE_SECONDS="3") as running:
