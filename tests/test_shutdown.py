@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from portal_ui.process_group import stop_process_group
-from tests.ui.conftest import REFLEX_ENV, ROOT, START_TIMEOUT, _build_lock, _free_port
+from tests.ui.conftest import REFLEX_ENV, ROOT, _build_lock, _free_port
+from tests.ui.conftest import _wait_for_ping as wait_for_ping
 
 STOP_WITHIN = 15  # seconds
 
@@ -102,18 +103,7 @@ def _port_free(port: int) -> bool:
 
 
 def _wait_for_ping(port: int, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"exited with {proc.returncode} before answering /ping:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"no answer on /ping within {START_TIMEOUT}s:\n{log.read_text()[-3000:]}")
+    wait_for_ping(f"http://127.0.0.1:{port}", proc, log)
 
 
 def _wait_for_banner(log: Path, needle: str, proc: subprocess.Popen, timeout: float = 60) -> str:
