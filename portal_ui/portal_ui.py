@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from portal_ui.api.account_cors import account_api_cors_transformer
+from portal_ui.api.account_cors import AccountApiCors
 from portal_ui.api.app import build_api
 from portal_ui.api.build_assets import build_assets_transformer
 from portal_ui.api.page_paths import page_paths_transformer
@@ -18,12 +18,22 @@ RELOAD_FROM_BFCACHE = "window.addEventListener('pageshow', (e) => { if (e.persis
 
 keep_state_files_private()  # before rx.App creates the state manager: state files 0600, folder 0700
 
-app = rx.App(
-    # Our routes first (Reflex mounts its app beneath them), the Account API open to host apps'
-    # pages (bearer token, no credentials), pages at their own paths (no hop to
+
+class PortalApp(rx.App):
+    """Reflex's app, its ASGI answer wrapped in the Account API's CORS (api/account_cors.py).
+
+    Reflex puts its CORS middleware (the portal's own origin only) outermost on the app it
+    serves, and it would refuse a host app's preflight before any api_transformer saw it."""
+
+    def __call__(self):
+        return AccountApiCors(super().__call__())
+
+
+app = PortalApp(
+    # Our routes first (Reflex mounts its app beneath them), pages at their own paths (no hop to
     # the trailing-slash twin), build assets from memory, then security headers on everything;
     # outermost, the websocket's Cookie header becomes the session token's hash before Reflex sees it.
-    api_transformer=[build_api(), account_api_cors_transformer, page_paths_transformer, build_assets_transformer, security_headers_transformer,
+    api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer,
                      socket_cookie_transformer],
     html_lang="en",
     head_components=[rx.script(RELOAD_FROM_BFCACHE)],

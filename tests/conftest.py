@@ -182,3 +182,13 @@ def demo(settings, engine):
     with db.session_scope(engine) as s:
         seed_demo(s, settings)
     return settings
+
+
+def run_coroutine(coro):
+    """`asyncio.run(coro)` in a thread of its own: in a full run, Playwright's sync API keeps an event
+    loop running in the main thread, where `asyncio.run` refuses to start another."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -7,8 +7,8 @@ cookie, so it can answer any origin *without* credentials: a page of another sit
 it could not get with the user's token anyway, and the browser never attaches the portal's
 session cookie to such a request (no `Access-Control-Allow-Credentials`).
 
-A pure ASGI middleware wrapped around the API app (outside Reflex's CORS middleware, which would
-answer the preflight with a refusal first).
+A pure ASGI middleware wrapped around the whole app Reflex serves (portal_ui/portal_ui.py's
+PortalApp), outside Reflex's CORS middleware, which would answer the preflight with a refusal first.
 """
 
 from __future__ import annotations
@@ -55,8 +55,3 @@ class AccountApiCors:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
-
-
-def account_api_cors_transformer(app: ASGIApp) -> ASGIApp:
-    """For `rx.App(api_transformer=[...])`, right after the API app."""
-    return AccountApiCors(app)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import tracemalloc
 
@@ -13,6 +12,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from portal_ui.api.build_assets import IMMUTABLE, BuildAssets
+from tests.conftest import run_coroutine
 
 SCRIPT = b"console.log('entry');" * 50
 
@@ -99,11 +99,11 @@ def test_requests_for_missing_files_leave_nothing_behind(assets):
     async def ask_many() -> list[int]:
         return [await ask(f"/assets/{i}-{'x' * 8000}.js") for i in range(2000)]
 
-    asyncio.run(ask("/assets/entry-AbC123.js"))  # what a hit keeps is not the point here
+    run_coroutine(ask("/assets/entry-AbC123.js"))  # what a hit keeps is not the point here
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        statuses = asyncio.run(ask_many())
+        statuses = run_coroutine(ask_many())
         kept = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()

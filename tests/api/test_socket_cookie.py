@@ -7,13 +7,13 @@ parser as every route, also behind another app's malformed cookie), and no other
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
 import pytest
 
 from portal_ui.domain.sessions import TokenHash
 from portal_ui.session_cookie import SocketCookie, socket_session
+from tests.conftest import run_coroutine
 
 TOKEN = "tok_" + "A" * 40
 DIGEST = hashlib.sha256(TOKEN.encode()).hexdigest()
@@ -25,7 +25,7 @@ def seen_by_reflex(headers: list[tuple[bytes, bytes]], scope_type: str = "websoc
     async def inner(scope, receive, send):
         seen["headers"] = scope["headers"]
 
-    asyncio.run(SocketCookie(inner)({"type": scope_type, "path": "/_event/", "headers": headers}, None, None))
+    run_coroutine(SocketCookie(inner)({"type": scope_type, "path": "/_event/", "headers": headers}, None, None))
     return seen["headers"]
 
 
