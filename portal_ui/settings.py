@@ -53,7 +53,7 @@ def _rate_limits(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         return ()
     from limits import parse
 
-    from portal_ui.api.throttle import LIMITS  # the buckets and their defaults live with the limiter
+    from portal_ui.rate_limits import LIMITS
 
     out: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in raw.split(","))):
@@ -132,7 +132,7 @@ class Settings:
     smtp_url: str | None = None
     signing_key_path: str = "instance/signing_key.pem"
     frame_ancestors: tuple[str, ...] = ()
-    rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of api.throttle.LIMITS
+    rate_limits: tuple[tuple[str, str], ...] = ()  # (bucket, limit) overrides of rate_limits.LIMITS
     trusted_proxies: tuple[str, ...] = ()  # networks whose X-Forwarded-For is believed (api.proxies)
     default_language: str = "en"  # when the browser's Accept-Language names no catalogue we have
     # PORTAL_DEMO: the demo seed and the /demo host app. Default: on with the embedded issuer, off

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 
 from portal_ui.process_group import stop_process_group
 
@@ -18,21 +17,29 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _start(script: str) -> subprocess.Popen:
-    proc = subprocess.Popen(["sh", "-c", script], start_new_session=True)
-    time.sleep(0.3)  # let the shell start its children
+    """Start `script` in a group of its own; return once it has printed "ready" (its worker ignores
+    SIGTERM from then on), so no test signals a group whose worker is not running yet."""
+    proc = subprocess.Popen(["sh", "-c", script], start_new_session=True, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline() == "ready\n", "the worker never said it was running"
+    finally:
+        proc.stdout.close()
     return proc
 
 
-def test_a_worker_outliving_the_leader_is_waited_for():
+def test_a_worker_outliving_the_leader_is_waited_for(tmp_path):
     """Like a server's worker still writing its state files after the leader has exited."""
-    proc = _start("(trap '' TERM; sleep 1) & sleep 30")
+    done = tmp_path / "worker-done"
+    proc = _start(f"(trap '' TERM; echo ready; sleep 1; touch '{done}') & sleep 30")
     stop_process_group(proc)
     assert proc.returncode is not None
     assert not _group_alive(proc.pid), "returned while a process of the group was still running"
+    assert done.exists(), "the worker was not let finish its work"
 
 
 def test_a_worker_ignoring_sigterm_is_killed_after_the_timeout():
-    proc = _start("(trap '' TERM; sleep 30) & sleep 30")
+    proc = _start("(trap '' TERM; echo ready; sleep 30) & sleep 30")
     stop_process_group(proc, timeout=0.5)
     assert not _group_alive(proc.pid)
 

@@ -22,10 +22,11 @@ from portal_ui.domain.errors import NotFound
 from portal_ui.domain.sections import BY_KEY, section_access
 from portal_ui.domain.sessions import ActiveSession, load_session
 from portal_ui.models import Invoice
+from portal_ui.paths import INVOICE_PDF
 from portal_ui.session_cookie import request_token
 from portal_ui.settings import get_settings
 
-PATH = "/billing/invoices/{invoice_id}.pdf"
+PATH = INVOICE_PDF
 ID_MAX = 64
 
 

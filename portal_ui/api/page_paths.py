@@ -29,6 +29,6 @@ class PagePaths:
 def page_paths_transformer(app: ASGIApp) -> ASGIApp:
     """For `rx.App(api_transformer=[...])`: every section page and the "session ended" page."""
     from portal_ui.domain.sections import BY_KEY
-    from portal_ui.ui import routes
+    from portal_ui.paths import SESSION_ENDED
 
-    return PagePaths(app, [section.path for section in BY_KEY.values()] + [routes.SESSION_ENDED])
+    return PagePaths(app, [section.path for section in BY_KEY.values()] + [SESSION_ENDED])

@@ -32,11 +32,9 @@ from portal_ui.domain.previews import create_preview_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
 from portal_ui.domain.sessions import end_session, start_session
 from portal_ui.models import URL_MAX
+from portal_ui.paths import EXIT, SESSION_ENDED
 from portal_ui.session_cookie import clear_session_cookie, request_token, set_session_cookie
 from portal_ui.settings import get_settings
-
-ENDED_PATH = "/session-ended"
-
 
 class GenerateUrlBody(Body):
     user_id: str = Field(min_length=1, max_length=64)
@@ -169,7 +167,7 @@ async def portal_exit(request: Request) -> Response:
                 if token else None
 
     return_url = await run_in_threadpool(work)
-    response = RedirectResponse(return_url or ENDED_PATH, status_code=303, headers=NO_STORE)
+    response = RedirectResponse(return_url or SESSION_ENDED, status_code=303, headers=NO_STORE)
     clear_session_cookie(response, get_settings())
     return response
 
@@ -178,5 +176,5 @@ routes = [
     Route("/api/v1/portal/generate_url", generate_url, methods=["POST"]),
     Route("/api/v1/portal/preview_url", preview_url, methods=["POST"]),
     Route("/portal_redirect", portal_redirect, methods=["GET"]),
-    Route("/portal_exit", portal_exit, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+    Route(EXIT, portal_exit, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
 ]

@@ -19,7 +19,8 @@ Client addresses come from `portal_ui.api.proxies.client_ip` (X-Forwarded-For on
 PORTAL_TRUSTED_PROXIES); IPv6 clients are counted per /64, the smallest network one usually gets.
 Counters live in Redis when `REFLEX_REDIS_URL` is set, so every worker shares them; otherwise in
 process memory (one worker). The `limits` library does the counting (moving window).
-`PORTAL_RATE_LIMITS` replaces any of the limits below (settings.py), e.g. for load tests.
+The buckets and their default limits are in portal_ui/rate_limits.py; `PORTAL_RATE_LIMITS`
+replaces any of them (settings.py), e.g. for load tests.
 """
 
 from __future__ import annotations
@@ -37,22 +38,13 @@ from starlette.requests import Request
 
 from portal_ui.api.errors import ApiError
 from portal_ui.api.proxies import client_ip
+from portal_ui.rate_limits import LIMITS  # bucket -> default limit
 from portal_ui.settings import get_settings
 
 __all__ = ["LIMITS", "address_key", "client_ip", "failures_counted", "is_over", "limit_for", "reset", "throttle"]
 
 log = logging.getLogger("portal_ui.api")
 
-# bucket -> limit.
-LIMITS: dict[str, str] = {
-    "link:ip": "120/minute",  # link requests with a bad or missing token, per client address
-    "link:user": "30/minute",  # links made with a user's token, per user
-    "link:client": "600/minute",  # links and previews made by an M2M client, per client
-    "redeem:ip": "60/minute",  # redemptions of unknown, used or expired keys, per client address
-    "token:ip": "30/minute",  # failed token requests, per client address
-    "token:client": "30/minute",  # tokens issued, per M2M client
-    "token:fail:client": "30/minute",  # failed token requests naming a client id, per client id
-}
 
 
 @lru_cache(maxsize=4)

@@ -7,10 +7,9 @@ pages can never disagree about where a section lives.
 from __future__ import annotations
 
 from portal_ui.domain.sections import BY_KEY
+from portal_ui.paths import EXIT, SESSION_ENDED  # shared with the HTTP routes (portal_ui.api)
 
 HOME = "/"
-SESSION_ENDED = "/session-ended"
-EXIT = "/portal_exit"  # Starlette route (portal_ui.api.portal): POST ends the session
 
 PROFILE = BY_KEY["profile"].path
 PLAN = BY_KEY["plan_details"].path

@@ -75,7 +75,12 @@ def test_duplicate_pending_invitation_is_a_conflict(session, org):
 def test_revoked_invitation_can_be_sent_again(session, org):
     inv = create_invitation(session, actor=ACTOR, org_code=org.code, email="again@example.com")
     revoke_invitation(session, actor=ACTOR, org_code=org.code, invite_code=inv.code)
-    create_invitation(session, actor=ACTOR, org_code=org.code, email="again@example.com")
+    again = create_invitation(session, actor=ACTOR, org_code=org.code, email="again@example.com")
+    session.commit()
+    assert again.code != inv.code and again.status == "pending"
+    assert [i.code for i in list_invitations(session, org_code=org.code).items] == [again.code]
+    statuses = {i.code: i.status for i in list_invitations(session, org_code=org.code, include_revoked=True).items}
+    assert statuses == {inv.code: "revoked", again.code: "pending"}
 
 
 def test_existing_member_cannot_be_invited(session, org):

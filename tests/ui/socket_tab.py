@@ -22,6 +22,21 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Message, Ping, RejectConnection, Request, TextMessage
 
 
+ROOT_STATE = "reflex___state____state"  # rx.State.get_full_name()
+# The end marker: Reflex's root-state setter for `is_hydrated`, set True then False. Only the
+# marker's answer is a delta of exactly `is_hydrated: false` (a hydrate sends the whole state);
+# `is_hydrated: true` alone is the marker's first half or the end of a page's on_load.
+MARKER = f"{ROOT_STATE}.set_is_hydrated"
+
+
+def _hydrated_flag(update: dict) -> bool | None:
+    """The value of a delta that sets nothing but `is_hydrated`, else None."""
+    delta = update.get("delta") if isinstance(update, dict) else None
+    if isinstance(delta, dict) and list(delta) == [ROOT_STATE] and list(delta[ROOT_STATE]) == ["is_hydrated_rx_state_"]:
+        return bool(delta[ROOT_STATE]["is_hydrated_rx_state_"])
+    return None
+
+
 class _Packet(sio.Packet):
     """socket.io packets encoded with the standard json module, as a browser's JSON.stringify would:
     non-ASCII escaped, so even a lone surrogate travels (importing the Reflex app swaps in an encoder
@@ -133,30 +148,54 @@ class SocketTab:
             self.ws.send(eio.Packet(eio.PONG, data=pkt.data).encode())
         return pkt
 
-    def _pump(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            pkt = self._receive(timeout=min(left, 0.1))
-            if pkt is None or pkt.packet_type != eio.MESSAGE:
-                continue
-            message = sio.Packet(encoded_packet=pkt.data)
-            if message.packet_type == sio.EVENT and message.data and message.data[0] == "event":
-                update = message.data[1]
-                self.updates.append(json.loads(update) if isinstance(update, str) else update)
+    def _next_update(self, timeout: float) -> dict | None:
+        """The next state update, if one arrives within `timeout` (other packets are handled)."""
+        pkt = self._receive(timeout=timeout)
+        if pkt is None or pkt.packet_type != eio.MESSAGE:
+            return None
+        message = sio.Packet(encoded_packet=pkt.data)
+        if message.packet_type == sio.EVENT and message.data and message.data[0] == "event":
+            update = message.data[1]
+            return json.loads(update) if isinstance(update, str) else update
+        return None
 
-    def send(self, name: str, payload: dict, pathname: str, *, quiet: float = 0.7, timeout: float = 10) -> list[dict]:
-        """Send one event; return the updates it caused (once they stop for `quiet` seconds)."""
-        seen = len(self.updates)
+    def _emit(self, name: str, payload: dict, pathname: str) -> None:
         self._send_sio(_Packet(sio.EVENT, namespace=self.namespace, data=["event", {
             "name": name, "payload": payload, "router_data": {"pathname": pathname, "asPath": pathname}}]))
+
+    def _await_marker(self, pathname: str, deadline: float) -> None:
+        """Send the end marker and pump updates until its answer arrives (raise if it never does).
+        The marker's own deltas are not kept in `updates`."""
+        self._emit(MARKER, {"value": True}, pathname)
+        self._emit(MARKER, {"value": False}, pathname)
+        while (left := deadline - time.monotonic()) > 0:
+            update = self._next_update(timeout=min(left, 0.5))
+            if update is None:
+                continue
+            flag = _hydrated_flag(update)
+            if flag is False:
+                return
+            if flag is None:
+                self.updates.append(update)
+        raise TimeoutError("the server did not answer the end marker: it did not process the events")
+
+    def send(self, name: str, payload: dict, pathname: str, *, timeout: float = 20) -> list[dict]:
+        """Send one event; return the updates it caused.
+
+        The server handles one tab's events one after another, so after the event the tab sends an
+        end marker (setting Reflex's own `is_hydrated` flag, which no portal handler reads) and
+        waits for the marker's answer: everything before it is the event's. Events the handler
+        chains run after it; the marker is repeated until one round brings nothing else, so their
+        updates are the event's too. No silence window decides when an event is done.
+        """
+        seen = len(self.updates)
+        self._emit(name, payload, pathname)
         deadline = time.monotonic() + timeout
-        last = len(self.updates)
-        while time.monotonic() < deadline:
-            self._pump(quiet)
-            if len(self.updates) > seen and len(self.updates) == last:
-                break
-            last = len(self.updates)
-        return self.updates[seen:]
+        while True:
+            before = len(self.updates)
+            self._await_marker(pathname, deadline)
+            if len(self.updates) == before:
+                return self.updates[seen:]
 
     def close(self) -> None:
         self.ws.close()

@@ -89,6 +89,7 @@ def test_write_handlers_refuse_sessions_without_write_access(browser: Browser, p
 def test_write_handlers_refuse_a_client_without_a_session(portal, targets):
     keys_before = key_table(portal)
     updates = _run(portal, "", _attacks(*targets))
+    assert "'ended_rx_state_': True" in updates, "the handlers did not answer with the ended view"
     assert key_table(portal) == keys_before
     assert not SECRET.search(updates) and "Guarded org key" not in updates
 

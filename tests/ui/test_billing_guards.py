@@ -105,8 +105,11 @@ def test_section_keys_other_than_billing_are_refused(browser: Browser, portal, r
         events += [(handler("add_card"), {"key": key, "form": {"card_number": MASTERCARD, "card_expiry": "12/30",
                                                                  "card_cvc": "123"}}),
                    (handler("start_change"), {"key": key, "plan_key": "free"})]
-    updates = run(portal, cookie, "payment_details", events, "/billing/payment")
-    assert updates
+    with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
+        tab.send(handler("load_billing"), {"key": "payment_details"}, "/billing/payment")
+        answers = [str(tab.send(name, payload, "/billing/payment")) for name, payload in events]
+    for (name, payload), answer in zip(events, answers):  # each call answered, with the refusal
+        assert "You do not have permission to change this." in answer, (name, payload)
     assert billing_rows(portal, user_id=BEA) == {"invoices": [], "subscriptions": [], "payment_methods": []}
 
 

@@ -91,13 +91,15 @@ def test_details_write_handlers_refuse_sessions_without_org_write_details(browse
     form = {**before, "name": "Hacked", "phone": "+1 555 0100", "country": "US"}
     with tab_for(portal, cookie) as tab:
         tab.send(LOAD_DETAILS, {}, DETAILS_PATH)
-        answers = tab.send(SAVE_DETAILS, {"form": form}, DETAILS_PATH)
-        answers += tab.send(REMOVE_LOGO, {}, DETAILS_PATH)
-        answers += tab.send(UPLOAD_LOGO, {"files": [{"name": "x.png", "data": "iVBORw0KGgo="}]}, DETAILS_PATH)
+        answers = [str(tab.send(SAVE_DETAILS, {"form": form}, DETAILS_PATH)),
+                   str(tab.send(REMOVE_LOGO, {}, DETAILS_PATH))]
+        sneaked = tab.send(UPLOAD_LOGO, {"files": [{"name": "x.png", "data": "iVBORw0KGgo="}]}, DETAILS_PATH)
         response = upload_over_http(portal, tab, png())
+    for answer in answers:  # each handler answered, with the refusal
+        assert "You do not have permission to change this." in answer
     assert org_details(portal) == before
     assert logo_digest(portal) == acme_logo
-    text = str(answers) + response.text
+    text = str(answers) + str(sneaked) + response.text
     assert "Details saved." not in text and "Logo updated." not in text and "Logo removed." not in text
 
 
@@ -146,10 +148,11 @@ def test_a_stale_version_from_the_client_cannot_be_forced(browser: Browser, port
 def test_no_cookie_changes_nothing(portal, acme_logo):
     before, names = org_details(portal), user_names(portal, "kp_demo_olivia")
     with tab_for(portal, "") as tab:
-        tab.send(SAVE_DETAILS, {"form": {**before, "name": "Hacked"}}, DETAILS_PATH)
+        saved = tab.send(SAVE_DETAILS, {"form": {**before, "name": "Hacked"}}, DETAILS_PATH)
         tab.send(SAVE_PROFILE, {"form": {"given_name": "Hacked", "family_name": ""}}, PROFILE_PATH)
         tab.send(REMOVE_LOGO, {}, DETAILS_PATH)
         upload_over_http(portal, tab, png())
+    assert "'ended_rx_state_': True" in str(saved), "the save handler did not answer with the ended view"
     assert org_details(portal) == before and user_names(portal, "kp_demo_olivia") == names
     assert logo_digest(portal) == acme_logo
 

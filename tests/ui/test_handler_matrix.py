@@ -124,24 +124,39 @@ def _value(param: inspect.Parameter, cands: dict[str, list[Any]], section: str) 
 SECTION_PARAMS = ("key", "section", "section_key")
 
 
+# What the server logs when an event names no handler, or a payload does not fit the handler's
+# parameters (whitespace removed: the log wraps long lines).
+NOT_CALLED = ("Noregisteredhandlerfoundforevent", "gotanunexpectedkeywordargument", "missing1requiredpositional",
+              "requiredpositionalarguments")
+
+
 def _call_everything(portal, cookie: str | None) -> int:
-    """Call every handler once per section it could be aimed at; returns how many handlers were called."""
+    """Call every handler once per section it could be aimed at; returns how many handlers were called.
+
+    Each call waits for the server's answer (tests/ui/socket_tab.py), and the server's log must show
+    that every event reached its handler with the arguments it takes: a matrix whose calls never
+    arrive proves nothing."""
     cands = _candidates(portal)
     called = 0
+    log_start = portal.log.stat().st_size
     with SocketTab(portal.url, f"portal_session={cookie}" if cookie else None) as tab:
         for state in _states():
             setvar = format_event_handler(state.event_handlers["setvar"])
             for var, value in PERMISSIVE_VARS.items():
                 if var in state.vars:
-                    tab.send(setvar, {"var_name": var, "value": value}, "/org/details", quiet=0.1, timeout=0.5)
+                    tab.send(setvar, {"var_name": var, "value": value}, "/org/details")
         for state, name in _handlers():
             handler = state.event_handlers[name]
             params = list(inspect.signature(handler.fn).parameters.values())[1:]
             targets = SECTIONS if any(p.name in SECTION_PARAMS for p in params) else SECTIONS[:1]
             for section, path in targets:
                 payload = {p.name: _value(p, cands, section) for p in params}
-                tab.send(format_event_handler(handler), payload, path, quiet=0.15, timeout=1.0)
+                tab.send(format_event_handler(handler), payload, path)
             called += 1
+    with open(portal.log, "rb") as log:
+        log.seek(log_start)
+        logged = "".join(log.read().decode(errors="replace").split())
+    assert not [sign for sign in NOT_CALLED if sign in logged], "events that reached no handler; see the server log"
     return called
 
 

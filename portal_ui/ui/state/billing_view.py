@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal_ui.api.invoices import PATH as INVOICE_PATH
 from portal_ui.billing.invoices import STATUSES
 from portal_ui.billing.money import format_money
 from portal_ui.billing.payment_methods import card_text as _card_text, expiry_label
@@ -27,6 +26,7 @@ from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import render
 from portal_ui.i18n import FALLBACK, catalogue, translate
 from portal_ui.models import Invoice, PaymentMethod, Plan
+from portal_ui.paths import INVOICE_PDF
 
 STATUSES_LABELLED = ("active", "past_due", "canceled", "none")  # billing.status.<status>
 
@@ -213,4 +213,4 @@ def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceR
     return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on, lang),
                        amount=format_money(i.amount_minor, i.currency), status=i.status,
                        status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
-                       url=INVOICE_PATH.format(invoice_id=i.id)) for i in invoices]
+                       url=INVOICE_PDF.format(invoice_id=i.id)) for i in invoices]
