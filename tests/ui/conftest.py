@@ -184,6 +184,10 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     # violation there means some part of the UI silently does not work.
     log_text = portal.log.read_text(errors="replace")
     assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
+    # The server's deprecations, as tests/conftest.py and pytest.ini make the test process's errors:
+    # Reflex logs them ("... has been deprecated in version ..."), Python prints "DeprecationWarning".
+    deprecations = [line for line in log_text.splitlines() if "has been deprecated" in line or "DeprecationWarning" in line]
+    assert deprecations == [], f"the server reported deprecations (see {portal.log}):\n" + "\n".join(deprecations)
 
 
 # The compile runs in a child process: Reflex's compile keeps global state (registries, the config, the
