@@ -13,26 +13,32 @@ picks one. This launcher sets it when the environment does not:
   worker would otherwise stop the whole app.
 
 It also skips Reflex's frontend build when `.web/build/` was made from exactly the inputs this
-start compiled (see `reuse_current_build`): the build names no port (portal_ui/ui/same_origin.py),
-so a second portal started from the same checkout, or a restart, leaves the pages of a portal
-already serving from `.web/build/` in place instead of deleting and rewriting them under it.
+start compiled: the build names no port (portal_ui/ui/reflex_internals/same_origin.py), so a
+second portal started from the same checkout, or a restart, leaves the pages of a portal already
+serving from `.web/build/` in place instead of deleting and rewriting them under it. Both patches
+of Reflex and Granian live in portal_ui/ui/reflex_internals/ (`granian_respawn`, `build_reuse`).
+
+Reflex 0.10.1 assumptions made here: `REFLEX_USE_GRANIAN` is read with
+`reflex_base.environment.interpret_boolean_env`; Reflex's Gunicorn command
+(`reflex.utils.exec.run_uvicorn_backend_prod`) puts `GUNICORN_CMD_ARGS` after its own
+`--worker-class`, so ours wins.
 
 Used by `portal_ui.cli serve` (and so by `make run` and `make run-scaled`) and by the tests.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shlex
 import sys
 from collections.abc import MutableMapping
-from pathlib import Path
 from typing import Any
 
 from reflex_base.environment import interpret_boolean_env
 from uvicorn_worker import UvicornWorker
+
+from portal_ui.ui.reflex_internals.build_reuse import reuse_current_build
+from portal_ui.ui.reflex_internals.granian_respawn import respawn_failed_workers
 
 
 class EmbeddedWorker(UvicornWorker):
@@ -64,83 +70,9 @@ def choose_server(env: MutableMapping[str, str]) -> str:
     return "uvicorn"
 
 
-def _respawn_failed_workers() -> None:
-    import granian.server as granian_server
-
-    server_class = granian_server.Server
-    original_init = server_class.__init__
-
-    def init(self, *args, **kwargs):
-        kwargs.setdefault("respawn_failed_workers", True)
-        original_init(self, *args, **kwargs)
-
-    server_class.__init__ = init
-
-
-# What `.web/` holds besides the build's inputs: the build itself, installed packages (they follow
-# package-lock.json, hashed as node_modules/.package-lock.json) and React Router's generated types.
-# reflex.json is hashed without the time of the last run that Reflex writes into it on every start
-# (the pages bundle the file, but read only its version).
-_NOT_INPUTS = frozenset({"build", "node_modules", ".react-router", "reflex.json"})
-_RUN_TIME = "last_reflex_run_datetime"
-BUILD_STAMP = ".portal_inputs"  # inside build/: it goes whenever Reflex deletes the build
-
-
-def build_inputs_digest(web_dir: Path, formats: tuple[str, ...] = (),
-                        environ: MutableMapping[str, str] = os.environ) -> str:
-    """A digest of everything the frontend build reads: every compiled file under `web_dir` (paths
-    and contents), the installed packages' lock, the environment variable the PostCSS config reads
-    and the compression formats applied after the build."""
-    digest = hashlib.sha256()
-    digest.update(repr((tuple(formats), environ.get("REFLEX_NO_AUTOPREFIXER"))).encode())
-    try:
-        reflex_json = json.loads((web_dir / "reflex.json").read_text())
-    except (OSError, ValueError):
-        reflex_json = None
-    if isinstance(reflex_json, dict):
-        reflex_json.pop(_RUN_TIME, None)
-    digest.update(json.dumps(reflex_json, sort_keys=True).encode())
-    files = [path for path in web_dir.rglob("*")
-             if path.relative_to(web_dir).parts[0] not in _NOT_INPUTS and path.is_file()]
-    files.append(web_dir / "node_modules" / ".package-lock.json")
-    for path in sorted(files):
-        digest.update(str(path.relative_to(web_dir)).encode() + b"\0")
-        try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        except OSError:
-            digest.update(b"missing")
-    return digest.hexdigest()
-
-
-def reuse_current_build() -> None:
-    """Make Reflex's `build()` (run by `reflex run --env prod` after compiling, under Reflex's lock
-    on `.web/`) do nothing when the finished build in `.web/build/` came from the same inputs."""
-    from reflex.utils import build as reflex_build
-    from reflex.utils import prerequisites
-    from reflex_base.config import get_config
-
-    build_frontend = reflex_build.build
-
-    def build() -> None:
-        web_dir = prerequisites.get_web_dir()
-        stamp = web_dir / "build" / BUILD_STAMP
-        digest = build_inputs_digest(web_dir, tuple(get_config().frontend_compression_formats))
-        try:
-            current = stamp.read_text() == digest and (web_dir / "build" / "client").is_dir()
-        except OSError:
-            current = False
-        if current:
-            print("Frontend build is current: reusing .web/build/", flush=True)
-            return
-        build_frontend()
-        stamp.write_text(digest)
-
-    reflex_build.build = build
-
-
 def main() -> None:
     if choose_server(os.environ) == "granian":
-        _respawn_failed_workers()
+        respawn_failed_workers()
     reuse_current_build()
     from reflex.reflex import cli
 

@@ -27,17 +27,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal_ui.domain.secrets import sha256_hex
 from portal_ui.domain.sessions import SESSION_COOKIE, TokenHash
 from portal_ui.settings import Settings, get_settings
+from portal_ui.ui.reflex_internals.socket_headers import CREDENTIAL_HEADERS
 
 HOST_PREFIX = "__Host-"
 SOCKET_COOKIE = "portal_session_sha256"  # the websocket's only cookie, set by SocketCookie below
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-# Headers that carry credentials (Reflex's own list of headers it keeps from the browser); an
-# identity-aware proxy may add some of them to the websocket's request.
-CREDENTIAL_HEADERS = frozenset({
-    b"cookie", b"authorization", b"proxy-authorization", b"cf-access-jwt-assertion",
-    b"x-auth-request-access-token", b"x-forwarded-access-token", b"x-amzn-oidc-accesstoken",
-    b"x-amzn-oidc-data", b"x-goog-iap-jwt-assertion",
-})
 
 
 def cookie_name(settings: Settings | None = None) -> str:

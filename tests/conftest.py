@@ -6,6 +6,7 @@ error; elsewhere those tests skip with a message saying how to enable them.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -23,6 +24,46 @@ from portal_ui.tokens.issue import mint_m2m_token, mint_user_token
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+class ReflexDeprecation(DeprecationWarning):
+    """A deprecation Reflex reported through its logger, raised where the deprecated call is."""
+
+
+class _ReflexDeprecations(logging.Handler):
+    """Reflex 0.10.1 reports deprecations through the `reflex.deprecation` logger
+    (`reflex_base.utils.log.deprecate`: "DeprecationWarning: ... has been deprecated"), not through
+    the warnings module, so pytest.ini's filters never see them. This handler makes each one an
+    error at the deprecated call, like `error::DeprecationWarning`, and keeps it, so that a test
+    whose code swallows the exception fails all the same (see `no_reflex_deprecations`). Reflex
+    reports each deprecation once per process: the first test to reach it fails."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        raise ReflexDeprecation(record.getMessage())
+
+
+_REFLEX_DEPRECATIONS = _ReflexDeprecations()
+
+
+def pytest_configure(config):
+    logger = logging.getLogger("reflex.deprecation")
+    logger.setLevel(logging.WARNING)  # whatever level Reflex's own log configuration sets
+    logger.addHandler(_REFLEX_DEPRECATIONS)
+
+
+@pytest.fixture(autouse=True)
+def no_reflex_deprecations():
+    """Fails the test during which Reflex reported a deprecation (or, for one reported while the
+    tests were collected, the first test)."""
+    yield
+    reported, _REFLEX_DEPRECATIONS.messages[:] = list(_REFLEX_DEPRECATIONS.messages), []
+    if reported:
+        pytest.fail("Reflex reported a deprecation:\n" + "\n".join(reported), pytrace=False)
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -118,11 +118,8 @@ class BuildAssets:
 
 
 def build_assets_transformer(app: ASGIApp) -> ASGIApp:
-    """For `rx.App(api_transformer=[...])`: the build's assets directory, where Reflex serves it from."""
-    from reflex.utils import prerequisites
-    from reflex_base import constants
-    from reflex_base.config import get_config
+    """For `rx.App(api_transformer=[...])`: the build's assets directory, where Reflex serves it from
+    (portal_ui/ui/reflex_internals/build_layout.py)."""
+    from portal_ui.ui.reflex_internals.build_layout import assets_dir, assets_url_prefix
 
-    config = get_config()
-    static_dir = prerequisites.get_web_dir() / constants.Dirs.STATIC / config.frontend_path.strip("/")
-    return BuildAssets(app, static_dir / "assets", config.prepend_frontend_path("/assets/"))
+    return BuildAssets(app, assets_dir(), assets_url_prefix())

@@ -9,22 +9,15 @@ holds only defaults; the page's on_load then fills the shell from this connectio
 
 from __future__ import annotations
 
-import functools
-
 import reflex as rx
-from reflex_base.utils.format import format_event_handler
 
+from portal_ui.ui.reflex_internals.connect_events import connect_event_names
 from portal_ui.ui.state.portal import PortalState
-
-
-@functools.cache
-def _connect_events() -> frozenset[str]:
-    return frozenset(format_event_handler(rx.State.event_handlers[name]) for name in ("hydrate", "hydrate_and_load"))
 
 
 class FreshShellOnConnect(rx.Middleware):
     async def preprocess(self, app, state, event):
-        if event.name in _connect_events():
+        if event.name in connect_event_names():
             portal = await state.get_state(PortalState)
             portal.reset()  # PortalState and every section substate loaded with it
         return None

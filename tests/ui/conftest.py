@@ -5,7 +5,7 @@ One server per test session, plus module-scoped ones for tests that need other s
 signing key, migrated and seeded with the demo.
 
 Every server builds into the checkout's one .web/ folder. The build names no port (pages reach
-the backend on their own origin: portal_ui/ui/same_origin.py), so servers on several ports run
+the backend on their own origin: portal_ui/ui/reflex_internals/same_origin.py), so servers on several ports run
 side by side on it. A file lock is held while a server builds and starts (until it answers
 /ping), so two builds never overlap, in this test run or in another one in the same checkout.
 """
@@ -24,6 +24,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
@@ -183,6 +184,59 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     # violation there means some part of the UI silently does not work.
     log_text = portal.log.read_text(errors="replace")
     assert "Content Security Policy" not in log_text, f"CSP violation in the browser; see {portal.log}"
+    # The server's deprecations, as tests/conftest.py and pytest.ini make the test process's errors:
+    # Reflex logs them ("... has been deprecated in version ..."), Python prints "DeprecationWarning".
+    deprecations = [line for line in log_text.splitlines() if "has been deprecated" in line or "DeprecationWarning" in line]
+    assert deprecations == [], f"the server reported deprecations (see {portal.log}):\n" + "\n".join(deprecations)
+
+
+# The compile runs in a child process: Reflex's compile keeps global state (registries, the config, the
+# environment mode) that the rest of the test session must not inherit.
+COMPILE = r"""
+import os, shutil, warnings
+from pathlib import Path
+
+warnings.filterwarnings("error", category=DeprecationWarning, module="reflex")
+from reflex_base import constants
+
+web = Path(os.environ["REFLEX_WEB_WORKDIR"])
+shutil.copytree(constants.Templates.Dirs.WEB_TEMPLATE, web)
+
+from reflex.app import App
+from reflex.utils import build, prerequisites
+
+App._get_frontend_packages = lambda self, imports: None  # no npm install: nothing here reads node_modules
+prerequisites.get_compiled_app(use_rich=False)
+build.set_env_json()
+"""
+
+
+@pytest.fixture(scope="session")
+def compiled_app(tmp_path_factory) -> SimpleNamespace:
+    """The app compiled once, as `reflex run --env prod` compiles it, into a temp folder (not the
+    checkout's .web/, which the portal fixtures build and serve): `web` is the compiled folder,
+    `output` what the compile printed. No npm install and no Vite build: for tests that read the
+    compiled sources only (tests/ui/test_reflex_internals.py)."""
+    tmp = tmp_path_factory.mktemp("compiled_app")
+    web = tmp / "web"
+    venv_bin = str(Path(sys.executable).parent)
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PORTAL_", "REFLEX_", "GRANIAN_"))}
+    env.update({
+        "PATH": f"{venv_bin}:{env.get('PATH', '')}",
+        "REFLEX_WEB_WORKDIR": str(web),
+        "REFLEX_ENV_MODE": "prod",
+        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
+        "REFLEX_DB_URL": f"sqlite:///{tmp / 'portal.db'}",
+        "PORTAL_SIGNING_KEY_PATH": str(tmp / "key.pem"),
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+    })
+    done = subprocess.run([sys.executable, "-c", COMPILE], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"compiling the app failed:\n{output[-4000:]}"
+    return SimpleNamespace(web=web, output=output)
 
 
 @pytest.fixture(scope="session")

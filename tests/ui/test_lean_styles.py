@@ -1,4 +1,4 @@
-"""portal_ui/ui/lean_styles.py and radix_prune.cjs: Radix Themes' stylesheet without what no page can use.
+"""portal_ui/ui/reflex_internals/lean_styles.py and radix_prune.cjs: Radix Themes' stylesheet without what no page can use.
 
 The prune step reads the compiled pages, so its own tests give it pages and CSS of their own; the
 last tests check the stylesheet the portal really serves.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from portal_ui.ui.lean_styles import PRUNE_SCRIPT, add_prune_step
+from portal_ui.ui.reflex_internals.lean_styles import PRUNE_SCRIPT, PRUNE_SOURCE, add_prune_step
 from tests.ui.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -58,7 +58,7 @@ jsx(RadixThemesCard,{size:({ ["initial"] : "2", ["sm"] : "3" })})"""
 def _prune(tmp_path: Path, css: str, page: str, when: str = "always") -> str:
     (tmp_path / "app").mkdir(exist_ok=True)
     (tmp_path / "app" / "page.jsx").write_text(page)
-    done = subprocess.run([NODE, "-e", RUN, str(ROOT / ".web"), str(ROOT / "portal_ui" / "ui" / "radix_prune.cjs"),
+    done = subprocess.run([NODE, "-e", RUN, str(ROOT / ".web"), str(PRUNE_SOURCE),
                            str(tmp_path), when], input=css, capture_output=True, text=True, timeout=60,
                           env={"PATH": str(Path(sys.executable).parent), "NODE_ENV": "development"})
     assert done.returncode == 0, done.stderr
@@ -90,7 +90,7 @@ jsx(RadixThemesTooltip,{}) jsx(RadixThemesTabs.Root,{}) jsx(X,{p:({ ["md"] : "3"
 
 
 def test_nothing_compiled_means_nothing_dropped(portal, tmp_path):
-    done = subprocess.run([NODE, "-e", RUN, str(ROOT / ".web"), str(ROOT / "portal_ui" / "ui" / "radix_prune.cjs"),
+    done = subprocess.run([NODE, "-e", RUN, str(ROOT / ".web"), str(PRUNE_SOURCE),
                            str(tmp_path / "empty"), "always"], input=CSS, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "TooltipContent" in done.stdout and r"md\:" in done.stdout

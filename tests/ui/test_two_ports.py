@@ -1,4 +1,4 @@
-"""Two portals from one checkout, on two ports, at the same time (portal_ui/ui/same_origin.py).
+"""Two portals from one checkout, on two ports, at the same time (portal_ui/ui/reflex_internals/same_origin.py).
 
 Both build into the checkout's one .web/ folder. When the build carried the server's port, the
 second build pointed the first portal's pages at the second server ("Cannot connect to server
@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.demo.personas import PERSONA_BY_ID
-from portal_ui.serve import BUILD_STAMP
+from portal_ui.ui.reflex_internals.build_reuse import BUILD_STAMP
+from portal_ui.ui.reflex_internals.same_origin import APPLIED_MARK
 from tests.ui.conftest import ROOT, Portal, run_portal
 from tests.ui.helpers import artifact_path, enter
 from tests.ui.portal_db import set_user_names
@@ -128,7 +129,7 @@ def test_the_build_names_no_host_or_port(portal: Portal):
     """What the portal fixture built: endpoints as paths, and no `localhost:<port>` anywhere served."""
     env = json.loads((WEB / "env.json").read_text())
     assert env["EVENT"] == "/_event" and env["UPLOAD"] == "/_upload" and env["PING"] == "/ping", env
-    assert "portal_ui/ui/same_origin.py" in (WEB / "utils" / "state.js").read_text()
+    assert APPLIED_MARK in (WEB / "utils" / "state.js").read_text()
 
     client = WEB / "build" / "client"
     served = [path for path in client.rglob("*") if path.is_file() and path.suffix in (".js", ".html", ".json", ".xml")]

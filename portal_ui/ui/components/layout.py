@@ -15,6 +15,7 @@ from portal_ui.ui.components.notices import read_only_notice, unavailable_notice
 from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
 from portal_ui.ui.components.theme import branded
 from portal_ui.ui.i18n import t
+from portal_ui.ui.reflex_internals.page_modules import group_by_section
 from portal_ui.ui.state.portal import PortalState
 
 
@@ -88,9 +89,6 @@ def shell(content: rx.Component, section_key: str) -> rx.Component:
     )
 
 
-MEMO_MODULE_PREFIX = "portal_ui.ui.page_modules"
-
-
 def portal_page(content: Callable[[], rx.Component], section_key: str) -> Callable[[], rx.Component]:
     """Wrap section `section_key`'s content in the shell.
 
@@ -111,8 +109,6 @@ def portal_page(content: Callable[[], rx.Component], section_key: str) -> Callab
         )
 
     page.__name__ = f"{getattr(content, '__name__', 'section')}_page"
-    # Reflex puts a page's memoized components in one JS module per page function's __module__.
-    # All pages share this function, so without this every page would load every section's
-    # components (and their libraries, e.g. the logo upload's dropzone) on first paint.
-    page.__module__ = f"{MEMO_MODULE_PREFIX}.{section_key}"
-    return page
+    # All pages share this function: without a module each, every page would load every
+    # section's memoized components (and their libraries) on first paint.
+    return group_by_section(page, section_key)

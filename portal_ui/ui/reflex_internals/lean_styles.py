@@ -8,6 +8,13 @@ two breakpoints. This plugin adds a PostCSS step to the frontend build (radix_pr
 this file) that reads the compiled pages and drops the rules for unused leaf components (theme
 panel, tooltip, tabs...) and for breakpoint-prefixed classes with values no page gives. Tokens,
 colours, shared parts and every component the pages import stay whole.
+
+Reflex 0.10.1 assumptions: its `.web/postcss.config.js` template (`Dirs.POSTCSS_JS`) has the line
+`"postcss-import": {},`; plugins' `add_modify_task` rewrites a `.web/` file and
+`get_static_assets` writes one; compiled pages are `.jsx` files under `.web/app`,
+`.web/app_components`, `.web/components` and `.web/utils` that import Radix Themes' components as
+`RadixThemes<Name>` and write responsive props as `["sm"] : "3"` (what radix_prune.cjs reads);
+`.web/styles/__reflex_global_styles.css` imports `@radix-ui/themes/styles.css` (what it prunes).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from reflex_base.constants import Dirs
 from reflex_base.plugins.base import Plugin
 
 PRUNE_SCRIPT = "postcss-radix-prune.cjs"
-_SOURCE = Path(__file__).with_name("radix_prune.cjs")
+PRUNE_SOURCE = Path(__file__).with_name("radix_prune.cjs")
 _AFTER = '"postcss-import": {},'
 
 
@@ -29,7 +36,7 @@ def add_prune_step(config: str) -> str:
         return config
     if _AFTER not in config:
         raise RuntimeError(f"{Dirs.POSTCSS_JS} has no `{_AFTER}` line to put the Radix prune step after; "
-                           "Reflex's template changed: update portal_ui/ui/lean_styles.py")
+                           "Reflex's template changed: update portal_ui/ui/reflex_internals/lean_styles.py")
     return config.replace(_AFTER, f'{_AFTER}\n    "./{PRUNE_SCRIPT}": {{}},', 1)
 
 
@@ -37,7 +44,7 @@ class LeanStylesPlugin(Plugin):
     """Adds radix_prune.cjs to the frontend's PostCSS steps."""
 
     def get_static_assets(self, **context: Any) -> Sequence[tuple[Path, str | bytes]]:
-        return [(Path(PRUNE_SCRIPT), _SOURCE.read_text())]
+        return [(Path(PRUNE_SCRIPT), PRUNE_SOURCE.read_text())]
 
     def pre_compile(self, **context: Any) -> None:
         context["add_modify_task"](Dirs.POSTCSS_JS, add_prune_step)

@@ -6,6 +6,11 @@ namespace: for Radix Themes that is every component, theme panel included, loade
 page whether it uses them or not. The portal has no dynamic components, so after the pages are
 compiled (when Radix Themes has registered itself) the list goes back to Reflex's defaults
 (React, Emotion and Reflex's own modules). Pages import the components they use, as always.
+
+Reflex 0.10.1 assumptions: `reflex_base.components.dynamic.reset_bundled_libraries()` empties the
+list to its defaults, plugins' `pre_compile` runs after the Radix Themes plugin registered itself
+and before the app root (`.web/app/root.jsx`) is written, whose namespace import would otherwise
+read `* as radix_ui_themes`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ usually 0644 and 0755, readable by every local user. Nothing secret belongs in t
 portal_ui.session_cookie and the API key reveal in portal_ui.ui.state.api_keys), but it still
 holds who uses the portal and what they look at. So the server process creates files 0600 and
 folders 0700 (umask 077), and a state folder left by an earlier run is closed up the same way.
+
+Reflex 0.10.1 assumptions: `reflex.utils.prerequisites.get_states_dir()` is the disk state
+manager's folder, its files are `*.pkl` directly inside it, and `rx.App(...)` creates the folder
+(so the umask must be set before the app is made).
 """
 
 from __future__ import annotations

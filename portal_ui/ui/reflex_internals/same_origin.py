@@ -16,6 +16,12 @@ Nothing in the build then names a host or a port: any number of portals, on any 
 any proxy that serves them on one origin, run the same build. A development build (frontend and
 backend on two ports) or an explicitly configured `api_url` keeps Reflex's absolute addresses,
 which the patched `getBackendURL` handles exactly as before.
+
+Reflex 0.10.1 assumptions: `getBackendURL` in the `utils/state.js` template contains the lines in
+`_ANCHOR` and reads the endpoint names from `env` (env.json, whose keys are the names of
+`constants.Endpoint`: `EVENT`, `UPLOAD`, `PING`...); `reflex.utils.build.set_env_json` merges each
+plugin's `update_env_json()` into env.json; in production mode without an `api_url` of its own
+Reflex derives `http://localhost:<backend_port>`; `get_web_dir() / Dirs.PUBLIC` holds sitemap.xml.
 """
 
 from __future__ import annotations
@@ -28,10 +34,14 @@ from reflex_base.plugins.base import Plugin
 from reflex_base.plugins.sitemap import SitemapPlugin
 
 STATE_JS = f"{constants.Dirs.UTILS}/state.js"
-_MARKER = "portal_ui/ui/same_origin.py"
+_MARKER = "portal_ui/ui/reflex_internals/same_origin.py"
+# Text every version of the inserted rule carries (an earlier one named this module's former path,
+# portal_ui/ui/same_origin.py): Reflex applies the patch to `.web/utils/state.js` in place, so a
+# folder patched before must not get the rule twice.
+APPLIED_MARK = "an endpoint given as a bare path is served by the page's own origin."
 _ANCHOR = "  // Get backend URL object from the endpoint.\n  const endpoint = new URL(url_str);\n"
 _SAME_ORIGIN = f"""\
-  // {_MARKER}: an endpoint given as a bare path is served by the page's own origin.
+  // {_MARKER}: {APPLIED_MARK}
   if (typeof url_str === "string" && url_str.startsWith("/") && !url_str.startsWith("//")) {{
     const base = typeof window !== "undefined" ? window.location.href : "http://localhost/";
     const sameOrigin = new URL(url_str, base);
@@ -45,11 +55,11 @@ _SAME_ORIGIN = f"""\
 
 def resolve_paths_on_page_origin(state_js: str) -> str:
     """state.js with `getBackendURL` resolving a bare path against `window.location`."""
-    if _MARKER in state_js:
+    if APPLIED_MARK in state_js:
         return state_js
     if _ANCHOR not in state_js:
         raise RuntimeError(f"{STATE_JS} has no `const endpoint = new URL(url_str);` in getBackendURL to put the "
-                           "same-origin rule before; Reflex's template changed: update portal_ui/ui/same_origin.py")
+                           "same-origin rule before; Reflex's template changed: update portal_ui/ui/reflex_internals/same_origin.py")
     return state_js.replace(_ANCHOR, _SAME_ORIGIN + _ANCHOR, 1)
 
 

@@ -13,6 +13,13 @@ shorthands between two rules.
 `rx.foreach` builds its rows by calling its render function again when the page is written, so
 the rows never pass the compiler's component walk: the plugin wraps that function instead, and
 the rows it returns get the same treatment.
+
+Reflex 0.10.1 assumptions: the compiler calls a plugin's `enter_component(comp, page_context=...,
+compile_context=..., in_prop_tree=...)` for each page root, in `HookOrder.PRE` before the memoize
+plugin; `Component.style`, `class_name`, `children` and `_add_style()`; `Foreach.render_fn`, read
+through `inspect.signature` and `__code__`; `format_as_emotion` in `reflex_base.style`; a plugin's
+`get_stylesheet_paths()` lands in `.web/styles/__reflex_global_styles.css` after Radix Themes'
+`@import`, and `get_static_assets()` paths are relative to `.web/`.
 """
 
 from __future__ import annotations
