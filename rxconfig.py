@@ -6,10 +6,10 @@ import os
 import reflex as rx
 
 from portal_ui.settings import get_settings
-from portal_ui.ui.reflex_internals.lean_bundle import LeanBundlePlugin
-from portal_ui.ui.reflex_internals.lean_styles import LeanStylesPlugin
-from portal_ui.ui.reflex_internals.same_origin import SameOriginPlugin
-from portal_ui.ui.reflex_internals.static_styles import StaticStylesPlugin
+from portal_ui.reflex_internals.lean_bundle import LeanBundlePlugin
+from portal_ui.reflex_internals.lean_styles import LeanStylesPlugin
+from portal_ui.reflex_internals.same_origin import SameOriginPlugin
+from portal_ui.reflex_internals.static_styles import StaticStylesPlugin
 
 config = rx.Config(
     app_name="portal_ui",

@@ -10,7 +10,7 @@ from portal_ui.api.security_headers import security_headers_transformer
 from portal_ui.session_cookie import socket_cookie_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
 from portal_ui.ui.pages import add_pages
-from portal_ui.ui.reflex_internals.private_files import keep_state_files_private
+from portal_ui.reflex_internals.private_files import keep_state_files_private
 
 # A page restored from the back/forward cache would show the portal as it was before Exit;
 # reload it instead, so it asks the server (which says the session has ended).

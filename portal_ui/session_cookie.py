@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal_ui.domain.secrets import sha256_hex
 from portal_ui.domain.sessions import SESSION_COOKIE, TokenHash
 from portal_ui.settings import Settings, get_settings
-from portal_ui.ui.reflex_internals.socket_headers import CREDENTIAL_HEADERS
+from portal_ui.reflex_internals.socket_headers import CREDENTIAL_HEADERS
 
 HOST_PREFIX = "__Host-"
 SOCKET_COOKIE = "portal_session_sha256"  # the websocket's only cookie, set by SocketCookie below

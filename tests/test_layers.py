@@ -1,6 +1,7 @@
 """The layers import one way only (README, Layout): the domain rules know nothing of Reflex or of the
 HTTP and UI layers; the settings and the UI do not reach into the HTTP layer; the HTTP layer does
-not reach into the UI. Only the app root, portal_ui/portal_ui.py, puts the layers together.
+not reach into the UI; reflex_internals/ (what relies on Reflex beyond its documented API) serves
+both and imports neither. Only the app root, portal_ui/portal_ui.py, puts the layers together.
 
 Every module under portal_ui/ is parsed, imports inside functions included.
 """
@@ -55,10 +56,13 @@ def _violations(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
 
 
 RULES = {
-    "domain": (_modules("domain"), ("reflex", "reflex_base", "portal_ui.api", "portal_ui.ui")),
+    "domain": (_modules("domain"), ("reflex", "reflex_base", "portal_ui.api", "portal_ui.ui",
+                                    "portal_ui.reflex_internals")),
     "settings": ([PACKAGE / "settings.py"], ("portal_ui.api",)),
     "ui": (_modules("ui"), ("portal_ui.api",)),
     "api": (_modules("api"), ("portal_ui.ui",)),
+    # What relies on Reflex's internals serves both the HTTP layer and the UI, so it needs neither.
+    "reflex_internals": (_modules("reflex_internals"), ("portal_ui.api", "portal_ui.ui")),
 }
 
 

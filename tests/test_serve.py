@@ -1,5 +1,5 @@
 """portal_ui.serve: which server `make run` / `make run-scaled` start (REFLEX_USE_GRANIAN), and the
-build reuse it installs (portal_ui/ui/reflex_internals/build_reuse.py)."""
+build reuse it installs (portal_reflex_internals/build_reuse.py)."""
 
 from portal_ui.serve import WORKER_CLASS, EmbeddedWorker, choose_server
 
@@ -55,7 +55,7 @@ def _web_dir(tmp_path):
 
 
 def test_the_build_inputs_digest_follows_the_compiled_files_only(tmp_path):
-    from portal_ui.ui.reflex_internals.build_reuse import build_inputs_digest
+    from portal_ui.reflex_internals.build_reuse import build_inputs_digest
 
     web = _web_dir(tmp_path)
     digest = build_inputs_digest(web, environ={})
@@ -83,7 +83,7 @@ def test_reflexs_build_runs_only_when_its_inputs_changed(tmp_path, monkeypatch):
     from reflex.utils import build as reflex_build
     from reflex.utils import prerequisites
 
-    from portal_ui.ui.reflex_internals.build_reuse import BUILD_STAMP, reuse_current_build
+    from portal_ui.reflex_internals.build_reuse import BUILD_STAMP, reuse_current_build
 
     web = _web_dir(tmp_path)
     builds = []

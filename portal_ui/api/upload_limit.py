@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal_ui.ui.reflex_internals.endpoints import UPLOAD_PATH
+from portal_ui.reflex_internals.endpoints import UPLOAD_PATH
 
 MAX_UPLOAD_BYTES = 1024 * 1024  # the 512 KB logo plus multipart overhead, with room to spare
 

@@ -20,7 +20,7 @@ from typing import Iterable
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from portal_ui.ui.reflex_internals.endpoints import UPLOAD_PATH
+from portal_ui.reflex_internals.endpoints import UPLOAD_PATH
 
 
 def from_elsewhere(origin: str | None, fetch_site: str | None, allowed: Iterable[str]) -> bool:

