@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from portal_ui.api import account, oauth, org_logo, portal
 from portal_ui.demo import host_app as demo_host_app
@@ -23,6 +25,16 @@ ROUTE_MODULES = (
 # Mounted only when the demo is on (PORTAL_DEMO): `POST /demo/manage` signs a demo persona in
 # without a password, so a deployment without the demo must not have the route at all.
 DEMO_ROUTE_MODULES = (demo_host_app,)
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def _no_demo(_request) -> PlainTextResponse:
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+# Without the demo, its paths answer 404 to every method (not the pages' 405 to a POST).
+NO_DEMO_ROUTES = [Route("/demo", _no_demo, methods=ALL_METHODS),
+                  Route("/demo/{rest:path}", _no_demo, methods=ALL_METHODS)]
 
 
 def build_api() -> Starlette:
@@ -32,7 +44,8 @@ def build_api() -> Starlette:
     match first. Tests use this app directly with httpx's ASGITransport. Whether the demo's
     routes are mounted is decided here, from the settings of the moment (PORTAL_DEMO).
     """
-    modules = ROUTE_MODULES + (DEMO_ROUTE_MODULES if get_settings().demo else ())
-    routes = [route for module in modules for route in module.routes]
+    demo = get_settings().demo
+    modules = ROUTE_MODULES + (DEMO_ROUTE_MODULES if demo else ())
+    routes = [route for module in modules for route in module.routes] + ([] if demo else NO_DEMO_ROUTES)
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
                      middleware=[Middleware(UploadOrigin), Middleware(UploadSizeLimit)])
