@@ -200,10 +200,11 @@ class PortalState(rx.State):
 
         1. When `busy` names a var, it is set to `busy_value` and the change is sent at once (a
            button shows its progress).
-        2. In a worker thread (`off_loop`), in one transaction: the guard for `level` in section
-           `key`, then `work(db, session)`, which changes data through the domain, reloads what
-           the page shows and returns the follow-up (a toast, a redirect, a list of them, or None).
-           The transaction commits when `work` returns and rolls back when it raises. After a
+        2. In a worker thread (`off_loop`), with one database session: the guard for `level` in
+           section `key`, then `work(db, session)`, which changes data through the domain, reloads
+           what the page shows and returns the follow-up (a toast, a redirect, a list of them, or
+           None). The guard and the change share a transaction, which commits when `work` returns
+           (or where `work` commits first) and rolls back when it raises. After a
            refusal by the guard: `refused()` (closing a dialog, say), and the follow-up is the
            refusal's toast. After a DomainError (or an exception of a type in `catch`):
            `failed(exc)` (it puts the message where it belongs and returns the follow-up), or else
@@ -214,6 +215,9 @@ class PortalState(rx.State):
         Levels: "write"/"read" ask `_require`; "enter" is a page's on_load (`_enter`: fills the
         shell, or redirects to a visible section); "session" asks only for a live session.
         No handler reaches the database except through here (tests/ui/test_handler_paths.py).
+
+        A handler returns what this returns (an async generator, which Reflex runs like an async
+        generator handler), so the handler's own body only checks its arguments, on the loop.
         """
         return self._acting(key, work, level, busy, busy_value, refused, failed, catch, after)
 
