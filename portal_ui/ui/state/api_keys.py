@@ -26,7 +26,6 @@ from reflex.experimental.client_state import ClientStateVar
 from sqlmodel import Session, col, select
 
 from portal_ui import i18n
-from portal_ui.db import session_scope
 from portal_ui.domain import api_keys as keys
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -171,21 +170,22 @@ class ApiKeysState(PortalState):
         self.confirm_busy = False
 
     @rx.event
-    def load_keys(self, key: str):
+    async def load_keys(self, key: str):
         """on_load of an API keys page; `key` names the page's section."""
         section = checked_section(key) or "api_keys"
-        # A reveal left open by navigating away (the tab's JavaScript lives on) is emptied too.
-        forget_secret = [REVEALED_SECRET.push("")] if self.reveal_title else []
+        if self.reveal_title:
+            # A reveal left open by navigating away (the tab's JavaScript lives on) is emptied first.
+            yield REVEALED_SECRET.push("")
         self._forget_dialogs()
-        with session_scope() as db:
-            active, follow = self._enter(db, section)
-            if active is None:
-                return [*forget_secret, follow] if follow else forget_secret or None
+
+        def work(db: Session, active: ActiveSession):
             self._load_rows(db, active, section)
             self.scope_options = [{"key": s.key, "description": s.description} for s in keys.list_api_scopes(db)]
             self.keys_section = section
             self.keys_loaded = True
-        return forget_secret or None
+
+        async for update in self._act(section, work, level="enter"):
+            yield update
 
     # ---- dialogs (no data changes) --------------------------------------------------------
 
@@ -246,21 +246,9 @@ class ApiKeysState(PortalState):
     @rx.event
     def create_key(self, section: str, form: dict):
         """Create a key for the session's user or organization and reveal its secret once."""
-        self.creating, self.create_error = True, ""
-        yield
-        try:
-            outcome = self._create(section, form)
-        finally:
-            self.creating = False
-        yield outcome
+        checked = checked_section(section)
 
-    def _create(self, section: Any, form: Any):
-        with session_scope() as db:
-            checked = checked_section(section)
-            active = self._require(db, checked, "write") if checked else None
-            if active is None or checked is None:
-                self.create_open = False
-                return self._refused()
+        def work(db: Session, active: ActiveSession):
             owner = owner_of(active, checked)
             try:
                 name, scopes, days = parse_create_form(form, self._t)
@@ -274,38 +262,30 @@ class ApiKeysState(PortalState):
                 return None
             db.flush()
             self._load_rows(db, active, checked)
+            self.create_open = False
+            return [self._reveal(secret, self._t("api_keys.reveal_new", name=key.name)),
+                    rx.toast.success(self._t("api_keys.created_toast"))]
+
+        self.create_error = ""
+        return self._act(checked, work, busy="creating", refused=self._close_create)
+
+    def _close_create(self) -> None:
         self.create_open = False
-        return [self._reveal(secret, self._t("api_keys.reveal_new", name=key.name)),
-                rx.toast.success(self._t("api_keys.created_toast"))]
 
     @rx.event
     def rotate_key(self, section: str, key_id: str):
         """Give one of the session's keys a new secret (revealed once); the old one stops working."""
-        self.confirm_busy = True
-        yield
-        try:
-            outcome = self._change("rotate", section, key_id)
-        finally:
-            self._close_confirm()
-        yield outcome
+        return self._change("rotate", section, key_id)
 
     @rx.event
     def revoke_key(self, section: str, key_id: str):
         """Revoke one of the session's keys; it stops working at once."""
-        self.confirm_busy = True
-        yield
-        try:
-            outcome = self._change("revoke", section, key_id)
-        finally:
-            self._close_confirm()
-        yield outcome
+        return self._change("revoke", section, key_id)
 
     def _change(self, action: str, section: Any, key_id: Any):
-        with session_scope() as db:
-            checked = checked_section(section)
-            active = self._require(db, checked, "write") if checked else None
-            if active is None or checked is None:
-                return self._refused()
+        checked = checked_section(section)
+
+        def work(db: Session, active: ActiveSession):
             owner = owner_of(active, checked)
             secret, name = "", ""
             try:
@@ -322,7 +302,9 @@ class ApiKeysState(PortalState):
                 return rx.toast.error(self._error(exc) if isinstance(exc, Conflict) else self._t("api_keys.gone"))
             db.flush()
             self._load_rows(db, active, checked)
-        if action == "rotate":
-            return [self._reveal(secret, self._t("api_keys.reveal_rotated", name=name)),
-                    rx.toast.success(self._t("api_keys.rotated_toast"))]
-        return rx.toast.success(self._t("api_keys.revoked_toast", name=name))
+            if action == "rotate":
+                return [self._reveal(secret, self._t("api_keys.reveal_rotated", name=name)),
+                        rx.toast.success(self._t("api_keys.rotated_toast"))]
+            return rx.toast.success(self._t("api_keys.revoked_toast", name=name))
+
+        return self._act(checked, work, busy="confirm_busy", after=self._close_confirm)

@@ -13,7 +13,7 @@ a card is added.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable
 
 import reflex as rx
 from sqlmodel import Session
@@ -24,8 +24,7 @@ from portal_ui.billing.invoices import list_invoices
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import active_plans
 from portal_ui.billing.provider import default_provider
-from portal_ui.db import session_scope
-from portal_ui.domain.errors import DomainError, InvalidInput, say
+from portal_ui.domain.errors import InvalidInput, say
 from portal_ui.domain.sections import BY_KEY
 from portal_ui.domain.sessions import ActiveSession
 from portal_ui.models import Organization, User
@@ -128,52 +127,38 @@ class BillingState(PortalState):
     def load_billing(self, key: str):
         """on_load of a billing page; `key` names the page's section."""
         key = _billing_key(key) or "plan_details"
-        with session_scope() as db:
-            active, follow = self._enter(db, key)
-            if active is None:
-                return follow
+
+        def work(db: Session, active: ActiveSession):
             self._close_dialogs()
             self.plan_error = self.card_error = self.cards_error = ""
             self.busy = ""
             self._load(db, active, key)
-        return None
+
+        return self._act(key, work, level="enter")
 
     # ---- the one path of every change --------------------------------------------------------
 
-    def _act(self, key: Any, busy: str, error: str,
-             work: Callable[[Session, ActiveSession, Owner], Any]) -> Iterator[Any]:
-        """Guard, show `busy`, run `work(db, session, owner)` in one transaction and reload.
-
-        `work` returns the follow-up (a toast); a DomainError's message, in the tab's language, goes to
-        the var named `error` and nothing is written.
+    def _change(self, key: Any, busy: str, error: str, work: Callable[[Session, ActiveSession, Owner], Any],
+                after: Callable[[], None] | None = None) -> AsyncIterator[Any]:
+        """`_act` for a billing change: `busy` names the action in progress (the `busy` var),
+        `work(db, session, owner)` makes the change and returns the follow-up (a toast), and the
+        page is reloaded after it committed. A DomainError's message, in the tab's language, goes
+        to the var named `error` and nothing is written; a refusal closes the dialogs.
         """
         key = _billing_key(key)
-        with session_scope() as db:
-            active = self._require(db, key, "write") if key else None
-        if active is None:
-            self._close_dialogs()
-            yield self._refused()
-            return
-        setattr(self, error, "")
-        self.busy = busy
-        yield
-        outcome = None
-        try:
-            with session_scope() as db:
-                active = self._require(db, key, "write")
-                if active is None:
-                    self._close_dialogs()
-                    outcome = self._refused()
-                else:
-                    outcome = work(db, active, _owner(active, key))
-            if active is not None:
-                with session_scope() as db:
-                    self._load(db, active, key)
-        except DomainError as exc:
+
+        def run(db: Session, active: ActiveSession):
+            outcome = work(db, active, _owner(active, key))
+            db.commit()
+            self._load(db, active, key)
+            return outcome
+
+        def failed(exc: Exception) -> None:
             setattr(self, error, self._error(exc))
-        finally:
-            self.busy = ""
-        yield outcome
+
+        setattr(self, error, "")
+        return self._act(key, run, busy="busy", busy_value=busy, refused=self._close_dialogs, failed=failed,
+                         after=after)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -188,7 +173,7 @@ class BillingState(PortalState):
             self.change_open = True
 
         self._close_dialogs()
-        yield from self._act(key, f"choose:{str(plan_key)[:64]}", "plan_error", work)
+        return self._change(key, f"choose:{str(plan_key)[:64]}", "plan_error", work)
 
     @rx.event
     def confirm_change(self, key: str):
@@ -207,7 +192,7 @@ class BillingState(PortalState):
                 return rx.toast.success(self._t("billing.toast.stay_on", plan=preview.plan.name))
             return rx.toast.success(self._t("billing.toast.now_on", plan=preview.plan.name))
 
-        yield from self._act(key, "change", "change_error", work)
+        return self._change(key, "change", "change_error", work)
 
     @rx.event
     def start_cancel(self, key: str):
@@ -217,7 +202,7 @@ class BillingState(PortalState):
             self.cancel_open = True
 
         self._close_dialogs()
-        yield from self._act(key, "cancel-preview", "plan_error", work)
+        return self._change(key, "cancel-preview", "plan_error", work)
 
     @rx.event
     def confirm_cancel(self, key: str):
@@ -227,7 +212,7 @@ class BillingState(PortalState):
             self._close_dialogs()
             return rx.toast.success(self._t("billing.toast.set_to_end"))
 
-        yield from self._act(key, "cancel", "cancel_error", work)
+        return self._change(key, "cancel", "cancel_error", work)
 
     @rx.event
     def resume_plan(self, key: str):
@@ -236,7 +221,7 @@ class BillingState(PortalState):
             subscriptions.resume(db, actor=self._actor(active), owner=owner)
             return rx.toast.success(self._t("billing.toast.continues"))
 
-        yield from self._act(key, "resume", "plan_error", work)
+        return self._change(key, "resume", "plan_error", work)
 
     # ---- payment methods -------------------------------------------------------------------
 
@@ -254,10 +239,7 @@ class BillingState(PortalState):
             return [*(rx.set_value(field, "") for field in CARD_FIELDS),
                     rx.toast.success(self._t("billing.toast.card_added", card=label))]
 
-        try:
-            yield from self._act(key, "card", "card_error", work)
-        finally:
-            submitted.clear()
+        return self._change(key, "card", "card_error", work, after=submitted.clear)
 
     @rx.event
     def make_default(self, key: str, payment_method_id: str):
@@ -267,7 +249,7 @@ class BillingState(PortalState):
                                                       payment_method_id=str(payment_method_id))
             return rx.toast.success(self._t("billing.toast.card_default", card=card_text(method, self._shell().lang)))
 
-        yield from self._act(key, f"default:{str(payment_method_id)[:64]}", "cards_error", work)
+        return self._change(key, f"default:{str(payment_method_id)[:64]}", "cards_error", work)
 
     @rx.event
     def ask_remove(self, payment_method_id: str):
@@ -289,7 +271,7 @@ class BillingState(PortalState):
             self._close_dialogs()
             return rx.toast.success(self._t("billing.toast.card_removed", card=label))
 
-        yield from self._act(key, "remove", "remove_error", work)
+        return self._change(key, "remove", "remove_error", work)
 
     @rx.event
     def dialog_open_change(self, is_open: bool):

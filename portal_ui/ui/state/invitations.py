@@ -8,12 +8,14 @@ session. The invitation is committed first; its email goes out in a second, shor
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from sqlmodel import Session
 
 from portal_ui.db import session_scope
 from portal_ui import i18n
-from portal_ui.domain.errors import DomainError, InvalidInput, say
+from portal_ui.domain.errors import InvalidInput, say
 from portal_ui.domain.invitations import get_invitation, invite_member, list_invitations_page, revoke_invitation
 from portal_ui.domain.mailer import Delivery, deliver_invitation
 from portal_ui.domain.role_policy import grantable_roles
@@ -62,13 +64,14 @@ class InvitationsState(PortalState):
         self.invitation_showing = showing(self.invitation_page, total, say=self._t)
         self.invitations_loaded = True
 
-    def _reload(self):
-        with session_scope() as db:
-            active = self._require(db, SECTION, "read")
-            if active is None:
-                return self._refused()
+    def _reload(self, then: Any = None):
+        """Re-read the page after a read-level check (a refusal when the session may not read);
+        `then` follows when it worked."""
+        def work(db: Session, active: ActiveSession):
             self._load_page(db, active)
-        return None
+            return then
+
+        return self._act(SECTION, work, level="read")
 
     @rx.event
     def load_invitations(self):
@@ -85,12 +88,12 @@ class InvitationsState(PortalState):
     @rx.event
     def next_invitations_page(self):
         self.invitation_page = min(self.invitation_page + 1, self.invitation_pages)
-        return self._reload() or rx.scroll_to(TOP)
+        return self._reload(rx.scroll_to(TOP))
 
     @rx.event
     def previous_invitations_page(self):
         self.invitation_page = max(self.invitation_page - 1, 1)
-        return self._reload() or rx.scroll_to(TOP)
+        return self._reload(rx.scroll_to(TOP))
 
     # ---- inviting ---------------------------------------------------------------------------
 
@@ -98,16 +101,14 @@ class InvitationsState(PortalState):
     def open_invite(self):
         """Open the invite form: roles marked "assign to new members" ticked, the ones this
         member may not grant disabled."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                return self._refused()
+        def work(db: Session, active: ActiveSession):
             options = grantable_roles(db, active.org_code, active.user_id)
-        self.invite_roles = [role_choice(option) for option in options]
-        self.invite_error = ""
-        self.invite_busy = False
-        self.invite_open = True
-        return None
+            self.invite_roles = [role_choice(option) for option in options]
+            self.invite_error = ""
+            self.invite_busy = False
+            self.invite_open = True
+
+        return self._act(SECTION, work)
 
     @rx.event
     def close_invite(self, _open: bool = False):
@@ -117,39 +118,32 @@ class InvitationsState(PortalState):
     @rx.event
     def invite(self, form: dict):
         """Submit of the invite form: first name, last name, email and `role_<id>` checkboxes."""
-        self.invite_busy = True
         self.invite_error = ""
-        yield
-        follow = None
-        try:
-            follow = self._invite(form)
-        except DomainError as exc:
-            self.invite_error = self._error(exc)
-        finally:
-            self.invite_busy = False
-        yield follow
+        return self._act(SECTION, lambda db, active: self._invite(db, active, form), busy="invite_busy",
+                         refused=self._close_invite, failed=self._invite_failed)
 
-    def _invite(self, form: dict):
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                self.invite_open = False
-                return self._refused()
-            options = grantable_roles(db, active.org_code, active.user_id)
-            keys = {option.id: option.key for option in options}
-            role_keys = [keys[role_id] for role_id in chosen_role_ids(form, options)]
-            if not role_keys:
-                raise InvalidInput(say("members.choose_a_role"))
-            actor = self._actor(active)
-            invitation = invite_member(db, actor=actor, acting_user_id=active.user_id, org_code=active.org_code,
-                                       email=form_text(form, "email"), first_name=form_text(form, "first_name"),
-                                       last_name=form_text(form, "last_name"), role_keys=role_keys)
-        with session_scope() as db:  # the email goes out once the invitation is committed
-            delivery = deliver_invitation(db, get_settings(), actor=actor, invite_code=invitation.code)
-        with session_scope() as db:
-            self.invite_open = False
-            self.invitation_page = 1
-            self._load_page(db, active)
+    def _close_invite(self) -> None:
+        self.invite_open = False
+
+    def _invite_failed(self, exc: Exception):
+        self.invite_error = self._error(exc)
+
+    def _invite(self, db: Session, active: ActiveSession, form: dict):
+        options = grantable_roles(db, active.org_code, active.user_id)
+        keys = {option.id: option.key for option in options}
+        role_keys = [keys[role_id] for role_id in chosen_role_ids(form, options)]
+        if not role_keys:
+            raise InvalidInput(say("members.choose_a_role"))
+        actor = self._actor(active)
+        invitation = invite_member(db, actor=actor, acting_user_id=active.user_id, org_code=active.org_code,
+                                   email=form_text(form, "email"), first_name=form_text(form, "first_name"),
+                                   last_name=form_text(form, "last_name"), role_keys=role_keys)
+        db.commit()  # the email goes out once the invitation is committed
+        with session_scope() as mail_db:
+            delivery = deliver_invitation(mail_db, get_settings(), actor=actor, invite_code=invitation.code)
+        self.invite_open = False
+        self.invitation_page = 1
+        self._load_page(db, active)
         shown = self._delivery_message(delivery)
         return rx.toast.success(shown) if delivery.sent else rx.toast.info(shown)
 
@@ -163,21 +157,16 @@ class InvitationsState(PortalState):
     @rx.event
     def ask_revoke(self, code: str):
         """Ask before revoking a pending invitation of the session's organization."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                return self._refused()
-            try:
-                invitation = get_invitation(db, org_code=active.org_code,
-                                            invite_code=code if isinstance(code, str) and len(code) <= CODE_MAX else "")
-            except DomainError as exc:
-                return rx.toast.error(self._error(exc))
-        self._revoking = invitation.code
-        self.revoke_email = invitation.email
-        self.revoke_error = ""
-        self.revoke_busy = False
-        self.revoke_open = True
-        return None
+        def work(db: Session, active: ActiveSession):
+            invitation = get_invitation(db, org_code=active.org_code,
+                                        invite_code=code if isinstance(code, str) and len(code) <= CODE_MAX else "")
+            self._revoking = invitation.code
+            self.revoke_email = invitation.email
+            self.revoke_error = ""
+            self.revoke_busy = False
+            self.revoke_open = True
+
+        return self._act(SECTION, work)
 
     @rx.event
     def close_revoke(self, _open: bool = False):
@@ -187,24 +176,22 @@ class InvitationsState(PortalState):
 
     @rx.event
     def confirm_revoke(self):
-        self.revoke_busy = True
-        yield
-        follow = None
-        try:
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    follow = self._refused()
-                elif self._revoking:
-                    invitation = revoke_invitation(db, actor=self._actor(active), org_code=active.org_code,
-                                                   invite_code=self._revoking, acting_user_id=active.user_id)
-                    db.commit()
-                    self._load_page(db, active)
-                    follow = rx.toast.success(self._t("members.revoked", email=invitation.email))
-            self.revoke_open = False
-            self._revoking = ""
-        except DomainError as exc:
-            self.revoke_error = self._error(exc)
-        finally:
-            self.revoke_busy = False
-        yield follow
+        def work(db: Session, active: ActiveSession):
+            follow = None
+            if self._revoking:
+                invitation = revoke_invitation(db, actor=self._actor(active), org_code=active.org_code,
+                                               invite_code=self._revoking, acting_user_id=active.user_id)
+                db.commit()
+                self._load_page(db, active)
+                follow = rx.toast.success(self._t("members.revoked", email=invitation.email))
+            self._end_revoke()
+            return follow
+
+        return self._act(SECTION, work, busy="revoke_busy", refused=self._end_revoke, failed=self._revoke_failed)
+
+    def _end_revoke(self) -> None:
+        self.revoke_open = False
+        self._revoking = ""
+
+    def _revoke_failed(self, exc: Exception):
+        self.revoke_error = self._error(exc)

@@ -12,11 +12,11 @@ and keeps at least one member who can manage members (role_policy) whatever the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from sqlmodel import Session
 
-from portal_ui.db import session_scope
-from portal_ui.domain.errors import DomainError
 from portal_ui.domain.member_list import MEMBER_PAGE_SORTS, SEARCH_MAX, list_members_page
 from portal_ui.domain.members import change_member_roles, get_membership, list_member_roles, remove_member
 from portal_ui.domain.role_policy import grantable_roles
@@ -87,24 +87,23 @@ class MembersState(PortalState):
         self.member_showing = showing(self.member_page, total, say=self._t)
         self.members_loaded = True
 
-    def _reload(self):
-        """Re-read the page after a read-level check; a refusal when the session may not read."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "read")
-            if active is None:
-                return self._refused()
+    def _reload(self, then: Any = None):
+        """Re-read the page after a read-level check (a refusal when the session may not read);
+        `then` follows when it worked."""
+        def work(db: Session, active: ActiveSession):
             self._load_page(db, active)
-        return None
+            return then
+
+        return self._act(SECTION, work, level="read")
 
     @rx.event
     def load_members(self):
         """on_load of /org/members: the shell, then this page of members and the invitations."""
-        with session_scope() as db:
-            active, follow = self._enter(db, SECTION)
-            if active is None:
-                return follow
+        def work(db: Session, active: ActiveSession):
             self._load_page(db, active)
-        return InvitationsState.load_invitations
+            return InvitationsState.load_invitations
+
+        return self._act(SECTION, work, level="enter")
 
     @rx.event
     def search_members(self, query: str):
@@ -122,34 +121,29 @@ class MembersState(PortalState):
     @rx.event
     def next_members_page(self):
         self.member_page = min(self.member_page + 1, self.member_pages)
-        return self._reload() or rx.scroll_to(TOP)
+        return self._reload(rx.scroll_to(TOP))
 
     @rx.event
     def previous_members_page(self):
         self.member_page = max(self.member_page - 1, 1)
-        return self._reload() or rx.scroll_to(TOP)
+        return self._reload(rx.scroll_to(TOP))
 
     # ---- changing roles ---------------------------------------------------------------------
 
     @rx.event
     def open_role_editor(self, user_id: str):
         """Open the change-roles dialog for a member of the session's organization."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                return self._refused()
-            try:
-                held = {role.id for role in list_member_roles(db, org_code=active.org_code, user_id=_an_id(user_id))}
-            except DomainError as exc:
-                return rx.toast.error(self._error(exc))
+        def work(db: Session, active: ActiveSession):
+            held = {role.id for role in list_member_roles(db, org_code=active.org_code, user_id=_an_id(user_id))}
             user = db.get(User, user_id)
             options = grantable_roles(db, active.org_code, active.user_id, selected_role_ids=held)
-        self._editing = user_id
-        self.editor_name = text.person_name(user.given_name, user.family_name, user.email) if user else ""
-        self.editor_roles = [role_choice(option) for option in options]
-        self.editor_error = ""
-        self.editor_open = True
-        return None
+            self._editing = user_id
+            self.editor_name = text.person_name(user.given_name, user.family_name, user.email) if user else ""
+            self.editor_roles = [role_choice(option) for option in options]
+            self.editor_error = ""
+            self.editor_open = True
+
+        return self._act(SECTION, work)
 
     @rx.event
     def close_editor(self, _open: bool = False):
@@ -159,31 +153,24 @@ class MembersState(PortalState):
     @rx.event
     def save_member_roles(self, form: dict):
         """Submit of the change-roles dialog; taking roles away from yourself asks first."""
-        self.editor_busy = True
-        yield
-        follow = None
-        try:
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    follow = self._refused()
-                elif not self._editing:
-                    self.editor_open = False
-                else:
-                    held = {role.id: role.name for role in
-                            list_member_roles(db, org_code=active.org_code, user_id=self._editing)}
-                    options = grantable_roles(db, active.org_code, active.user_id, selected_role_ids=set(held))
-                    wanted = chosen_role_ids(form, options)
-                    lost = [name for role_id, name in held.items() if role_id not in wanted]
-                    if self._editing == active.user_id and lost:
-                        self._ask_self_roles(wanted, lost)
-                    else:
-                        follow = self._apply_roles(db, active, self._editing, wanted)
-        except DomainError as exc:
-            self.editor_error = self._error(exc)
-        finally:
-            self.editor_busy = False
-        yield follow
+        def work(db: Session, active: ActiveSession):
+            if not self._editing:
+                self.editor_open = False
+                return None
+            held = {role.id: role.name for role in
+                    list_member_roles(db, org_code=active.org_code, user_id=self._editing)}
+            options = grantable_roles(db, active.org_code, active.user_id, selected_role_ids=set(held))
+            wanted = chosen_role_ids(form, options)
+            lost = [name for role_id, name in held.items() if role_id not in wanted]
+            if self._editing == active.user_id and lost:
+                self._ask_self_roles(wanted, lost)
+                return None
+            return self._apply_roles(db, active, self._editing, wanted)
+
+        return self._act(SECTION, work, busy="editor_busy", failed=self._editor_failed)
+
+    def _editor_failed(self, exc: Exception):
+        self.editor_error = self._error(exc)
 
     def _ask_self_roles(self, wanted: list[str], lost: list[str]) -> None:
         self.editor_open = False
@@ -215,26 +202,21 @@ class MembersState(PortalState):
     @rx.event
     def ask_remove(self, user_id: str):
         """Ask before removing a member, or before leaving when it is the session's own user."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                return self._refused()
-            try:
-                get_membership(db, active.org_code, _an_id(user_id))
-            except DomainError as exc:
-                return rx.toast.error(self._error(exc))
+        def work(db: Session, active: ActiveSession):
+            get_membership(db, active.org_code, _an_id(user_id))
             user = db.get(User, user_id)
             org = db.get(Organization, active.org_code)
-        where = org.name if org else ""
-        if user_id == active.user_id:
-            self._open_confirm("remove", user_id, title=self._about("members.leave_title", where),
-                               action=self._t("members.leave"), body=self._about("members.leave_text", where))
-        else:
-            name = text.person_name(user.given_name, user.family_name, user.email) if user else user_id
-            self._open_confirm("remove", user_id, title=self._t("members.remove_title", name=name),
-                               action=self._t("members.remove_action"),
-                               body=self._about("members.remove_text", where, name=name))
-        return None
+            where = org.name if org else ""
+            if user_id == active.user_id:
+                self._open_confirm("remove", user_id, title=self._about("members.leave_title", where),
+                                   action=self._t("members.leave"), body=self._about("members.leave_text", where))
+            else:
+                name = text.person_name(user.given_name, user.family_name, user.email) if user else user_id
+                self._open_confirm("remove", user_id, title=self._t("members.remove_title", name=name),
+                                   action=self._t("members.remove_action"),
+                                   body=self._about("members.remove_text", where, name=name))
+
+        return self._act(SECTION, work)
 
     def _open_confirm(self, kind: str, target: str, *, title: str, body: str, action: str) -> None:
         self._confirm_kind, self._confirm_target = kind, target
@@ -259,24 +241,20 @@ class MembersState(PortalState):
 
         A refusal by the domain (the last member who manages members, say) stays in the dialog.
         """
-        self.confirm_busy = True
-        yield
-        follow = None
-        try:
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    follow = self._refused()
-                elif self._confirm_kind == "remove" and self._confirm_target:
-                    follow = self._remove(db, active, self._confirm_target)
-                elif self._confirm_kind == "self_roles" and self._confirm_target == active.user_id:
-                    follow = self._apply_roles(db, active, active.user_id, list(self._pending_role_ids))
+        def work(db: Session, active: ActiveSession):
+            follow = None
+            if self._confirm_kind == "remove" and self._confirm_target:
+                follow = self._remove(db, active, self._confirm_target)
+            elif self._confirm_kind == "self_roles" and self._confirm_target == active.user_id:
+                follow = self._apply_roles(db, active, active.user_id, list(self._pending_role_ids))
             self._close_confirm()
-        except DomainError as exc:
-            self.confirm_error = self._error(exc)
-        finally:
-            self.confirm_busy = False
-        yield follow
+            return follow
+
+        return self._act(SECTION, work, busy="confirm_busy", refused=self._close_confirm,
+                         failed=self._confirm_failed)
+
+    def _confirm_failed(self, exc: Exception):
+        self.confirm_error = self._error(exc)
 
     def _remove(self, db: Session, active: ActiveSession, user_id: str):
         user = db.get(User, user_id)

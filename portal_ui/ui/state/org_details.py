@@ -12,19 +12,18 @@ callout, and "Reload" loads the current values and version.
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from portal_ui import i18n
 from portal_ui.db import session_scope
-from portal_ui.domain.errors import Conflict, DomainError, InvalidFields, InvalidInput, field_message, render
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, field_message, render
 from portal_ui.domain.logos import LOGO_MAX_BYTES, check_logo, current_logo_path, remove_logo, set_logo
 from portal_ui.domain.members import get_org
 from portal_ui.domain.organizations import (DETAIL_FIELDS, DETAIL_NAMES, details_of, fields_changed_since,
                                             update_details)
+from portal_ui.domain.sessions import ActiveSession
 from portal_ui.models import Organization
 from portal_ui.ui import text
 from portal_ui.ui.branding import clean_branding
@@ -83,23 +82,20 @@ class OrgDetailsState(PortalState):
     @rx.event
     def load_details(self):
         """on_load of /org/details."""
-        with session_scope() as db:
-            active, follow = self._enter(db, SECTION)
-            if active is None:
-                return follow
+        def work(db: Session, active: ActiveSession):
             self.details_name_label = self._t("org_details.field_name")
             self._show(db, get_org(db, active.org_code))
-        return None
+
+        return self._act(SECTION, work, level="enter")
 
     @rx.event
     def reload_details(self):
         """The current values and version, after a conflict (needs read access)."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "read")
-            if active is None:
-                return self._refused()
+        def work(db: Session, active: ActiveSession):
             self._show(db, get_org(db, active.org_code))
-        return rx.toast.info(self._t(RELOADED))
+            return rx.toast.info(self._t(RELOADED))
+
+        return self._act(SECTION, work, level="read")
 
     @rx.event
     def discard_details(self):
@@ -110,36 +106,28 @@ class OrgDetailsState(PortalState):
     @rx.event
     def save_details(self, form: dict):
         """Save the details form; refused unless this session may write the organization's details."""
-        self.details_saving = True
-        self.details_errors = {}
-        yield
-        outcome = None
-        try:
-            outcome = self._save(form)
-        finally:
-            self.details_saving = False
-        yield outcome
+        def work(db: Session, active: ActiveSession):
+            org = update_details(db, actor=self._actor(active), org_code=active.org_code, values=form,
+                                 expected_version=self._details_version)
+            self._show(db, org)
+            return rx.toast.success(self._t(SAVED))
 
-    def _save(self, form: dict):
-        try:
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    return self._refused()
-                org = update_details(db, actor=self._actor(active), org_code=active.org_code, values=form,
-                                     expected_version=self._details_version)
-                self._show(db, org)
-        except InvalidFields as exc:
+        self.details_errors = {}
+        return self._act(SECTION, work, busy="details_saving", failed=self._save_failed)
+
+    def _save_failed(self, exc: Exception):
+        """Where a refused save says why: beside the fields, in the conflict callout, or a toast."""
+        if isinstance(exc, InvalidFields):
             self.details_errors = self._field_errors(exc)  # in the tab's language
             return rx.set_focus(f"details-{next(iter(exc.fields))}")  # the first field to fix
-        except Conflict as exc:
+        if isinstance(exc, Conflict):
             self.details_conflict = self._conflict_message(self._error(exc))
             return None
-        except DomainError as exc:
-            return rx.toast.error(self._error(exc))
-        return rx.toast.success(self._t(SAVED))
+        return rx.toast.error(self._error(exc))
 
     def _conflict_message(self, message: str) -> str:
+        """`message` with the fields someone else changed since this tab loaded them (runs in the
+        worker thread, from `_save_failed`, after the refused transaction has rolled back)."""
         with session_scope() as db:
             active = self._require(db, SECTION, "read")
             if active is None:
@@ -162,35 +150,28 @@ class OrgDetailsState(PortalState):
         if not isinstance(files, list) or len(files) != 1 or not isinstance(files[0], rx.UploadFile):
             self.logo_error = self._drop_refusal("too-many-files")
             return
-        self.logo_busy = True
-        yield
-        try:
-            outcome = await self._store_logo(await files[0].read(LOGO_MAX_BYTES + 1))
-        finally:
-            self.logo_busy = False
-        yield outcome
+        data = await files[0].read(LOGO_MAX_BYTES + 1)
 
-    async def _store_logo(self, data: bytes):
-        try:
-            with session_scope() as db:  # ask the guard before looking at the file at all
-                if self._require(db, SECTION, "write") is None:
-                    return self._refused()
-            # Decoding and re-encoding an image takes a moment: not on the event loop.
-            checked = await asyncio.to_thread(check_logo, data)
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    return self._refused()
-                set_logo(db, actor=self._actor(active), org_code=active.org_code, data=checked)
-                self.logo_src = current_logo_path(db, active.org_code)
-        except InvalidInput as exc:
+        def work(db: Session, active: ActiveSession):
+            # The guard has said yes before the file is looked at; decoding and re-encoding it
+            # happens here, in the worker thread.
+            set_logo(db, actor=self._actor(active), org_code=active.org_code, data=check_logo(data))
+            self.logo_src = current_logo_path(db, active.org_code)
+            self.logo_url = self.logo_src  # the header shows it at once
+            return rx.toast.success(self._t("org_details.logo_updated"))
+
+        async for update in self._act(SECTION, work, busy="logo_busy", failed=self._logo_failed,
+                                       catch=(IntegrityError,)):
+            yield update
+
+    def _logo_failed(self, exc: Exception):
+        if isinstance(exc, InvalidInput):
             self.logo_error = self._about_field(exc, "logo")
             return None
-        except IntegrityError:  # another admin's upload won the race for the first logo
+        if isinstance(exc, IntegrityError):  # another admin's upload won the race for the first logo
             self.logo_error = self._t("org_details.logo_race")
             return None
-        self.logo_url = self.logo_src  # the header shows it at once
-        return rx.toast.success(self._t("org_details.logo_updated"))
+        return rx.toast.error(self._error(exc))
 
     @rx.event
     def logo_rejected(self, rejections: list):
@@ -203,12 +184,11 @@ class OrgDetailsState(PortalState):
     @rx.event
     def remove_logo(self):
         """Remove the organization's logo; the header goes back to the product's."""
-        with session_scope() as db:
-            active = self._require(db, SECTION, "write")
-            if active is None:
-                return self._refused()
+        def work(db: Session, active: ActiveSession):
             removed = remove_logo(db, actor=self._actor(active), org_code=active.org_code)
             self.logo_src = ""
             self.logo_error = ""
             self.logo_url = clean_branding(active.settings.branding)["logo_url"]
-        return rx.toast.success(self._t("org_details.logo_removed")) if removed else None
+            return rx.toast.success(self._t("org_details.logo_removed")) if removed else None
+
+        return self._act(SECTION, work)

@@ -1,8 +1,9 @@
 """The portal shell's state, and the one guard every handler goes through.
 
 The cookie and the database are the authority; this state is a per-tab cache of what the last
-check found. Every event that reads or changes data calls `_session()` (through `_enter` or
-`_require`), which loads the session named by the HttpOnly cookie of this tab's websocket
+check found. Every event that reads or changes data goes through `_act`, which runs the guard
+and the work in a worker thread, off the event loop. The guard (`_session()`, through `_enter`
+or `_require`) loads the session named by the HttpOnly cookie of this tab's websocket
 connection and re-checks it in the database (the connection carries the token's SHA-256, never
 the token: portal_ui.session_cookie). Public vars hold only what this session's own user
 may see; nothing here is ever read back as proof of anything.
@@ -10,7 +11,9 @@ may see; nothing here is ever read back as proof of anything.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal, TypeVar
 
 import reflex as rx
 from sqlmodel import Session, col, select
@@ -30,6 +33,9 @@ from portal_ui.settings import get_settings
 from portal_ui.ui import routes, text
 from portal_ui.ui.branding import clean_branding
 
+T = TypeVar("T")
+Level = Literal["enter", "session", "read", "write"]
+Work = Callable[[Session, ActiveSession], Any]
 LOADING_TITLE = i18n.translate("en", "shell.loading_title")  # before the server has chosen a language
 NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's branding is known
 
@@ -42,6 +48,28 @@ def _context(active: ActiveSession) -> dict[str, Any]:
         "permissions": active.permissions,
         "has_org": active.org_code is not None,
     }
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in a worker thread, so its database work never blocks the event loop.
+
+    The caller holds this tab's state lock while it waits, and keeps holding it until the thread
+    has returned even when its task is cancelled (a navigation cancels the page's unfinished
+    on_load chain): the thread may be changing the tab's state, and nothing else may touch that
+    state until it is done. Reflex's change tracking is plain attribute bookkeeping
+    (`Field.__set__` records the name in `dirty_vars` and marks the parents), so changes made in
+    the thread are sent like any other; `asyncio.to_thread` carries the context variables over.
+    """
+    task = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                pass
+        raise
 
 
 def access_to(active: ActiveSession, section: Section) -> Access:
@@ -161,6 +189,79 @@ class PortalState(rx.State):
         return audit.Actor(type="user", id=active.user_id, client_ip=self.router.session.client_ip or "",
                            user_agent=(self.router.headers.user_agent or "")[:512])
 
+    # ---- the one path of every handler that reads or changes data --------------------------
+
+    def _act(self, key: str | None, work: Work, *, level: Level = "write", busy: str | None = None,
+             busy_value: Any = True, refused: Callable[[], None] | None = None,
+             failed: Callable[[Exception], Any] | None = None,
+             catch: tuple[type[Exception], ...] = (), after: Callable[[], None] | None = None
+             ) -> AsyncIterator[Any]:
+        """Guard, busy flag, work, follow-up: what a handler returns to read or change data.
+
+        1. When `busy` names a var, it is set to `busy_value` and the change is sent at once (a
+           button shows its progress).
+        2. In a worker thread (`off_loop`), with one database session: the guard for `level` in
+           section `key`, then `work(db, session)`, which changes data through the domain, reloads
+           what the page shows and returns the follow-up (a toast, a redirect, a list of them, or
+           None). The guard and the change share a transaction, which commits when `work` returns
+           (or where `work` commits first) and rolls back when it raises. After a
+           refusal by the guard: `refused()` (closing a dialog, say), and the follow-up is the
+           refusal's toast. After a DomainError (or an exception of a type in `catch`):
+           `failed(exc)` (it puts the message where it belongs and returns the follow-up), or else
+           the follow-up is an error toast with the message.
+        3. Back on the loop, whatever happened: the busy var goes back to its default (False, "")
+           and `after()` runs (closing a confirmation, say). Then the follow-up is sent.
+
+        Levels: "write"/"read" ask `_require`; "enter" is a page's on_load (`_enter`: fills the
+        shell, or redirects to a visible section); "session" asks only for a live session.
+        No handler reaches the database except through here (tests/ui/test_handler_paths.py).
+
+        A handler returns what this returns (an async generator, which Reflex runs like an async
+        generator handler), so the handler's own body only checks its arguments, on the loop.
+        """
+        return self._acting(key, work, level, busy, busy_value, refused, failed, catch, after)
+
+    async def _acting(self, key: str | None, work: Work, level: Level, busy: str | None, busy_value: Any,
+                      refused: Callable[[], None] | None, failed: Callable[[Exception], Any] | None,
+                      catch: tuple[type[Exception], ...], after: Callable[[], None] | None):
+        if busy is not None:
+            setattr(self, busy, busy_value)
+            yield None
+        try:
+            outcome = await off_loop(self._guarded, key, work, level, refused, failed, catch)
+        finally:
+            if busy is not None:
+                setattr(self, busy, type(busy_value)())
+            if after is not None:
+                after()
+        yield outcome
+
+    def _guarded(self, key: str | None, work: Work, level: Level, refused: Callable[[], None] | None,
+                 failed: Callable[[Exception], Any] | None, catch: tuple[type[Exception], ...]) -> Any:
+        """Steps 2 and 3 of `_act`, in the worker thread."""
+        try:
+            with session_scope() as db:
+                if level == "enter":
+                    active, follow = self._enter(db, str(key))
+                    if active is None:
+                        return follow
+                elif level == "session":
+                    active = self._session(db)
+                    if active is None:
+                        self._show_ended(db)
+                        return None
+                else:
+                    active = self._require(db, key, level) if isinstance(key, str) else None
+                    if active is None:
+                        if refused is not None:
+                            refused()
+                        return self._refused()
+                return work(db, active)
+        except (DomainError, *catch) as exc:
+            if failed is not None:
+                return failed(exc)
+            return rx.toast.error(self._error(exc) if isinstance(exc, DomainError) else self._t("shell.not_allowed"))
+
     def _show_ended(self, db: Session) -> None:
         """Forget everything this tab cached and show the "session ended" view."""
         settings = get_settings()
@@ -261,54 +362,48 @@ class PortalState(rx.State):
         self.preview_roles = preview_roles(db, active.preview) if active.is_preview and active.org_code else []
         self.shell_ready = True
 
-    # ---- page loads -----------------------------------------------------------------------
+    # ---- page loads ---------------------------------------------------------------------------
 
     @rx.event
     def open_section(self, key: str):
         """on_load of a section page that has no data of its own yet."""
-        with session_scope() as db:
-            _active, follow = self._enter(db, str(key))
-        return follow
+        return self._act(str(key), lambda _db, _active: None, level="enter")
 
     @rx.event
     def switch_preview_role(self, role_key: str):
         """Preview banner: show another role's view. Only a preview session's own options change."""
-        with session_scope() as db:
+        def work(db: Session, _active: ActiveSession):
             changed = switch_preview_role(db, self._cookie_token(), str(role_key)[:64]) \
                 if isinstance(role_key, str) else False
-        if not changed:
-            return rx.toast.error(self._t("shell.only_preview_switches"))
-        # Load the current section again (its on_load re-checks the session with the new role).
-        # No script: the CSP forbids eval, which rx.call_script needs.
-        section = BY_KEY.get(self._shell().section_key)
-        return rx.redirect(section.path if section else routes.HOME, replace=True)
+            if not changed:
+                return rx.toast.error(self._t("shell.only_preview_switches"))
+            # Load the current section again (its on_load re-checks the session with the new role).
+            # No script: the CSP forbids eval, which rx.call_script needs.
+            section = BY_KEY.get(self._shell().section_key)
+            return rx.redirect(section.path if section else routes.HOME, replace=True)
+
+        return self._act(None, work, level="session")
 
     @rx.event
     def open_home(self):
         """on_load of "/": the section the link named (or the first visible one)."""
-        with session_scope() as db:
-            active = self._session(db)
-            if active is None:
-                self._show_ended(db)
-                return None
+        def work(db: Session, active: ActiveSession):
             section, _redirected = landing_section(active.sub_nav, **_context(active))
             if section is None:
                 self._fill_shell(db, active, None)
                 return None
-        return rx.redirect(section.path, replace=True)
+            return rx.redirect(section.path, replace=True)
+
+        return self._act(None, work, level="session")
 
     @rx.event
     def open_ended(self):
         """on_load of /session-ended: a live session is sent back into the portal."""
-        with session_scope() as db:
-            active = self._session(db)
-            if active is None:
-                self._show_ended(db)
-                return None
+        def work(_db: Session, active: ActiveSession):
             section, _redirected = landing_section(active.sub_nav, **_context(active))
-        if section is None:
-            return rx.redirect(routes.HOME, replace=True)
-        return rx.redirect(section.path, replace=True)
+            return rx.redirect(section.path if section is not None else routes.HOME, replace=True)
+
+        return self._act(None, work, level="session")
 
 
 def organization_names(db: Session, codes: list[str]) -> dict[str, str]:

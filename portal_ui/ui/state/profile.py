@@ -11,8 +11,8 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
-from portal_ui.db import session_scope
-from portal_ui.domain.errors import DomainError, InvalidFields
+from portal_ui.domain.errors import InvalidFields
+from portal_ui.domain.sessions import ActiveSession
 from portal_ui.domain.users import get_user, update_profile, user_organizations
 from portal_ui.models import User
 from portal_ui.ui import text
@@ -45,14 +45,12 @@ class ProfileState(PortalState):
     @rx.event
     def load_profile(self):
         """on_load of /profile."""
-        with session_scope() as db:
-            active, follow = self._enter(db, SECTION)
-            if active is None:
-                return follow
+        def work(db: Session, active: ActiveSession):
             self._show(get_user(db, active.user_id))
             self._load_orgs(db, active.user_id)
             self.profile_loaded = True
-        return None
+
+        return self._act(SECTION, work, level="enter")
 
     def _load_orgs(self, db: Session, user_id: str) -> None:
         codes = user_organizations(db, [user_id])[user_id]
@@ -69,30 +67,19 @@ class ProfileState(PortalState):
     @rx.event
     def save_profile(self, form: dict):
         """Save the session's own user's given and family name."""
-        self.profile_saving = True
-        self.profile_errors = {}
-        yield
-        outcome = None
-        try:
-            outcome = self._save(form)
-        finally:
-            self.profile_saving = False
-        yield outcome
+        def work(db: Session, active: ActiveSession):
+            if not isinstance(form, dict):
+                return rx.toast.error(self._t(NOT_UNDERSTOOD))
+            user = update_profile(db, actor=self._actor(active), user_id=active.user_id,
+                                  given_name=form.get("given_name", ""), family_name=form.get("family_name", ""))
+            self._show(user)
+            return rx.toast.success(self._t(SAVED))
 
-    def _save(self, form: dict):
-        if not isinstance(form, dict):
-            return rx.toast.error(self._t(NOT_UNDERSTOOD))
-        try:
-            with session_scope() as db:
-                active = self._require(db, SECTION, "write")
-                if active is None:
-                    return self._refused()
-                user = update_profile(db, actor=self._actor(active), user_id=active.user_id,
-                                      given_name=form.get("given_name", ""), family_name=form.get("family_name", ""))
-                self._show(user)
-        except InvalidFields as exc:
+        self.profile_errors = {}
+        return self._act(SECTION, work, busy="profile_saving", failed=self._save_failed)
+
+    def _save_failed(self, exc: Exception):
+        if isinstance(exc, InvalidFields):
             self.profile_errors = self._field_errors(exc)  # in the tab's language
             return rx.set_focus(f"profile-{next(iter(exc.fields))}")  # the first field to fix
-        except DomainError as exc:
-            return rx.toast.error(self._error(exc))
-        return rx.toast.success(self._t(SAVED))
+        return rx.toast.error(self._error(exc))
