@@ -13,10 +13,10 @@ picks one. This launcher sets it when the environment does not:
   worker would otherwise stop the whole app.
 
 It also skips Reflex's frontend build when `.web/build/` was made from exactly the inputs this
-start compiled: the build names no port (portal_reflex_internals/same_origin.py), so a
+start compiled: the build names no port (portal_ui/reflex_internals/same_origin.py), so a
 second portal started from the same checkout, or a restart, leaves the pages of a portal already
 serving from `.web/build/` in place instead of deleting and rewriting them under it. Both patches
-of Reflex and Granian live in portal_reflex_internals/ (`granian_respawn`, `build_reuse`).
+of Reflex and Granian live in portal_ui/reflex_internals/ (`granian_respawn`, `build_reuse`).
 
 Reflex 0.10.1 assumptions made here: `REFLEX_USE_GRANIAN` is read with
 `reflex_base.environment.interpret_boolean_env`; Reflex's Gunicorn command

@@ -1,5 +1,5 @@
 """portal_ui.serve: which server `make run` / `make run-scaled` start (REFLEX_USE_GRANIAN), and the
-build reuse it installs (portal_reflex_internals/build_reuse.py)."""
+build reuse it installs (portal_ui/reflex_internals/build_reuse.py)."""
 
 from portal_ui.serve import WORKER_CLASS, EmbeddedWorker, choose_server
 

@@ -119,7 +119,7 @@ class BuildAssets:
 
 def build_assets_transformer(app: ASGIApp) -> ASGIApp:
     """For `rx.App(api_transformer=[...])`: the build's assets directory, where Reflex serves it from
-    (portal_reflex_internals/build_layout.py)."""
+    (portal_ui/reflex_internals/build_layout.py)."""
     from portal_ui.reflex_internals.build_layout import assets_dir, assets_url_prefix
 
     return BuildAssets(app, assets_dir(), assets_url_prefix())

@@ -6,7 +6,7 @@ The production build writes each page as `<path>/index.html`, and the static fil
 before the page could start loading (bench/link_to_content.py). This pure ASGI middleware
 hands a GET or HEAD for a known page path to the static files as the directory it is; the
 address bar keeps the path as linked. Only the app's own page paths are touched. How Reflex lays
-out and serves the build: portal_reflex_internals/build_layout.py.
+out and serves the build: portal_ui/reflex_internals/build_layout.py.
 """
 
 from __future__ import annotations

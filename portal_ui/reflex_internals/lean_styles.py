@@ -36,7 +36,7 @@ def add_prune_step(config: str) -> str:
         return config
     if _AFTER not in config:
         raise RuntimeError(f"{Dirs.POSTCSS_JS} has no `{_AFTER}` line to put the Radix prune step after; "
-                           "Reflex's template changed: update portal_reflex_internals/lean_styles.py")
+                           "Reflex's template changed: update portal_ui/reflex_internals/lean_styles.py")
     return config.replace(_AFTER, f'{_AFTER}\n    "./{PRUNE_SCRIPT}": {{}},', 1)
 
 

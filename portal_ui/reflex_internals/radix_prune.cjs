@@ -1,6 +1,6 @@
 /*
  * PostCSS plugin: drops the parts of Radix Themes' stylesheet this app cannot use.
- * Written into .web/ and added to postcss.config.js by portal_reflex_internals/lean_styles.py, which
+ * Written into .web/ and added to postcss.config.js by portal_ui/reflex_internals/lean_styles.py, which
  * explains why; it runs after postcss-import has inlined `@radix-ui/themes/styles.css`.
  *
  * Production builds only (NODE_ENV=production, as `react-router build` sets it): under the dev

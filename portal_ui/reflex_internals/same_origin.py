@@ -34,7 +34,7 @@ from reflex_base.plugins.base import Plugin
 from reflex_base.plugins.sitemap import SitemapPlugin
 
 STATE_JS = f"{constants.Dirs.UTILS}/state.js"
-_MARKER = "portal_reflex_internals/same_origin.py"
+_MARKER = "portal_ui/reflex_internals/same_origin.py"
 # Text every version of the inserted rule carries (an earlier one named this module's former path,
 # portal_ui/ui/same_origin.py): Reflex applies the patch to `.web/utils/state.js` in place, so a
 # folder patched before must not get the rule twice.
@@ -59,7 +59,7 @@ def resolve_paths_on_page_origin(state_js: str) -> str:
         return state_js
     if _ANCHOR not in state_js:
         raise RuntimeError(f"{STATE_JS} has no `const endpoint = new URL(url_str);` in getBackendURL to put the "
-                           "same-origin rule before; Reflex's template changed: update portal_reflex_internals/same_origin.py")
+                           "same-origin rule before; Reflex's template changed: update portal_ui/reflex_internals/same_origin.py")
     return state_js.replace(_ANCHOR, _SAME_ORIGIN + _ANCHOR, 1)
 
 

@@ -5,7 +5,7 @@ One server per test session, plus module-scoped ones for tests that need other s
 signing key, migrated and seeded with the demo.
 
 Every server builds into the checkout's one .web/ folder. The build names no port (pages reach
-the backend on their own origin: portal_reflex_internals/same_origin.py), so servers on several ports run
+the backend on their own origin: portal_ui/reflex_internals/same_origin.py), so servers on several ports run
 side by side on it. A file lock is held while a server builds and starts (until it answers
 /ping), so two builds never overlap, in this test run or in another one in the same checkout.
 """

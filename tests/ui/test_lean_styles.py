@@ -1,4 +1,4 @@
-"""portal_reflex_internals/lean_styles.py and radix_prune.cjs: Radix Themes' stylesheet without what no page can use.
+"""portal_ui/reflex_internals/lean_styles.py and radix_prune.cjs: Radix Themes' stylesheet without what no page can use.
 
 The prune step reads the compiled pages, so its own tests give it pages and CSS of their own; the
 last tests check the stylesheet the portal really serves.

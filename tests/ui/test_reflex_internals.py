@@ -1,4 +1,4 @@
-"""Tripwire: every assumption portal_reflex_internals/ makes about Reflex and Granian, checked
+"""Tripwire: every assumption portal_ui/reflex_internals/ makes about Reflex and Granian, checked
 without a browser and without a server.
 
 The app is compiled once (the `compiled_app` fixture of tests/ui/conftest.py: Reflex's own compile,
@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 from reflex_base import constants
 
-PKG = "portal_reflex_internals"
+PKG = "portal_ui/reflex_internals"
 NODE = shutil.which("node", path=str(Path(sys.executable).parent))
 
 

@@ -1,4 +1,4 @@
-"""portal_reflex_internals/same_origin.py against Reflex's own state.js template (no build, no browser): the
+"""portal_ui/reflex_internals/same_origin.py against Reflex's own state.js template (no build, no browser): the
 patched `getBackendURL`, run in Node, sends every endpoint to the page's origin."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""portal_reflex_internals/static_styles.py: literal-only styles become classes with the CSS Emotion would write."""
+"""portal_ui/reflex_internals/static_styles.py: literal-only styles become classes with the CSS Emotion would write."""
 
 from __future__ import annotations
 

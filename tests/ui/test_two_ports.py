@@ -1,4 +1,4 @@
-"""Two portals from one checkout, on two ports, at the same time (portal_reflex_internals/same_origin.py).
+"""Two portals from one checkout, on two ports, at the same time (portal_ui/reflex_internals/same_origin.py).
 
 Both build into the checkout's one .web/ folder. When the build carried the server's port, the
 second build pointed the first portal's pages at the second server ("Cannot connect to server

@@ -7,7 +7,7 @@ loading placeholders are on every page and all render when a portal link's data 
 plain elements carrying the class names those components would have rendered (`rt-Text
 rt-r-size-2`...), they look exactly the same, from the same stylesheet, and render cheaper
 (bench/link_to_content.py). Layout is plain CSS; its literal styles become classes in the static
-stylesheet (portal_reflex_internals/static_styles.py).
+stylesheet (portal_ui/reflex_internals/static_styles.py).
 
 Text and layout inside sections use these too (form labels, the profile's lines); the interactive
 parts keep Radix Themes components (inputs, buttons, dialogs, menus), and so do cards and tables.
