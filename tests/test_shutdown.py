@@ -22,28 +22,14 @@ from pathlib import Path
 import pytest
 
 from portal_ui.process_group import stop_process_group
-from tests.ui.conftest import REFLEX_ENV, ROOT, _build_lock, _free_port
+from tests.ui.conftest import ROOT, _build_lock, _free_port, server_environment
 from tests.ui.conftest import _wait_for_ping as wait_for_ping
 
 STOP_WITHIN = 15  # seconds
 
 
 def _environment(tmp: Path, port: int, **extra: str) -> dict:
-    venv_bin = str(Path(sys.executable).parent)
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PORTAL_", "MAKE", "MFLAGS"))
-           and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT", "REFLEX_STATES_WORKDIR", "GRANIAN_WORKERS")}
-    env.update(REFLEX_ENV)
-    env.update({
-        "PATH": f"{venv_bin}:{env.get('PATH', '')}",
-        "REFLEX_DB_URL": f"sqlite:///{tmp / 'portal.db'}",
-        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
-        "PORTAL_SIGNING_KEY_PATH": str(tmp / "key.pem"),
-        "PORT": str(port),
-        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        **extra,
-    })
-    return env
+    return server_environment(tmp, port, **extra)
 
 
 def _stat(pid: int) -> tuple[int, str, str] | None:

@@ -139,15 +139,13 @@ def _wait_for_ping(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"the portal did not answer /ping within {START_TIMEOUT}s; see {log}")
 
 
-@contextmanager
-def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
-    """Migrate, seed and start a portal in `tmp`; stop its whole process group afterwards."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+def server_environment(tmp: Path, port: int, **extra: str) -> dict:
+    """The environment of a portal server of a test, in `tmp` on `port`: its own database, signing key
+    and state files, and nothing of the caller's portal, make or worker settings."""
     venv_bin = str(Path(sys.executable).parent)
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("PORTAL_") and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT",
-                                                            "REFLEX_STATES_WORKDIR")}
+           if not key.startswith(("PORTAL_", "MAKE", "MFLAGS"))
+           and key not in ("REFLEX_DB_URL", "REFLEX_REDIS_URL", "PORT", "REFLEX_STATES_WORKDIR", "GRANIAN_WORKERS")}
     env.update(REFLEX_ENV)
     env.update({
         "PATH": f"{venv_bin}:{env.get('PATH', '')}",
@@ -157,11 +155,19 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
         "REFLEX_STATES_WORKDIR": str(tmp / "states"),
         "PORTAL_SIGNING_KEY_PATH": str(tmp / "key.pem"),
         "PORT": str(port),
-        "PORTAL_PUBLIC_URL": url,
-        "PORTAL_DEFAULT_RETURN_URL": RETURN_URL,
-        "PORTAL_ALLOWED_RETURN_ORIGINS": "https://app.example",
-        **extra_env,
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **extra,
     })
+    return env
+
+
+@contextmanager
+def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
+    """Migrate, seed and start a portal in `tmp`; stop its whole process group afterwards."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = server_environment(tmp, port, PORTAL_DEFAULT_RETURN_URL=RETURN_URL,
+                             PORTAL_ALLOWED_RETURN_ORIGINS="https://app.example", **extra_env)
     portal = Portal(url=url, env=env, log=tmp / "reflex.log")
     portal.cli("migrate")
     portal.cli("seed-demo")
