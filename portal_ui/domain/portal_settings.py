@@ -11,7 +11,6 @@ organization functions and branding for that organization's sessions.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -20,32 +19,19 @@ from sqlmodel import Session, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
-from portal_ui.domain.contrast import contrast_ratio, readable_accent
 from portal_ui.domain.errors import InvalidInput, NotFound
-from portal_ui.domain.return_urls import check_http_url, check_origin
+from portal_ui.domain.settings_models import (  # noqa: F401 (the constants are re-exported)
+    APPEARANCES, LIMITS, MAX_ORIGINS, ORG_FUNCTIONS, USER_FUNCTIONS, EnvironmentSettingsPatch,
+    OrganizationSettingsPatch, PreviewOverrides, parse_patch)
 from portal_ui.models import Organization, PortalSettingsRow
 from portal_ui.settings import Settings, origin_of
 
-ORG_FUNCTIONS = ("details", "billing", "members", "api_keys")
-USER_FUNCTIONS = ("profile", "billing", "api_keys")
-APPEARANCES = ("light", "dark", "system")
 DEFAULT_BRANDING = {"product_name": "Account", "logo_url": None, "accent_color": "#4f46e5", "appearance": "system"}
 DEFAULT_ALIAS = "Organization"
-MAX_ORIGINS = 50
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-ENV_FIELDS = (
-    "return_url", "allowed_return_origins", "org_alias", "org_functions", "user_functions",
-    "link_ttl_seconds", "session_idle_seconds", "session_max_seconds", "branding",
-)
-ORG_FIELDS = ("override_environment", "org_functions", "branding")
-PREVIEW_FIELDS = ("org_alias", "org_functions", "user_functions", "branding")
-LIMITS = {
-    "link_ttl_seconds": (30, 86_400),
-    "session_idle_seconds": (60, 86_400),
-    "session_max_seconds": (300, 30 * 86_400),
-}
+ENV_FIELDS = tuple(EnvironmentSettingsPatch.model_fields)
+ORG_FIELDS = tuple(OrganizationSettingsPatch.model_fields)
+PREVIEW_FIELDS = tuple(PreviewOverrides.model_fields)
 
 
 @dataclass(frozen=True)
@@ -70,99 +56,12 @@ class EffectiveSettings:
 
 
 # ---- validation ---------------------------------------------------------------------------
-
-def _text(value: Any, name: str, *, max_length: int, allow_empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name}: must be a string")
-    value = value.strip()
-    if (not value and not allow_empty) or len(value) > max_length:
-        raise InvalidInput(f"{name}: must be 1 to {max_length} characters")
-    if _CONTROL.search(value):
-        raise InvalidInput(f"{name}: must not contain control characters")
-    return value
-
-
-def _switches(value: Any, name: str, keys: tuple[str, ...]) -> dict[str, bool]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{name}: must be an object with boolean fields {', '.join(keys)}")
-    out = {}
-    for key, flag in value.items():
-        if key not in keys:
-            raise InvalidInput(f"{name}.{str(key)[:40]}: unknown function; use {', '.join(keys)}")
-        if not isinstance(flag, bool):
-            raise InvalidInput(f"{name}.{key}: must be true or false")
-        out[key] = flag
-    return out
-
-
-def _seconds(value: Any, name: str) -> int:
-    low, high = LIMITS[name]
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{name}: must be a whole number of seconds from {low} to {high}")
-    return value
-
-
-def _branding(value: Any, notices: list[str] | None = None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput("branding: must be an object with product_name, logo_url, accent_color, appearance")
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if key == "product_name":
-            out[key] = _text(item, "branding.product_name", max_length=60)
-        elif key == "logo_url":
-            out[key] = None if item in (None, "") else check_http_url(item, field="branding.logo_url")
-        elif key == "accent_color":
-            if not isinstance(item, str) or not _HEX_COLOUR.match(item):
-                raise InvalidInput("branding.accent_color: must be a colour like #4f46e5")
-            readable = readable_accent(item)
-            if readable != item.lower() and notices is not None:
-                notices.append(f"branding.accent_color: {item.lower()} has a contrast of "
-                               f"{contrast_ratio(item, '#ffffff'):.2f}:1 with white, under the 4.5:1 that text "
-                               f"needs; {readable} (the same hue, darker) is used instead.")
-            out[key] = readable
-        elif key == "appearance":
-            if item not in APPEARANCES:
-                raise InvalidInput(f"branding.appearance: must be one of {', '.join(APPEARANCES)}")
-            out[key] = item
-        else:
-            raise InvalidInput(f"branding.{str(key)[:40]}: unknown field")
-    return out
-
-
-def _validate(patch: Any, allowed: tuple[str, ...], notices: list[str] | None = None) -> dict[str, Any]:
-    if not isinstance(patch, dict):
-        raise InvalidInput("The body must be a JSON object")
-    unknown = [str(k)[:40] for k in patch if k not in allowed]
-    if unknown:
-        raise InvalidInput(f"{unknown[0]}: unknown field; use {', '.join(allowed)}")
-    out: dict[str, Any] = {}
-    for key, value in patch.items():
-        if key == "return_url":
-            out[key] = check_http_url(value)
-        elif key == "allowed_return_origins":
-            if not isinstance(value, list) or len(value) > MAX_ORIGINS:
-                raise InvalidInput(f"allowed_return_origins: must be a list of at most {MAX_ORIGINS} origins")
-            out[key] = list(dict.fromkeys(check_origin(v) for v in value))
-        elif key == "org_alias":
-            out[key] = _text(value, "org_alias", max_length=40)
-        elif key == "org_functions":
-            out[key] = _switches(value, key, ORG_FUNCTIONS)
-        elif key == "user_functions":
-            out[key] = _switches(value, key, USER_FUNCTIONS)
-        elif key in LIMITS:
-            out[key] = _seconds(value, key)
-        elif key == "branding":
-            out[key] = _branding(value, notices)
-        elif key == "override_environment":
-            if not isinstance(value, bool):
-                raise InvalidInput("override_environment: must be true or false")
-            out[key] = value
-    return out
-
+# The bodies are pydantic models (portal_ui/domain/settings_models.py); `parse_patch` returns the
+# fields a body names, cleaned, or raises InvalidInput naming the bad field.
 
 def validate_preview_overrides(overrides: Any) -> dict[str, Any]:
     """Settings a preview tries out before they are saved: validated exactly like a PATCH."""
-    return _validate(overrides, PREVIEW_FIELDS, [])
+    return parse_patch(PreviewOverrides, overrides, [])
 
 
 def _merge(stored: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,7 +186,7 @@ def update_environment_settings(session: Session, settings: Settings, patch: Any
     Adjustments made to the values (e.g. an accent colour darkened for contrast) are appended to
     `notices`, for the caller to pass on.
     """
-    clean = _validate(patch, ENV_FIELDS, notices)
+    clean = parse_patch(EnvironmentSettingsPatch, patch, notices)
     _lock_settings(session)
     row = _row(session, None)
     merged = _merge(row.data if row else {}, clean)
@@ -308,7 +207,7 @@ def update_organization_settings(session: Session, settings: Settings, org_code:
                                  actor: audit.Actor, notices: list[str] | None = None) -> dict:
     """Apply a PATCH to an organization's settings; returns them as the API shows them (see
     `update_environment_settings` for `notices`)."""
-    clean = _validate(patch, ORG_FIELDS, notices)
+    clean = parse_patch(OrganizationSettingsPatch, patch, notices)
     if session.get(Organization, org_code) is None:
         raise NotFound(f"organization {org_code[:64]!r} not found", code="ORGANIZATION_NOT_FOUND")
     _lock_settings(session)
