@@ -6,7 +6,7 @@ Copies, for each Kinde path portal_ui serves, the operation's metadata (operatio
 description, tags, `x-scope`), its parameter descriptions, its request body schema and every
 component schema its 200/201 response uses, converted from OpenAPI 3.0 to 3.1 (`nullable: true`
 becomes a `"null"` type, `example` becomes `examples`). portal_ui's adaptations (what it stores,
-which fields may be null, its limits) are applied in `portal_ui/api/openapi.py`, not here, so this
+which fields may be null, its limits) are applied in `portal_ui/api/openapi/kinde.py`, not here, so this
 file stays a faithful copy and can be refreshed when Kinde publishes a new document.
 """
 
