@@ -74,17 +74,24 @@ BAD = [
 ]
 
 
+def _agree(component: str, model, body, valid: bool) -> None:
+    """The document's schema `component` and `model` both accept `body`, or both refuse it."""
+    assert _validator(component).is_valid(body) is valid
+    if valid:
+        parse_patch(model, body)
+    else:
+        with pytest.raises(InvalidInput):
+            parse_patch(model, body)
+
+
 @pytest.mark.parametrize("body", GOOD)
 def test_what_the_document_accepts_the_model_accepts(body):
-    assert _validator("portal_settings_patch").is_valid(body)
-    parse_patch(EnvironmentSettingsPatch, body)
+    _agree("portal_settings_patch", EnvironmentSettingsPatch, body, True)
 
 
 @pytest.mark.parametrize("body", BAD)
 def test_what_the_document_refuses_the_model_refuses(body):
-    assert not _validator("portal_settings_patch").is_valid(body)
-    with pytest.raises(InvalidInput):
-        parse_patch(EnvironmentSettingsPatch, body)
+    _agree("portal_settings_patch", EnvironmentSettingsPatch, body, False)
 
 
 @pytest.mark.parametrize("body, valid", [
@@ -92,12 +99,7 @@ def test_what_the_document_refuses_the_model_refuses(body):
     ({"override_environment": 1}, False), ({"org_alias": "Team"}, False),
 ])
 def test_organization_patch_schema_and_model_agree(body, valid):
-    assert _validator("organization_portal_settings_patch").is_valid(body) is valid
-    if valid:
-        parse_patch(OrganizationSettingsPatch, body)
-    else:
-        with pytest.raises(InvalidInput):
-            parse_patch(OrganizationSettingsPatch, body)
+    _agree("organization_portal_settings_patch", OrganizationSettingsPatch, body, valid)
 
 
 @pytest.mark.parametrize("body, valid", [
@@ -105,9 +107,4 @@ def test_organization_patch_schema_and_model_agree(body, valid):
     ({"return_url": "https://app.example"}, False), ({"user_functions": {"profile": None}}, False),
 ])
 def test_preview_settings_schema_and_model_agree(body, valid):
-    assert _validator("portal_preview_settings").is_valid(body) is valid
-    if valid:
-        parse_patch(PreviewOverrides, body)
-    else:
-        with pytest.raises(InvalidInput):
-            parse_patch(PreviewOverrides, body)
+    _agree("portal_preview_settings", PreviewOverrides, body, valid)
