@@ -229,7 +229,9 @@ def run_coroutine(coro):
     """`asyncio.run(coro)` in a thread of its own: in a full run, Playwright's sync API keeps an event
     loop running in the main thread, where `asyncio.run` refuses to start another."""
     import asyncio
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
+    context = contextvars.copy_context()  # what the caller set (Reflex's app context, say) goes along
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(context.run, asyncio.run, coro).result()

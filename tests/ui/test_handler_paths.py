@@ -33,6 +33,7 @@ from portal_ui.domain.links import create_link, redeem_link
 from portal_ui.domain.sessions import start_session
 from portal_ui.models import Organization, User
 from portal_ui.ui.state.portal import PortalState, off_loop
+from tests.conftest import run_coroutine
 
 # Handlers that only open, close or reset this tab's own dialogs and form from what the tab
 # already holds: no session check is needed because they read and write no data.
@@ -151,7 +152,7 @@ def test_every_handler_asks_the_guard_or_touches_no_data(demo, monkeypatch):
         asked.clear()
         state = _tab(state_cls)
         with _sql(demo) as statements:
-            asyncio.run(_call(state, state_cls, name))
+            run_coroutine(_call(state, state_cls, name))
         label = f"{state_cls.__name__}.{name}"
         if (state_cls.__name__, name) in NO_DATA:
             if statements:
@@ -189,7 +190,7 @@ def test_no_sql_runs_on_the_event_loop(demo, settings, monkeypatch):
             if any(thread is loop_thread for _kind, thread in statements):
                 on_loop.append(f"{state_cls.__name__}.{name}")
 
-    asyncio.run(run_all())
+    run_coroutine(run_all())
     assert not on_loop, f"SQL on the event loop in: {', '.join(on_loop)}"
     assert {"SELECT", "UPDATE", "INSERT"} <= kinds
     with portal_db.session_scope(demo) as db:  # the saves really happened (in the worker threads)
@@ -221,4 +222,4 @@ def test_a_cancelled_handler_keeps_the_state_until_its_thread_is_done():
             await task
         assert finished  # the thread was done before the cancellation went on
 
-    asyncio.run(main())
+    run_coroutine(main())
