@@ -27,6 +27,9 @@ the measured seconds is the longest time a loop could not serve anything. Rows g
 over the server's loops and the p99 of all lateness samples; details give each loop's, and the
 same for a few idle seconds (all tabs connected, nobody saving) before the saves and for the
 warm-up saves, for reference.
+The probe also times the server's garbage collections (`gc.callbacks`): the longest per
+generation is in the details and the printout. `BENCH_LOOPPROBE_GC_FREEZE=1` runs the experiment
+of freezing the server's heap once it serves (bench/loopprobe/sitecustomize.py).
 `BENCH_LOOPPROBE_STACKS=1 python -m bench concurrent_tabs` also samples the stack of each loop
 while it is late (bench/loopprobe/sitecustomize.py), and prints where the loops were busy: a
 diagnostic run, since the sampler thread itself takes the GIL every few ms.
@@ -206,6 +209,7 @@ async def _drive(url: str, idle_cookies: list[str], saver_cookies: list[str], hy
 
         await asyncio.gather(*(loop(i, tab) for i, tab in enumerate(savers)))
         elapsed = time.monotonic() - started
+        await asyncio.sleep(GAP)  # the tabs' disconnects (below) fall outside the measured window
         out.update({"save_window": (started_wall, started_wall + elapsed), "latencies": latencies, "failed": failed,
                     "elapsed": elapsed, "saves_total": len(warm) + len(latencies)})
         lost = [tab for tab in idle + savers if tab.error is not None]
@@ -222,7 +226,7 @@ def _loop_lag(probe_dir: Path, window: tuple[float, float]) -> dict:
     from collections import Counter
 
     low, high = window
-    loops, every, stacks = [], [], Counter()
+    loops, every, stacks, gc_worst = [], [], Counter(), {}
     for path in sorted(probe_dir.glob("loop-*.jsonl")):
         samples, worst = [], 0.0
         for line in path.read_text().splitlines():
@@ -234,12 +238,14 @@ def _loop_lag(probe_dir: Path, window: tuple[float, float]) -> dict:
                 samples += record["late_ms"]
                 worst = max(worst, record["max_ms"])
                 stacks.update(record.get("stacks") or {})
+                for generation, ms in (record.get("gc_ms") or {}).items():
+                    gc_worst[generation] = max(gc_worst.get(generation, 0.0), ms)
         if samples:
             loops.append({"file": path.name, "samples": len(samples), "max_ms": worst,
                           "p99_ms": percentile(samples, 99)})
             every += samples
     return {"loops": loops, "max_ms": max((lp["max_ms"] for lp in loops), default=float("nan")),
-            "p99_ms": percentile(every, 99), "samples": len(every),
+            "p99_ms": percentile(every, 99), "samples": len(every), "gc_longest_ms": gc_worst,
             "stall_stacks": dict(stacks.most_common(15)), "stall_stack_samples": sum(stacks.values())}
 
 
@@ -295,7 +301,8 @@ def _print(label: str, d: dict) -> None:
     print(f"  {label}: {t['n']} saves ({d['saves_per_second']:.0f}/s, {d['failed']} failed): click → toast "
           f"p50 {t['median']:.1f}, p95 {t['p95']:.1f}, p99 {t['p99']:.1f}, max {t['max']:.1f} ms; "
           f"longest loop stall {s['max_ms']:.1f} ms (idle before: {idle['max_ms']:.1f} ms, "
-          f"first save of each tab: {warm['max_ms']:.1f} ms)", flush=True)
+          f"first save of each tab: {warm['max_ms']:.1f} ms); longest garbage collection by generation: "
+          f"{s['gc_longest_ms']}", flush=True)
     for lp in s["loops"]:
         print(f"    {lp['file']}: {lp['samples']} samples, max {lp['max_ms']:.1f} ms, p99 {lp['p99_ms']:.1f} ms")
     if s["stall_stack_samples"]:
@@ -309,7 +316,8 @@ def run() -> Result:
     setups = (("embedded", "embedded (1 Uvicorn process, SQLite)"),
               ("scaled", f"scaled ({WORKERS} Granian workers, PostgreSQL + Redis)"))
     started = time.monotonic()
-    details: dict = {"tabs": tabs, "savers": savers, "seconds": seconds, "pause_s": PAUSE, "pathname": PATHNAME}
+    details: dict = {"tabs": tabs, "savers": savers, "seconds": seconds, "pause_s": PAUSE, "pathname": PATHNAME,
+                     "probe_options": {k: v for k, v in os.environ.items() if k.startswith("BENCH_LOOPPROBE_")}}
     with tempfile.TemporaryDirectory(prefix="bench-tabs-") as tmp:
         tmp_path = Path(tmp)
         for setup, label in setups:

@@ -11,7 +11,9 @@ that loop in it. The probe itself costs one callback per INTERVAL and a short fi
 Every FLUSH seconds each probed loop appends one JSON line to `loop-<pid>-<thread id>-<n>.jsonl` in
 that folder (n counts the loops of the process): `{"t0", "t": wall-clock times of its first sample and of the write, "pid",
 "thread", "loop": n, "n": samples, "max_ms", "late_ms":
-[every sample's lateness in ms, rounded to 0.1]}`. The benchmark reads the lines whose time falls
+[every sample's lateness in ms, rounded to 0.1], "gc_ms": {generation: longest garbage
+collection of the process in ms, since the last line}}` (garbage collections stop every thread;
+timed with `gc.callbacks`). The benchmark reads the lines whose time falls
 in its measured window. Nothing in portal_ui/ knows about it; without BENCH_LOOPPROBE_DIR this file
 does nothing (and is never on the path anyway).
 
@@ -19,6 +21,11 @@ With BENCH_LOOPPROBE_STACKS=1 as well (a diagnostic run: the watcher thread take
 few ms, which perturbs what is measured), a thread samples each probed loop's thread stack every
 WATCH seconds while that loop is more than STALL_AFTER late, and the lines also carry `stacks`:
 {innermost frames, outermost first, " <- " joined: samples}, the code the loop was busy in.
+
+With BENCH_LOOPPROBE_GC_FREEZE=1 (an experiment, not what production does), each probed loop,
+FREEZE_AFTER seconds after it starts, runs `gc.collect()` then `gc.freeze()`: everything alive by
+then (the imported app, its compiled pages and registries) leaves the collector's generations, so
+later full collections walk only what was made afterwards.
 
 How it finds the loops: asyncio's loops (asyncio.run, uvicorn's and Granian's workers here: no
 uvloop is installed) mark themselves running through `asyncio.events._set_running_loop`, looked up
@@ -36,6 +43,8 @@ WATCH = 0.005  # seconds between two looks of the stack sampler (BENCH_LOOPPROBE
 STALL_AFTER = 0.015  # seconds late: from then on a loop's stack is sampled
 STACK_DEPTH = 24  # frames kept per sample, innermost first (the import machinery's own not counted)
 _STACKS = os.environ.get("BENCH_LOOPPROBE_STACKS") == "1"
+_FREEZE = os.environ.get("BENCH_LOOPPROBE_GC_FREEZE") == "1"
+FREEZE_AFTER = 3.0
 _watched: list[dict] = []  # one entry per probed loop: its thread, last tick and sampled stacks
 
 
@@ -81,6 +90,8 @@ def _probe(loop, serial: int) -> None:
         line = {"t0": first["t"], "t": time.time(), "pid": os.getpid(), "thread": thread, "loop": serial, "n": len(samples),
                 "max_ms": round(max(samples), 2), "late_ms": [round(s, 1) for s in samples]}
         samples.clear()
+        line["gc_ms"] = {str(g): round(v, 1) for g, v in _gc_worst.items()}
+        _gc_worst.clear()
         if _STACKS:
             with watch["lock"]:
                 line["stacks"] = dict(watch["stacks"])
@@ -106,9 +117,27 @@ def _probe(loop, serial: int) -> None:
         loop.call_at(state["due"], tick)
 
     loop.call_at(state["due"], tick)
+    if _FREEZE:
+        import gc
+
+        loop.call_later(FREEZE_AFTER, lambda: (gc.collect(), gc.freeze()))
 
 
 _watcher = {"pid": None}
+_gc_worst: dict[int, float] = {}  # generation -> longest collection (ms) since a loop's last line
+_gc_started = {"at": 0.0}
+
+
+def _gc_callback(phase: str, info: dict) -> None:
+    import time
+
+    if phase == "start":
+        _gc_started["at"] = time.perf_counter()
+    else:
+        ms = (time.perf_counter() - _gc_started["at"]) * 1000
+        generation = info.get("generation", -1)
+        if ms > _gc_worst.get(generation, 0.0):
+            _gc_worst[generation] = ms
 
 
 def _start_watcher() -> None:
@@ -183,6 +212,9 @@ def _install() -> None:
             pass
 
     events._set_running_loop = set_running_loop
+    import gc
+
+    gc.callbacks.append(_gc_callback)
     asyncio._set_running_loop = set_running_loop
 
 
