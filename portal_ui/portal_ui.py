@@ -7,6 +7,7 @@ from portal_ui.api.app import build_api
 from portal_ui.api.build_assets import build_assets_transformer
 from portal_ui.api.page_paths import page_paths_transformer
 from portal_ui.api.security_headers import security_headers_transformer
+from portal_ui.heap import settle_heap
 from portal_ui.session_cookie import socket_cookie_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
 from portal_ui.ui.pages import add_pages
@@ -40,4 +41,5 @@ app = PortalApp(
     stylesheets=["/portal.css"],  # assets/portal.css: the few rules no component prop can express
 )
 app.add_middleware(FreshShellOnConnect(), index=0)
+app.register_lifespan_task(settle_heap)  # long-lived startup objects out of the collector's way
 add_pages(app)

@@ -22,7 +22,7 @@ few ms, which perturbs what is measured), a thread samples each probed loop's th
 WATCH seconds while that loop is more than STALL_AFTER late, and the lines also carry `stacks`:
 {innermost frames, outermost first, " <- " joined: samples}, the code the loop was busy in.
 
-With BENCH_LOOPPROBE_GC_FREEZE=1 (an experiment, not what production does), each probed loop,
+With BENCH_LOOPPROBE_GC_FREEZE=1 (the experiment behind portal_ui/heap.py, which the server now runs itself), each probed loop,
 FREEZE_AFTER seconds after it starts, runs `gc.collect()` then `gc.freeze()`: everything alive by
 then (the imported app, its compiled pages and registries) leaves the collector's generations, so
 later full collections walk only what was made afterwards.
