@@ -28,10 +28,6 @@ from tests.ui.conftest import _wait_for_ping as wait_for_ping
 STOP_WITHIN = 15  # seconds
 
 
-def _environment(tmp: Path, port: int, **extra: str) -> dict:
-    return server_environment(tmp, port, **extra)
-
-
 def _stat(pid: int) -> tuple[int, str, str] | None:
     """(parent pid, state, start time) of a live process, or None when it is gone."""
     try:
@@ -143,6 +139,12 @@ def _start(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _start_serve(tmp: Path, port: int, log: Path) -> subprocess.Popen:
+    """`python -m portal_ui.cli serve` without the demo, on a migrated database in `tmp`."""
+    return _start([sys.executable, "-m", "portal_ui.cli", "serve", "--port", str(port)],
+                  _migrated(server_environment(tmp, port, PORTAL_DEMO="0")), log)
+
+
 def _cleanup(proc: subprocess.Popen, tree: dict[int, str]) -> None:
     """After a failed assertion: leave nothing running for the next test."""
     stop_process_group(proc, timeout=5)
@@ -160,7 +162,7 @@ def test_sigterm_to_make_run_stops_every_server_process(tmp_path, target):
     """SIGTERM to make run's process group (a service manager, `kill -- -PGID`) or to make alone (make
     passes it on to the launcher and waits); also checks the demo's routes are gone with PORTAL_DEMO=0."""
     port = _free_port()
-    env = _environment(tmp_path, port, PORTAL_DEMO="0")
+    env = server_environment(tmp_path, port, PORTAL_DEMO="0")
     log = tmp_path / "make-run.log"
     tree: dict[int, str] = {}
     with _build_lock():
@@ -199,8 +201,7 @@ def test_sigint_to_the_launcher_alone_stops_every_server_process(tmp_path):
     log = tmp_path / "serve.log"
     tree: dict[int, str] = {}
     with _build_lock():
-        proc = _start([sys.executable, "-m", "portal_ui.cli", "serve", "--port", str(port)],
-                      _migrated(_environment(tmp_path, port, PORTAL_DEMO="0")), log)
+        proc = _start_serve(tmp_path, port, log)
         try:
             _wait_for_ping(port, proc, log)
             _wait_for_banner(log, "Press Ctrl+C", proc)
@@ -221,8 +222,7 @@ def test_sigterm_while_the_portal_starts_stops_everything_it_started(tmp_path):
     log = tmp_path / "serve.log"
     tree: dict[int, str] = {}
     with _build_lock():
-        proc = _start([sys.executable, "-m", "portal_ui.cli", "serve", "--port", str(port)],
-                      _migrated(_environment(tmp_path, port, PORTAL_DEMO="0")), log)
+        proc = _start_serve(tmp_path, port, log)
         try:
             deadline = time.monotonic() + 60
             while not any("portal_ui.serve" in _command(pid) for pid in tree):
