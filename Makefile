@@ -23,7 +23,7 @@ export PORT
 
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
 
-.PHONY: setup run run-scaled test test-fast migrate chromium services bench clean
+.PHONY: setup run run-scaled test test-fast coverage migrate chromium services bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,8 +72,21 @@ services:
 	@command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && command -v redis-server >/dev/null && \
 	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /tmp >/dev/null || true
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), a whole test file to each at a time, so a
+# file's module-scoped portal lives in one process; each process starts its own main test portal.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
 test: setup chromium services $(AXE)
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest $(PYTEST_PARALLEL) --durations=15
+
+# The share of portal_ui's statements the whole suite runs (README "Tests"), counted in every
+# process it starts (.coveragerc); slower than `make test`.
+coverage: setup chromium services $(AXE)
+	rm -rf .coverage-data && mkdir .coverage-data
+	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage run -m pytest $(PYTEST_PARALLEL) -q
+	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage combine -q
+	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage report | tail -1
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser"
@@ -85,4 +98,4 @@ bench: setup chromium services
 	$(PY) -m bench $(BENCH)
 
 clean:
-	rm -rf .web .states tests/artifacts portal.db* instance bench/floor_app/.web bench/floor_app/.states
+	rm -rf .web .states tests/artifacts portal.db* instance .coverage-data bench/floor_app/.web bench/floor_app/.states

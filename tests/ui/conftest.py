@@ -1,8 +1,8 @@
 """Browser tests: the real app (`reflex run --env prod`, one port) driven by Chromium.
 
-One server per test session, plus module-scoped ones for tests that need other settings (a
-3-second idle limit, a tight rate limit, scale-out), each with its own SQLite database and
-signing key, migrated and seeded with the demo.
+One server per test session, plus module-scoped ones for tests that need other settings (a tight
+rate limit, scale-out), each with its own database and signing key, migrated and seeded with the
+demo. Timeouts are tested on the main server by moving times back in its database.
 
 Every server builds into the checkout's one .web/ folder. The build names no port (pages reach
 the backend on their own origin: portal_ui/reflex_internals/same_origin.py), so servers on several ports run
@@ -29,8 +29,11 @@ from typing import Iterator
 
 import pytest
 
+from portal_ui.domain.audit import Actor
+from portal_ui.domain.links import create_link
 from portal_ui.process_group import stop_process_group
-from tests.ui.helpers import RETURN_URL, artifact_path
+from tests.ui.portal_db import domain_session
+from tests.ui.helpers import ALL_SCREENSHOTS, RETURN_URL, artifact_path, review_shot
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -91,13 +94,12 @@ class Portal:
         return result.stdout.strip()
 
     def link(self, user: str, org: str | None = None, sub_nav: str | None = None) -> str:
-        """A fresh one-time link, made by the CLI exactly as an operator would."""
-        args = ["link", "--user", user]
-        if org:
-            args += ["--org", org]
-        if sub_nav:
-            args += ["--sub-nav", sub_nav]
-        return self.cli(*args)
+        """A fresh one-time link, made in this process on the portal's database by the domain call
+        `portal_ui.cli link` makes (tests/test_cli.py covers the command itself): a command per link
+        would cost each test a Python start-up."""
+        with domain_session(self) as (session, settings):
+            return create_link(session, settings, user_id=user, org_code=org, sub_nav=sub_nav,
+                               actor=Actor.system("cli"))
 
 
 _lock_held_here = False
@@ -255,33 +257,21 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Run the tests of the idle-limit portal, then those of the scaled portal, then the rest.
+    """Run the tests of the tight-rate-limit portal, then those of the scaled portal, then the rest.
 
     Portals run side by side without harm; this keeps few of them running at once (each is a
-    server with its own workers on a small machine), and the 3-second idle tests away from a busy
-    main portal. trylast: pytest's own reordering by fixture scope runs before this one and would
+    server with its own workers on a small machine). trylast: pytest's own reordering by fixture scope runs before this one and would
     otherwise split a module's tests around the session-wide portal, starting a module-scoped
     portal twice."""
     def rank(item) -> int:
         names = getattr(item, "fixturenames", ())
-        if "idle_portal" in names or "tight_portal" in names:
+        if "tight_portal" in names:
             return 0
         if "scaled_portal" in names:
             return 1
         return 2
 
     items.sort(key=rank)
-
-
-@pytest.fixture(scope="module")
-def idle_portal(tmp_path_factory) -> Iterator[Portal]:
-    """A portal whose sessions end after 3 idle seconds (env var; the settings row has none).
-
-    Module-scoped, so it stops once its tests are done."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
-    with run_portal(tmp_path_factory.mktemp("idle_portal"), PORTAL_SESSION_IDLE_SECONDS="3") as running:
-        yield running
 
 
 @pytest.fixture(scope="session")
@@ -301,22 +291,32 @@ def context(context):
 
 @pytest.fixture
 def shot(page, request):
-    """`shot(name)` saves a full-page screenshot of the test's page now, under tests/artifacts/ui/."""
+    """`shot(name)` saves a full-page screenshot of the test's page now, under tests/artifacts/ui/,
+    when PORTAL_TEST_SCREENSHOTS=1; otherwise it does nothing and returns the path it would use."""
 
     def take(name: str = "") -> Path:
-        path = artifact_path(request, name)
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        return review_shot(page, request, name)
 
     return take
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item, for `final_screenshot`."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture(autouse=True)
 def final_screenshot(request):
-    """Every browser test that drives a page leaves a screenshot of how it ended (pass or fail)."""
+    """A browser test that fails leaves a screenshot of how its page ended (with
+    PORTAL_TEST_SCREENSHOTS=1, every browser test does)."""
     page = request.getfixturevalue("page") if "page" in request.fixturenames else None
     yield
-    if page is not None and not page.is_closed():
+    report = getattr(request.node, "report_call", None)
+    failed = report is None or report.failed
+    if page is not None and not page.is_closed() and (failed or ALL_SCREENSHOTS):
         try:
             page.screenshot(path=str(artifact_path(request, "end")), full_page=True)
         except Exception:  # noqa: BLE001 - a screenshot must not turn a result into an error

@@ -1,7 +1,7 @@
 """API key handlers called straight over the websocket: sessions that may not write change nothing.
 
 Any client can call any event handler with any arguments, so a raw socket.io client
-(tests/ui/socket_tab.py), carrying a real session cookie taken from the browser, calls the
+(tests/ui/socket_tab.py), carrying a real session cookie (from the 303 that redeems a link), calls the
 create, rotate and revoke handlers. Sessions without write access to the keys they name (a
 read-only viewer, a billing manager, a user without an organization, no session at all)
 leave every key and the audit log as they were and never receive a secret. The owner's
@@ -14,14 +14,12 @@ import hashlib
 import re
 
 import pytest
-from playwright.sync_api import Browser
 from reflex_base.utils.format import format_event_handler
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state import ApiKeysState
 from portal_ui.i18n import translate
-from tests.ui.helpers import artifact_path
 from tests.ui.socket_tab import SocketTab
 from tests.ui.test_api_keys import audit_rows, key_table, seed_key
 from tests.ui.test_guards import session_cookie
@@ -74,8 +72,8 @@ def targets(portal) -> tuple[str, str]:
     ("kp_demo_bill", DEMO_ORG_CODE),  # billing manager: organization keys are hidden
     ("kp_demo_bea", None),            # no organization at all
 ])
-def test_write_handlers_refuse_sessions_without_write_access(browser: Browser, portal, request, targets, user, org):
-    cookie = session_cookie(browser, portal, user, org, "organization_api_keys", artifact_path(request))
+def test_write_handlers_refuse_sessions_without_write_access(portal, targets, user, org):
+    cookie = session_cookie(portal, user, org, "organization_api_keys")
     keys_before, audit_before = key_table(portal), audit_rows(portal)
     updates = _run(portal, cookie, _attacks(*targets))
     assert updates, "the server did not answer the events"
@@ -94,10 +92,9 @@ def test_write_handlers_refuse_a_client_without_a_session(portal, targets):
     assert not SECRET.search(updates) and "Guarded org key" not in updates
 
 
-def test_write_handlers_work_for_the_owner(browser: Browser, portal, request, targets):
+def test_write_handlers_work_for_the_owner(portal, targets):
     """The control: the owner's session creates, rotates and revokes with the same calls."""
-    cookie = session_cookie(browser, portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_api_keys",
-                            artifact_path(request))
+    cookie = session_cookie(portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_api_keys")
     before = {row[0] for row in key_table(portal)}
     with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
         tab.send(LOAD, {"key": ORG}, PATH)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from reflex_base.utils.format import format_event_handler
 
 from portal_ui.billing.owner import Owner
@@ -25,7 +25,6 @@ from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state import BillingState
 from tests.ui.billing_world import ACTOR, billing_rows, db_path, open_billing, portal_db, reset_user_billing, toast
 from tests.ui.conftest import ROOT
-from tests.ui.helpers import artifact_path
 from tests.ui.socket_tab import SocketTab
 from tests.ui.test_guards import session_cookie
 
@@ -80,8 +79,8 @@ def acme_second_card(portal):
             remove_payment_method(session, actor=ACTOR, owner=owner, payment_method_id=card_id)
 
 
-def test_a_viewer_changes_nothing_through_the_socket(browser: Browser, portal, request, acme_second_card):
-    cookie = session_cookie(browser, portal, VIC, DEMO_ORG_CODE, ORG_PLANS, artifact_path(request))
+def test_a_viewer_changes_nothing_through_the_socket(portal, acme_second_card):
+    cookie = session_cookie(portal, VIC, DEMO_ORG_CODE, ORG_PLANS)
     before = billing_rows(portal, org_code=DEMO_ORG_CODE)
     updates = []
     for key in (ORG_PLANS, ORG_PAYMENT, "organization_plan_details"):
@@ -96,10 +95,10 @@ def test_a_viewer_changes_nothing_through_the_socket(browser: Browser, portal, r
     assert '"change_open": true' not in text.replace("'", '"').lower()
 
 
-def test_section_keys_other_than_billing_are_refused(browser: Browser, portal, request):
+def test_section_keys_other_than_billing_are_refused(portal):
     """Bea may write her profile; that does not let a billing handler act, whatever key it is given."""
     reset_user_billing(portal, BEA)
-    cookie = session_cookie(browser, portal, BEA, None, "payment_details", artifact_path(request))
+    cookie = session_cookie(portal, BEA, None, "payment_details")
     events = []
     for key in ("profile", "api_keys", "organization_payment_details", "", None, ["payment_details"]):
         events += [(handler("add_card"), {"key": key, "form": {"card_number": MASTERCARD, "card_expiry": "12/30",
@@ -113,9 +112,9 @@ def test_section_keys_other_than_billing_are_refused(browser: Browser, portal, r
     assert billing_rows(portal, user_id=BEA) == {"invoices": [], "subscriptions": [], "payment_methods": []}
 
 
-def test_the_billing_manager_can_through_the_same_calls(browser: Browser, portal, request):
+def test_the_billing_manager_can_through_the_same_calls(portal):
     """The control: Bill's session adds a card and removes it again with the same kind of calls."""
-    cookie = session_cookie(browser, portal, BILL, DEMO_ORG_CODE, ORG_PAYMENT, artifact_path(request))
+    cookie = session_cookie(portal, BILL, DEMO_ORG_CODE, ORG_PAYMENT)
     owner = Owner.org(DEMO_ORG_CODE)
     with portal_db(portal) as session:
         before = {m.id for m in list_payment_methods(session, owner)}

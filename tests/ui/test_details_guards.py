@@ -1,8 +1,8 @@
 """The profile and organization-details handlers refuse, server-side, what a session may not do.
 
 Any client can call any event handler with any arguments, so these tests skip the page and talk
-to the backend like a tab does (tests/ui/socket_tab.py), with real session cookies taken from a
-browser. Sessions that may only read the details (Bill, Vic), that have no organization (Bea),
+to the backend like a tab does (tests/ui/socket_tab.py), with real session cookies (from the 303
+that redeems a link). Sessions that may only read the details (Bill, Vic), that have no organization (Bea),
 or that are previews, change nothing, whichever handler they call and however they call it,
 including the logo upload over Reflex's HTTP upload route. The owner's session is the control.
 """
@@ -14,7 +14,6 @@ import io
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, expect
 from reflex_base.utils.format import format_event_handler
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
@@ -23,7 +22,7 @@ from portal_ui.domain.links import create_link
 from portal_ui.domain.logos import set_logo
 from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state import OrgDetailsState, ProfileState
-from tests.ui.helpers import artifact_path
+from tests.ui.helpers import cookie_over_http
 from tests.ui.portal_db import (delete_logo, domain_session, logo_digest, org_details, set_org_details,
                                 set_user_names, user_names)
 from tests.ui.socket_tab import SocketTab
@@ -48,20 +47,6 @@ def png() -> bytes:
     return out.getvalue()
 
 
-def cookie_from(browser: Browser, link: str, screenshot) -> str:
-    """Open `link` in a fresh browser context; the HttpOnly session cookie it set."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(link)
-        expect(page.locator("#section-title")).to_be_visible()
-        expect(page.locator("#content-loading")).to_have_count(0)
-        page.screenshot(path=str(screenshot), full_page=True)
-        return next(c["value"] for c in context.cookies() if c["name"] == SESSION_COOKIE)
-    finally:
-        context.close()
-
-
 def tab_for(portal, cookie: str) -> SocketTab:
     return SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}" if cookie else None)
 
@@ -84,9 +69,9 @@ def acme_logo(portal):
 
 
 @pytest.mark.parametrize("user, org", READ_ONLY)
-def test_details_write_handlers_refuse_sessions_without_org_write_details(browser: Browser, portal, request, user,
+def test_details_write_handlers_refuse_sessions_without_org_write_details(portal, user,
                                                                           org, acme_logo):
-    cookie = cookie_from(browser, portal.link(user, org, "organization_details"), artifact_path(request))
+    cookie = cookie_over_http(portal.link(user, org, "organization_details"))
     before = org_details(portal)
     form = {**before, "name": "Hacked", "phone": "+1 555 0100", "country": "US"}
     with tab_for(portal, cookie) as tab:
@@ -103,10 +88,9 @@ def test_details_write_handlers_refuse_sessions_without_org_write_details(browse
     assert "Details saved." not in text and "Logo updated." not in text and "Logo removed." not in text
 
 
-def test_details_write_handlers_work_for_the_owner(browser: Browser, portal, request, acme_logo):
+def test_details_write_handlers_work_for_the_owner(portal, acme_logo):
     """The control: the same calls with the owner's session do change the details and the logo."""
-    cookie = cookie_from(browser, portal.link("kp_demo_olivia", DEMO_ORG_CODE, "organization_details"),
-                         artifact_path(request))
+    cookie = cookie_over_http(portal.link("kp_demo_olivia", DEMO_ORG_CODE, "organization_details"))
     before = org_details(portal)
     new_logo = io.BytesIO()
     Image.new("RGB", (30, 10), "orange").save(new_logo, format="PNG")
@@ -125,10 +109,9 @@ def test_details_write_handlers_work_for_the_owner(browser: Browser, portal, req
         set_org_details(portal, restore)
 
 
-def test_a_stale_version_from_the_client_cannot_be_forced(browser: Browser, portal, request):
+def test_a_stale_version_from_the_client_cannot_be_forced(portal):
     """The version lives server-side only: a client cannot send one to skip the conflict check."""
-    cookie = cookie_from(browser, portal.link("kp_demo_olivia", DEMO_ORG_CODE, "organization_details"),
-                         artifact_path(request))
+    cookie = cookie_over_http(portal.link("kp_demo_olivia", DEMO_ORG_CODE, "organization_details"))
     before = org_details(portal)
     try:
         with tab_for(portal, cookie) as tab:
@@ -157,11 +140,11 @@ def test_no_cookie_changes_nothing(portal, acme_logo):
     assert logo_digest(portal) == acme_logo
 
 
-def test_a_preview_session_cannot_save_a_profile(browser: Browser, portal, request):
+def test_a_preview_session_cannot_save_a_profile(portal):
     with domain_session(portal) as (session, settings):
         link = create_link(session, settings, user_id="kp_demo_bea", sub_nav="profile",
                            actor=Actor.system("test"), preview={"permissions": []})
-    cookie = cookie_from(browser, link, artifact_path(request))
+    cookie = cookie_over_http(link)
     with tab_for(portal, cookie) as tab:
         tab.send(LOAD_PROFILE, {}, PROFILE_PATH)
         answers = tab.send(SAVE_PROFILE, {"form": {"given_name": "Hacked", "family_name": "X"}}, PROFILE_PATH)
@@ -169,8 +152,8 @@ def test_a_preview_session_cannot_save_a_profile(browser: Browser, portal, reque
     assert "Preview" in str(answers) and "Profile saved." not in str(answers)
 
 
-def test_save_profile_only_ever_changes_the_sessions_own_user(browser: Browser, portal, request):
-    cookie = cookie_from(browser, portal.link("kp_demo_vic", DEMO_ORG_CODE, "profile"), artifact_path(request))
+def test_save_profile_only_ever_changes_the_sessions_own_user(portal):
+    cookie = cookie_over_http(portal.link("kp_demo_vic", DEMO_ORG_CODE, "profile"))
     olivia = user_names(portal, "kp_demo_olivia")
     try:
         with tab_for(portal, cookie) as tab:
@@ -186,8 +169,8 @@ def test_save_profile_only_ever_changes_the_sessions_own_user(browser: Browser, 
 @pytest.mark.parametrize("form", [{"given_name": "A\x00b", "family_name": ""}, {"given_name": "A\ud800", "family_name": ""},
                                   {"given_name": ["x"], "family_name": {"a": 1}}],
                          ids=["nul", "lone-surrogate", "not-text"])
-def test_bad_text_from_a_client_is_refused_not_stored(browser: Browser, portal, request, form):
-    cookie = cookie_from(browser, portal.link("kp_demo_bea", None, "profile"), artifact_path(request))
+def test_bad_text_from_a_client_is_refused_not_stored(portal, form):
+    cookie = cookie_over_http(portal.link("kp_demo_bea", None, "profile"))
     with tab_for(portal, cookie) as tab:
         tab.send(LOAD_PROFILE, {}, PROFILE_PATH)
         answers = tab.send(SAVE_PROFILE, {"form": form}, PROFILE_PATH)

@@ -1,6 +1,6 @@
 """Server-side refusal: any client can call any event handler, so the handlers check for themselves.
 
-A socket.io client (tests/ui/socket_tab.py), carrying a real session cookie taken from the browser, calls the
+A socket.io client (tests/ui/socket_tab.py), carrying a real session cookie (from the 303 that redeems a link), calls the
 organization-details save handler directly. Sessions without `org:write:details` change nothing;
 the owner's session (the control) does change the details, proving the call itself works.
 """
@@ -11,14 +11,13 @@ import sqlite3
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, expect
 from reflex_base.utils.format import format_event_handler
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state import MembersState, OrgDetailsState
 from portal_ui.ui.state.org_details import FIELD_NAMES
-from tests.ui.helpers import artifact_path
+from tests.ui.helpers import cookie_over_http
 from tests.ui.socket_tab import SocketTab
 
 pytestmark = pytest.mark.browser
@@ -28,21 +27,9 @@ SAVE = format_event_handler(OrgDetailsState.event_handlers["save_details"])
 DETAILS_PATH = "/org/details"
 
 
-def session_cookie(browser: Browser, portal, user: str, org: str | None, sub_nav: str, screenshot=None) -> str:
-    """Enter the portal in a fresh browser context and return the HttpOnly session cookie's value."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(portal.link(user, org, sub_nav))
-        expect(page.locator("#section-title")).to_be_visible()
-        expect(page.locator("#content-loading")).to_have_count(0)
-        if screenshot is not None:
-            page.screenshot(path=str(screenshot), full_page=True)
-        cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
-        assert cookie["httpOnly"]
-        return cookie["value"]
-    finally:
-        context.close()
+def session_cookie(portal, user: str, org: str | None, sub_nav: str) -> str:
+    """The HttpOnly session cookie of a new portal session for `user` (and `org`), opened at `sub_nav`."""
+    return cookie_over_http(portal.link(user, org, sub_nav))
 
 
 def _db(portal) -> sqlite3.Connection:
@@ -76,8 +63,8 @@ def _save(details: dict, **changes: str) -> tuple[str, dict]:
     ("kp_demo_bill", DEMO_ORG_CODE),  # billing manager: details are read-only
     ("kp_demo_bea", None),            # no organization at all: the section is hidden
 ])
-def test_save_handler_refuses_sessions_without_write_permission(browser: Browser, portal, request, user, org):
-    cookie = session_cookie(browser, portal, user, org, "organization_details", artifact_path(request))
+def test_save_handler_refuses_sessions_without_write_permission(portal, user, org):
+    cookie = session_cookie(portal, user, org, "organization_details")
     before = org_details(portal)
     _load, saved = send_events(portal, cookie, [(LOAD, {}), _save(before, name="Hacked by socket")])
     assert NOT_ALLOWED in saved, "the save handler did not refuse (or did not answer)"
@@ -86,10 +73,9 @@ def test_save_handler_refuses_sessions_without_write_permission(browser: Browser
     assert "Details saved." not in saved
 
 
-def test_save_handler_works_for_the_owner(browser: Browser, portal, request):
+def test_save_handler_works_for_the_owner(portal):
     """The control: the same calls with the owner's session do change the details."""
-    cookie = session_cookie(browser, portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_details",
-                            artifact_path(request))
+    cookie = session_cookie(portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_details")
     before = org_details(portal)
     try:
         send_events(portal, cookie, [(LOAD, {}), _save(before, name="Acme Renamed")])
@@ -110,9 +96,9 @@ MEMBERS = format_event_handler(MembersState.event_handlers["load_members"])
 
 
 @pytest.mark.parametrize("user, sees_members", [("kp_demo_bill", False), ("kp_demo_olivia", True)])
-def test_members_load_handler_sends_members_only_to_sessions_that_may_see_them(browser: Browser, portal, request,
+def test_members_load_handler_sends_members_only_to_sessions_that_may_see_them(portal,
                                                                                user, sees_members):
-    cookie = session_cookie(browser, portal, user, DEMO_ORG_CODE, "profile", artifact_path(request))
+    cookie = session_cookie(portal, user, DEMO_ORG_CODE, "profile")
     with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
         updates = str(tab.send(MEMBERS, {}, "/org/members"))
     # Bill is sent on to a section he may see; Olivia's tab gets the list.

@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import reflex as rx
-from playwright.sync_api import Browser
 from reflex_base.utils.format import format_event_handler
 
 import portal_ui.ui.pages  # noqa: F401  (imports every page's State, without building the app)
 from portal_ui.demo.personas import DEMO_ORG_CODE
+from tests.ui.helpers import cookie_over_http
 from tests.ui.socket_tab import SocketTab
 from tests.ui.test_guards import session_cookie
 
@@ -166,8 +166,8 @@ SECTIONS = [("organization_details", "/org/details"), ("organization_members", "
             ("api_keys", "/api-keys"), ("plan_selection", "/billing/plans"), ("payment_details", "/billing/payment")]
 
 
-def _ended_cookie(browser: Browser, portal) -> str:
-    cookie = session_cookie(browser, portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_details")
+def _ended_cookie(portal) -> str:
+    cookie = session_cookie(portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_details")
     req = urllib.request.Request(f"{portal.url}/portal_exit", method="POST", data=b"",
                                  headers={"Cookie": f"portal_session={cookie}"})
 
@@ -181,22 +181,15 @@ def _ended_cookie(browser: Browser, portal) -> str:
     return cookie
 
 
-def _preview_cookie(browser: Browser, portal) -> str:
-    link = portal.cli("preview", "--org", DEMO_ORG_CODE, "--role", "owner", "--sub-nav", "organization_details")
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(link)
-        page.wait_for_selector("#section-title")
-        return next(c["value"] for c in context.cookies() if c["name"] == "portal_session")
-    finally:
-        context.close()
+def _preview_cookie(portal) -> str:
+    return cookie_over_http(portal.cli("preview", "--org", DEMO_ORG_CODE, "--role", "owner",
+                                       "--sub-nav", "organization_details"))
 
 
 @pytest.mark.parametrize("who", ["no-session", "ended-session", "preview"])
-def test_nothing_changes_without_a_live_writing_session(browser: Browser, portal, who):
-    cookie = {"no-session": lambda: None, "ended-session": lambda: _ended_cookie(browser, portal),
-              "preview": lambda: _preview_cookie(browser, portal)}[who]()
+def test_nothing_changes_without_a_live_writing_session(portal, who):
+    cookie = {"no-session": lambda: None, "ended-session": lambda: _ended_cookie(portal),
+              "preview": lambda: _preview_cookie(portal)}[who]()
     before = _snapshot(portal, None)
     assert _call_everything(portal, cookie) == len(_handlers())
     assert _snapshot(portal, None) == before
@@ -239,10 +232,10 @@ def _remove_viewer(portal) -> None:
         conn.execute("DELETE FROM memberships WHERE user_id = ?", (MATRIX_VIEWER,))
 
 
-def test_the_viewer_changes_nothing_the_organization_owns(browser: Browser, portal):
+def test_the_viewer_changes_nothing_the_organization_owns(portal):
     _add_viewer(portal)
     try:
-        cookie = session_cookie(browser, portal, MATRIX_VIEWER, DEMO_ORG_CODE, "organization_details")
+        cookie = session_cookie(portal, MATRIX_VIEWER, DEMO_ORG_CODE, "organization_details")
         before = _snapshot(portal, ORG_TABLES, owned_only=True)
         _call_everything(portal, cookie)
         after = _snapshot(portal, ORG_TABLES, owned_only=True)

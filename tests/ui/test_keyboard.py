@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
-from tests.ui.helpers import artifact_path, enter
+from tests.ui.helpers import enter, review_shot
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def test_skip_link_is_first_and_moves_focus_to_the_section(page: Page, portal, r
     enter(page, portal.link("kp_demo_olivia", DEMO_ORG_CODE, "organization_details"))
     page.keyboard.press("Tab")
     expect(page.locator("#skip-link")).to_be_focused()
-    page.screenshot(path=str(artifact_path(request, "skip-link")))
+    review_shot(page, request, "skip-link", full_page=False)
     page.keyboard.press("Enter")
     expect(page.locator("#section")).to_be_focused()
     page.keyboard.press("Tab")

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.i18n import translate
-from tests.ui.helpers import RETURN_URL, artifact_path, enter, path_of
+from tests.ui.helpers import RETURN_URL, enter, path_of, review_shot
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def test_every_section_fits_phone_tablet_and_desktop(page: Page, portal, request
             expect(page.locator("#exit-button")).to_be_visible()
             _no_sideways_scroll(page)
             name = path.strip("/").replace("/", "-")
-            page.screenshot(path=str(artifact_path(request, f"{name}-{label}")), full_page=True)
+            review_shot(page, request, f"{name}-{label}")
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_german_browser_gets_the_portal_in_german(german_page: Page, portal, r
     # The organization alias still names the group, in the German text around it too.
     expect(page.locator("[data-group=organization] .nav-group-title").first).to_have_text("Workspace")
     expect(page.locator("#section-description")).to_have_text("Wer zur Workspace gehört, und mit welchen Rollen.")
-    page.screenshot(path=str(artifact_path(request, "members-de")), full_page=True)
+    review_shot(page, request, "members-de")
 
     page.goto(f"{portal.url}/profile")
     expect(page.locator("#section-title")).to_have_text("Profil")
@@ -70,7 +70,7 @@ def test_a_german_browser_gets_the_portal_in_german(german_page: Page, portal, r
     page.locator("#profile-given_name").fill("   ")  # a refusal from the domain rules, in German too
     page.locator("#profile-save").click()
     expect(page.locator("#profile-given_name-error")).to_have_text(translate("de", "users.given_name_required"))
-    page.screenshot(path=str(artifact_path(request, "profile-de")), full_page=True)
+    review_shot(page, request, "profile-de")
 
     page.locator("#exit-button").click()
     expect(page.locator("#host-app")).to_be_visible()
@@ -113,7 +113,7 @@ def test_dialog_keeps_the_focus_and_closes_on_escape(page: Page, portal, request
     for _ in range(3):
         page.keyboard.press("Shift+Tab")
         assert page.evaluate("document.activeElement.closest('#invite-dialog') !== null")
-    page.screenshot(path=str(artifact_path(request, "open")))
+    review_shot(page, request, "open", full_page=False)
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     expect(opener).to_be_focused()  # back where the person was

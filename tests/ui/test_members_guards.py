@@ -10,14 +10,12 @@ control) does change things with the very same calls.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser
 from reflex_base.utils.format import format_event_handler
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.sessions import SESSION_COOKIE
 from portal_ui.ui.state.invitations import InvitationsState
 from portal_ui.ui.state.members import MembersState
-from tests.ui.helpers import artifact_path
 from tests.ui.members_data import (add_invitation, add_member, drop_member, ensure_role, invitation_of,
                                    role_keys_of, snapshot, unique)
 from tests.ui.socket_tab import SocketTab
@@ -73,10 +71,10 @@ def target(portal):
 
 
 @pytest.mark.parametrize("user", ["kp_demo_vic", "kp_demo_bill"])
-def test_write_handlers_change_nothing_for_sessions_without_write_permission(browser: Browser, portal, request,
+def test_write_handlers_change_nothing_for_sessions_without_write_permission(portal,
                                                                              target, user):
     user_id, code, invited = target
-    cookie = session_cookie(browser, portal, user, DEMO_ORG_CODE, "profile", artifact_path(request))
+    cookie = session_cookie(portal, user, DEMO_ORG_CODE, "profile")
     email = f"{unique('eve-')}@example.com"
     before = snapshot(portal)
     updates = send(portal, cookie, attack(user_id, code, email))
@@ -87,8 +85,8 @@ def test_write_handlers_change_nothing_for_sessions_without_write_permission(bro
     assert "You do not have permission to change this." in str(updates)
 
 
-def test_read_handlers_send_nothing_to_a_session_that_may_not_see_members(browser: Browser, portal, request):
-    cookie = session_cookie(browser, portal, "kp_demo_bill", DEMO_ORG_CODE, "profile", artifact_path(request))
+def test_read_handlers_send_nothing_to_a_session_that_may_not_see_members(portal):
+    cookie = session_cookie(portal, "kp_demo_bill", DEMO_ORG_CODE, "profile")
     updates = send(portal, cookie, [
         (LOAD, {}),
         (handler(MembersState, "search_members"), {"query": "acme"}),
@@ -102,7 +100,7 @@ def test_read_handlers_send_nothing_to_a_session_that_may_not_see_members(browse
     assert "@example.com" not in str(updates)  # no invitation either
 
 
-def test_a_forged_role_the_inviter_may_not_grant_changes_nothing(browser: Browser, portal, request, target):
+def test_a_forged_role_the_inviter_may_not_grant_changes_nothing(portal, target):
     """A member admin (org:write:members, nothing else) may invite and change roles, but only with
     roles they hold every permission of: the owner role in a forged form is ignored."""
     user_id, _code, _invited = target
@@ -110,7 +108,7 @@ def test_a_forged_role_the_inviter_may_not_grant_changes_nothing(browser: Browse
     admin_email = f"{unique('madmin-')}@example.com"
     admin = add_member(portal, "Max", "Admin", admin_email, role_keys=["member_admin"])
     try:
-        cookie = session_cookie(browser, portal, admin, DEMO_ORG_CODE, "organization_members", artifact_path(request))
+        cookie = session_cookie(portal, admin, DEMO_ORG_CODE, "organization_members")
         owner_only = f"{unique('forged-')}@example.com"
         mixed = f"{unique('mixed-')}@example.com"
         send(portal, cookie, [
@@ -129,11 +127,10 @@ def test_a_forged_role_the_inviter_may_not_grant_changes_nothing(browser: Browse
         drop_member(portal, admin)
 
 
-def test_the_same_calls_work_for_the_owner(browser: Browser, portal, request, target):
+def test_the_same_calls_work_for_the_owner(portal, target):
     """The control: with the owner's session the handlers do change things."""
     user_id, code, invited = target
-    cookie = session_cookie(browser, portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_members",
-                            artifact_path(request))
+    cookie = session_cookie(portal, "kp_demo_olivia", DEMO_ORG_CODE, "organization_members")
     email = f"{unique('welcome-')}@example.com"
     send(portal, cookie, [
         (LOAD, {}),

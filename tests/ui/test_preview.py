@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.sessions import SESSION_COOKIE
-from tests.ui.helpers import artifact_path, enter
+from tests.ui.helpers import enter, review_shot
 from tests.ui.test_guards import LOAD, _db, _save, org_details, send_events
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_preview_shows_the_banner_and_disables_changes(page: Page, portal, reque
     expect(page.locator("#preview-label")).to_have_text("Owner")
     expect(page.locator("#read-only-note")).to_contain_text("Preview — changes are disabled")
     expect(page.locator("#section input[name='name']")).to_be_disabled()
-    page.screenshot(path=str(artifact_path(request)), full_page=True)
+    review_shot(page, request)
 
 
 def test_role_switcher_re_renders_navigation_for_another_role(page: Page, portal, request):
@@ -40,7 +40,7 @@ def test_role_switcher_re_renders_navigation_for_another_role(page: Page, portal
     page.select_option("#preview-role", "billing_manager")
     expect(page.locator("#preview-label")).to_have_text("Billing manager")
     expect(page.locator("nav").first).not_to_contain_text("Members")
-    page.screenshot(path=str(artifact_path(request)), full_page=True)
+    review_shot(page, request)
 
 
 def test_writes_in_preview_change_nothing(page: Page, portal, request):
@@ -52,7 +52,7 @@ def test_writes_in_preview_change_nothing(page: Page, portal, request):
     assert org_details(portal) == before_details
     assert _row_counts(portal) == before_counts  # audit_events included
     assert "Details saved." not in saved
-    page.screenshot(path=str(artifact_path(request)), full_page=True)
+    review_shot(page, request)
 
 
 def _api_preview_link(portal, role: str, sub_nav: str) -> str:
@@ -85,4 +85,4 @@ def test_switcher_of_a_narrow_preview_offers_no_wider_role(page: Page, portal, r
     assert "billing_manager" in keys
     assert "owner" not in keys and "viewer" not in keys  # both read what a billing manager may not
     expect(page.locator("nav").first).not_to_contain_text("Members")
-    page.screenshot(path=str(artifact_path(request)), full_page=True)
+    review_shot(page, request)

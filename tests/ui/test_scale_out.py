@@ -30,7 +30,7 @@ from portal_ui.settings import Settings
 from portal_ui.tokens.issue import mint_m2m_token
 from tests.conftest import PG_ADMIN_URL, REDIS_HOST, REDIS_PORT, register_m2m_client, require_service
 from tests.ui.conftest import CHROMIUM, Portal, run_portal
-from tests.ui.helpers import artifact_path, enter
+from tests.ui.helpers import enter, review_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 WORKERS = 3
@@ -89,7 +89,7 @@ def test_session_survives_killing_every_worker(page: Page, scaled_portal, reques
     expect(page.locator("#section-title")).to_have_text("Workspace details")
     expect(page.locator("#section input[name='name']")).to_have_value("Acme")
     expect(page.locator("#ended-heading")).to_have_count(0)
-    page.screenshot(path=str(artifact_path(request)), full_page=True)
+    review_shot(page, request)
 
 
 def _status(url: str) -> int:

@@ -20,7 +20,7 @@ from portal_ui.demo.personas import PERSONA_BY_ID
 from portal_ui.reflex_internals.build_reuse import BUILD_STAMP
 from portal_ui.reflex_internals.same_origin import APPLIED_MARK
 from tests.ui.conftest import ROOT, Portal, run_portal
-from tests.ui.helpers import artifact_path, enter
+from tests.ui.helpers import enter, review_shot
 from tests.ui.portal_db import set_user_names
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ class Tab:
                    for url in self.websockets), self.websockets
 
     def shot(self) -> None:
-        self.page.screenshot(path=str(artifact_path(self.request, self.name)), full_page=True)
+        review_shot(self.page, self.request, self.name)
 
     def close(self) -> None:
         self.context.close()
