@@ -327,6 +327,8 @@ def cmd_webhooks_work(args) -> int:
 
     from portal_ui.webhooks.worker import Worker
 
+    if not 0 < args.timeout < args.lease or args.poll <= 0:
+        return _fail("give --poll above 0 and a --lease longer than --timeout (a live worker must not lose its claim)")
     worker = Worker(get_settings(), lease=timedelta(seconds=args.lease), timeout=args.timeout, poll=args.poll)
     if args.once:
         print(asyncio.run(worker.run_once()), "deliveries attempted", flush=True)
