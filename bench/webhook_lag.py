@@ -25,14 +25,13 @@ import json
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
-from bench.common import REDIS_URL, Portal, Result, Row, quick_mode, run_portal, scaled_database, service_up, stats
+from bench.common import Portal, Result, Row, quick_mode, run_portal, scaled_portal, stats
 
 NAME = "webhook_lag"
 TITLE = "Webhook delivery lag"
@@ -152,13 +151,8 @@ def run() -> Result:
         (tmp_path / "embedded").mkdir()
         with run_portal(tmp_path / "embedded") as portal:
             details["embedded"] = _measure(portal)
-        if not service_up("127.0.0.1", 6379):
-            raise RuntimeError("Redis is not reachable at 127.0.0.1:6379; start it with `make services`")
         (tmp_path / "scaled").mkdir()
-        with ExitStack() as stack:
-            url = stack.enter_context(scaled_database())
-            portal = stack.enter_context(run_portal(tmp_path / "scaled", REFLEX_DB_URL=url, REFLEX_REDIS_URL=REDIS_URL,
-                                                    GRANIAN_WORKERS=str(WORKERS)))
+        with scaled_portal(tmp_path / "scaled", WORKERS) as portal:
             details["scaled"] = _measure(portal)
     rows = []
     for setup, label in (("embedded", "embedded (1 Uvicorn process, SQLite)"),

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from portal_ui.domain.clock import as_utc
@@ -26,6 +26,7 @@ from portal_ui.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, W
 RETRY_DELAYS = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                 timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+KEEP_FOR = timedelta(days=30)  # finished deliveries (and their attempts and events) are kept this long
 SNIPPET_MAX = 512
 ERROR_MAX = 255
 
@@ -116,3 +117,19 @@ def next_due(session: Session) -> datetime | None:
     value = session.exec(select(WebhookDelivery.next_attempt_on).where(WebhookDelivery.status == "pending")
                          .order_by(WebhookDelivery.next_attempt_on).limit(1)).first()
     return as_utc(value) if value is not None else None
+
+
+def prune(session: Session, *, now: datetime, keep_for: timedelta = KEEP_FOR) -> int:
+    """Delete deliveries finished (delivered or failed) before `now - keep_for`, their attempts, and
+    events no delivery refers to any more; the number of deliveries deleted. The caller commits."""
+    old = select(WebhookDelivery.id).where(WebhookDelivery.status != "pending",
+                                           WebhookDelivery.created_on < now - keep_for)
+    ids = list(session.exec(old.limit(5000)).all())
+    if not ids:
+        return 0
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    referenced = select(WebhookDelivery.event_id)
+    session.execute(delete(WebhookEvent).where(WebhookEvent.occurred_on < now - keep_for,
+                                               WebhookEvent.id.not_in(referenced)))
+    return len(ids)

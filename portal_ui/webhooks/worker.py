@@ -35,6 +35,7 @@ LEASE = timedelta(seconds=60)  # longer than the request timeout, so a live work
 TIMEOUT = 10.0
 POLL = 1.0
 SERVER_START_DELAY = 1.0  # let the server finish starting before the first claim
+PRUNE_EVERY = 3600.0  # seconds between clean-ups of old deliveries (deliveries.KEEP_FOR)
 
 
 def _pinned_url(target: addresses.Target, address: str) -> str:
@@ -113,6 +114,10 @@ class Worker:
             text = snippet[:deliveries.SNIPPET_MAX].decode("utf-8", errors="replace")
             return Outcome(response.status_code, elapsed(), response=text)
 
+    def _prune(self) -> None:
+        with db.session_scope(self.engine) as session:
+            deliveries.prune(session, now=utcnow())
+
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
 
@@ -145,10 +150,14 @@ class Worker:
         listener = _PostgresListener(self.settings.db_url, lambda: loop.call_soon_threadsafe(wake.set))
         self._client = self._new_client()
         failures = 0
+        next_prune = time.monotonic()
         try:
             while not stop.is_set():
                 wake.clear()
                 try:
+                    if time.monotonic() >= next_prune:
+                        next_prune = time.monotonic() + PRUNE_EVERY
+                        await asyncio.to_thread(self._prune)
                     claimed = await self.run_once()
                     failures = 0
                 except Exception:  # the database may be briefly away; keep going

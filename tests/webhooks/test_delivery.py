@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from portal_ui import db
 from portal_ui.domain import users
-from portal_ui.domain.clock import shifted
+from portal_ui.domain.clock import shifted, utcnow
 from portal_ui.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from portal_ui.webhooks import deliveries, endpoints, signing
 from tests.webhooks.conftest import ACTOR, create_users, register, run_worker
@@ -171,3 +171,20 @@ def test_an_address_that_turns_private_is_refused_at_send_time(httpserver, env, 
         [delivery] = s.exec(select(WebhookDelivery)).all()
     assert delivery.status == "pending" and delivery.attempt_count == 1
     assert "127.0.0.1" in delivery.last_error and "private" in delivery.last_error
+
+
+def test_finished_deliveries_are_pruned_after_thirty_days_pending_ones_never(httpserver, settings, engine):
+    httpserver.expect_request("/ok").respond_with_data("ok")
+    httpserver.expect_request("/down").respond_with_data("down", status=500)
+    register(engine, settings, httpserver.url_for("/ok"), name="ok")
+    register(engine, settings, httpserver.url_for("/down"), name="down")
+    create_users(engine, 2)
+    run_worker(settings)
+    with shifted(deliveries.KEEP_FOR + timedelta(days=1)):
+        with db.session_scope(engine) as s:
+            assert deliveries.prune(s, now=utcnow()) == 2
+    with db.session_scope(engine) as s:
+        left = s.exec(select(WebhookDelivery)).all()
+        assert sorted(d.status for d in left) == ["pending", "pending"]
+        assert {e.id for e in s.exec(select(WebhookEvent)).all()} == {d.event_id for d in left}
+        assert {a.delivery_id for a in s.exec(select(WebhookAttempt)).all()} == {d.id for d in left}
