@@ -148,7 +148,7 @@ def test_urls_that_are_not_plain_http_are_refused(client, m2m_headers, engine, u
 
 @pytest.mark.parametrize("body", [
     {"event_types": ["user.exploded"]}, {"event_types": []}, {"event_types": "user.updated"}, {"name": ""},
-    {"name": None}, {"signing": "hmac"}, {"colour": "red"}, {"description": "x" * 2000}, {"event_types": ["x" * 100]},
+    {"name": None}, {"signing": "hmac"}, {"signing": ""}, {"colour": "red"}, {"description": "x" * 2000}, {"event_types": ["x" * 100]},
 ])
 def test_bad_bodies_are_400_and_change_nothing(client, m2m_headers, engine, httpserver, body):
     base = {"endpoint": httpserver.url_for("/hook"), "event_types": ["user.updated"], "name": "Hook"}

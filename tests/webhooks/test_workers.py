@@ -138,3 +138,18 @@ def test_the_worker_stops_on_sigterm(settings):
     proc = start_worker("--poll", "0.2")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_commit_in_another_process_wakes_the_worker(receiver, env, pg_url):
+    settings = env(REFLEX_DB_URL=pg_url)
+    engine = db.engine_for(pg_url)
+    receiver.expect_request("/hook", method="POST").respond_with_data("ok")
+    register(engine, settings, receiver.url_for("/hook"))
+    worker = start_worker("--poll", "60")  # its own polling would not come round within this test
+    try:
+        time.sleep(1.0)  # listening by now
+        create_users(engine, 1)
+        wait_until(lambda: statuses(engine) == Counter({"delivered": 1}), timeout=15, what="the NOTIFY wake-up")
+    finally:
+        stop(worker)

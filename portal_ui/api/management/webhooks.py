@@ -86,7 +86,7 @@ async def create_webhook(request: Request) -> JSONResponse:
     def work(session) -> dict:
         row = domain.create_endpoint(session, settings, actor=caller.actor, endpoint=body.endpoint, name=body.name,
                                      event_types=body.event_types, description=body.description,
-                                     signing_mode=body.signing or "jwt")
+                                     signing_mode="jwt" if body.signing is None else body.signing)
         return {"code": "WEBHOOK_CREATED", "message": "Webhook successfully created",
                 "webhook": {"id": row.id, "endpoint": row.endpoint, "signing": row.signing, "secret": row.secret}}
 
