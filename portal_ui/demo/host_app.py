@@ -133,6 +133,16 @@ async def demo_page(request: Request) -> Response:
         return message_page("Demo not available", reason, status=404)
     back = '<p class="notice" role="status">You are back in Nimbus: the portal session has ended.</p>' \
         if request.query_params.get("left") == "1" else ""
+    hook = await run_in_threadpool(demo_webhooks.registered_endpoint)
+    if hook is None:
+        hooks_intro = ("Nimbus has no webhook registered: this portal's address "
+                       f"(<code>{escape(get_settings().public_url)}</code>) was not one webhooks may go to when the "
+                       "demo was seeded (see PORTAL_WEBHOOK_ALLOW_PRIVATE in the README).")
+    else:
+        mode = "a JWT, checked with the published JWKS" if hook.signing == "jwt" else "Standard Webhooks"
+        hooks_intro = (f"Nimbus registered <code>{demo_webhooks.RECEIVER_PATH}</code> for every event type. Each "
+                       "change made in the portal arrives here within a moment, and Nimbus checks its signature "
+                       f"({mode}) before trusting it.")
     cards = "".join(_persona_card(p) for p in PERSONAS)
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Nimbus (demo host app)</title>
@@ -149,8 +159,7 @@ async def demo_page(request: Request) -> Response:
 <div class="grid">{cards}</div>
 <section class="hooks" aria-labelledby="hooks-title">
   <h2 id="hooks-title">Webhooks Nimbus received</h2>
-  <p>Nimbus registered <code>/demo/webhooks</code> for every event type. Each change made in the portal
-  arrives here within a moment, and Nimbus checks its signature (Standard Webhooks) before trusting it.</p>
+  <p id="hooks-intro">{hooks_intro}</p>
   <table><thead><tr><th>Time</th><th>Event</th><th class="wide">About</th><th>Signature</th>
   <th class="wide">Event id</th></tr></thead><tbody id="hooks-body" aria-live="polite"></tbody></table>
 </section>

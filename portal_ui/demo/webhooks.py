@@ -18,6 +18,7 @@ import jwt
 from sqlmodel import Session
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from portal_ui.db import session_scope
 from portal_ui.domain.audit import Actor
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput
@@ -40,9 +41,9 @@ def receipts_file(settings: Settings) -> Path:
 def register_demo_webhook(session: Session, settings: Settings, actor: Actor) -> WebhookEndpoint | None:
     """Subscribe Nimbus to every event (Standard Webhooks), unless it is subscribed or its address
     cannot receive webhooks here (a public URL that does not resolve, or private addresses refused)."""
-    for row in endpoints.list_endpoints(session):
-        if row.name == DEMO_WEBHOOK_NAME:
-            return row
+    existing = _demo_endpoint(session)
+    if existing is not None:
+        return existing
     try:
         return endpoints.create_endpoint(session, settings, actor=actor, endpoint=settings.public_url + RECEIVER_PATH,
                                          name=DEMO_WEBHOOK_NAME, event_types=events.EVENT_TYPES,
@@ -55,6 +56,12 @@ def register_demo_webhook(session: Session, settings: Settings, actor: Actor) ->
 
 def _demo_endpoint(session: Session) -> WebhookEndpoint | None:
     return next((row for row in endpoints.list_endpoints(session) if row.name == DEMO_WEBHOOK_NAME), None)
+
+
+def registered_endpoint() -> WebhookEndpoint | None:
+    """Nimbus's webhook, if the demo seed could register it."""
+    with session_scope() as session:
+        return _demo_endpoint(session)
 
 
 def verify(session: Session, settings: Settings, body: bytes, headers: dict) -> tuple[dict | None, str, str]:

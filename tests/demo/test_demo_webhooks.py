@@ -77,9 +77,15 @@ def test_the_demo_host_app_receives_and_verifies_portal_changes(served_demo, m2m
     assert "refused" in newest["check"]
 
 
-def test_the_demo_page_shows_the_received_webhooks_panel(demo, client):
-    page = client.get("/demo").text
+def test_the_demo_page_shows_the_received_webhooks_panel(served_demo):
+    page = httpx.get(served_demo.public_url + "/demo").text
     assert "Webhooks Nimbus received" in page and "/demo/webhooks/received" in page
+    assert "Nimbus registered <code>/demo/webhooks</code>" in page and "(Standard Webhooks)" in page
+
+
+def test_the_demo_page_says_when_nimbus_has_no_webhook(demo, client):
+    page = client.get("/demo").text
+    assert "Nimbus has no webhook registered" in page and "http://portal.test" in page
 
 
 def test_no_receiver_is_registered_where_the_portal_address_cannot_receive(demo, engine):
