@@ -30,7 +30,7 @@ from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, REFLEX_ENV, Portal, run_p
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "REFLEX_ENV", "Portal", "run_portal", "Row", "Result", "stats",
            "free_port", "wait_for_http", "tree_rss_kb", "scaled_database", "quick_mode", "PG_ADMIN_URL",
-           "REDIS_URL", "service_up"]
+           "REDIS_URL", "service_up", "scaled_portal"]
 
 PG_ADMIN_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -176,6 +176,17 @@ def scaled_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scaled_portal(tmp: Path, workers: int, **extra_env: str) -> Iterator[Portal]:
+    """The scaled setup: a fresh PostgreSQL database, Redis and `workers` Granian workers."""
+    if not service_up("127.0.0.1", 6379):
+        raise RuntimeError("Redis is not reachable at 127.0.0.1:6379; start it with `make services`")
+    with scaled_database() as url:
+        with run_portal(tmp, REFLEX_DB_URL=url, REFLEX_REDIS_URL=REDIS_URL, GRANIAN_WORKERS=str(workers),
+                        **extra_env) as portal:
+            yield portal
 
 
 def portal_engine(portal: Portal):

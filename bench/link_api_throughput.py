@@ -25,12 +25,12 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from bench.common import (REDIS_URL, ROOT, Portal, Result, Row, free_port, portal_settings, python, quick_mode,
-                          run_portal, scaled_database, service_up, stats, wait_for_http)
+from bench.common import (ROOT, Portal, Result, Row, free_port, portal_settings, python, quick_mode, run_portal,
+                          scaled_portal, stats, wait_for_http)
 from portal_ui.process_group import stop_process_group
 
 NAME = "link_api_throughput"
@@ -135,13 +135,8 @@ def run() -> Result:
         (tmp_path / "one").mkdir()
         with run_portal(tmp_path / "one", PORTAL_RATE_LIMITS=BENCH_LIMITS) as portal:
             details["one_worker"] = _measure(portal, tmp_path, 1)
-        if not service_up("127.0.0.1", 6379):
-            raise RuntimeError("Redis is not reachable at 127.0.0.1:6379; start it with `make services`")
         (tmp_path / "scaled").mkdir()
-        with ExitStack() as stack:
-            url = stack.enter_context(scaled_database())
-            portal = stack.enter_context(run_portal(tmp_path / "scaled", REFLEX_DB_URL=url, REFLEX_REDIS_URL=REDIS_URL,
-                                                    GRANIAN_WORKERS=str(WORKERS), PORTAL_RATE_LIMITS=BENCH_LIMITS))
+        with scaled_portal(tmp_path / "scaled", WORKERS, PORTAL_RATE_LIMITS=BENCH_LIMITS) as portal:
             details["scaled"] = _measure(portal, tmp_path, WORKERS)
 
     rows = []

@@ -9,6 +9,7 @@ token        mint a development user access token (embedded issuer only)
 link         print a one-time portal link for a user
 preview      print a one-time link to a read-only preview (--org, --role)
 serve        start the portal (reflex, production build) and print how to open it
+webhooks work  deliver webhooks (the server does it too; run more workers beside it as you wish)
 """
 
 from __future__ import annotations
@@ -319,6 +320,32 @@ def cmd_serve(args) -> int:
             signal.signal(signum, handler)
 
 
+def cmd_webhooks_work(args) -> int:
+    """Deliver webhooks until SIGTERM, SIGINT or SIGHUP (or one batch with --once)."""
+    import asyncio
+    from datetime import timedelta
+
+    from portal_ui.webhooks.worker import Worker
+
+    if not 0 < args.timeout < args.lease or args.poll <= 0:
+        return _fail("give --poll above 0 and a --lease longer than --timeout (a live worker must not lose its claim)")
+    worker = Worker(get_settings(), lease=timedelta(seconds=args.lease), timeout=args.timeout, poll=args.poll)
+    if args.once:
+        print(asyncio.run(worker.run_once()), "deliveries attempted", flush=True)
+        return 0
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, stop.set)
+        print("webhook worker started", flush=True)
+        await worker.run(stop)
+
+    asyncio.run(main())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal-ui", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -361,6 +388,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the portal and print how to open it")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
+    webhooks = sub.add_parser("webhooks", help="webhook delivery").add_subparsers(dest="webhooks_command",
+                                                                                 required=True)
+    work = webhooks.add_parser("work", help="deliver webhooks until stopped (SIGTERM, SIGINT or SIGHUP)")
+    work.add_argument("--once", action="store_true", help="attempt one batch of due deliveries, then exit")
+    work.add_argument("--poll", type=float, default=1.0, help="seconds between looks for due deliveries")
+    work.add_argument("--lease", type=float, default=60.0,
+                      help="seconds a claimed delivery stays this worker's; after that (the worker died) another "
+                           "worker sends it")
+    work.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a receiver's answer")
+    work.set_defaults(func=cmd_webhooks_work)
     return parser
 
 

@@ -327,3 +327,67 @@ class Invoice(SQLModel, table=True):
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
     provider: str = Field(default="", max_length=32)
     provider_ref: str = Field(default="", max_length=128)
+
+
+# --- Webhooks (portal_ui.webhooks; migration 0008_webhooks) --------------------------------------
+# An endpoint's signing secret is kept in clear: Standard Webhooks signs with it (HMAC), so it cannot
+# be a hash. It is shown once, when the endpoint is created, and never appears in a payload or the
+# audit log. Events and deliveries form the outbox: written in the transaction of the change they
+# report, sent afterwards by the delivery worker.
+
+class WebhookEndpoint(SQLModel, table=True):
+    __tablename__ = "webhook_endpoints"
+    id: str = Field(primary_key=True, max_length=64)  # webhook_<hex>
+    name: str = Field(max_length=NAME_MAX)
+    endpoint: str = Field(max_length=URL_MAX)
+    description: Optional[str] = Field(default=None, max_length=1024)
+    event_types: list = _json_list()
+    signing: str = Field(default="jwt", max_length=16)  # jwt|standard
+    secret: str = Field(max_length=128)  # whsec_<base64>
+    created_on: datetime
+    updated_on: datetime
+
+
+class WebhookEvent(SQLModel, table=True):
+    __tablename__ = "webhook_events"
+    id: str = Field(primary_key=True, max_length=64)  # event_<hex>
+    type: str = Field(max_length=64)
+    occurred_on: datetime
+    payload: dict = _json_dict()  # the event object as sent: type, event_id, timestamp, source, data
+    is_test: bool = False
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event on its way to one endpoint; `next_attempt_on` is when a worker may next claim it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_delivery_due", "status", "next_attempt_on"),
+        Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_on", "id"),
+    )
+    id: str = Field(primary_key=True, max_length=64)  # whd_<hex>
+    endpoint_id: str = Field(foreign_key="webhook_endpoints.id", max_length=64)
+    event_id: str = Field(foreign_key="webhook_events.id", max_length=64, index=True)
+    status: str = Field(default="pending", max_length=16)  # pending|delivered|failed
+    attempt_count: int = 0
+    next_attempt_on: datetime
+    claim: Optional[str] = Field(default=None, max_length=64)  # the worker's claim while it sends
+    replay_of: Optional[str] = Field(default=None, max_length=64)
+    created_on: datetime
+    last_attempt_on: Optional[datetime] = None
+    delivered_on: Optional[datetime] = None
+    last_status_code: Optional[int] = None
+    last_latency_ms: Optional[int] = None
+    last_response: str = Field(default="", max_length=512)
+    last_error: str = Field(default="", max_length=255)
+
+
+class WebhookAttempt(SQLModel, table=True):
+    __tablename__ = "webhook_attempts"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    delivery_id: str = Field(foreign_key="webhook_deliveries.id", max_length=64, index=True)
+    attempted_on: datetime
+    status_code: Optional[int] = None
+    latency_ms: int = 0
+    response: str = Field(default="", max_length=512)
+    error: str = Field(default="", max_length=255)

@@ -11,6 +11,7 @@ from portal_ui.heap import settle_heap
 from portal_ui.session_cookie import socket_cookie_transformer
 from portal_ui.ui.middleware import FreshShellOnConnect
 from portal_ui.ui.pages import add_pages
+from portal_ui.webhooks.worker import run_in_server as deliver_webhooks
 from portal_ui.reflex_internals.private_files import keep_state_files_private
 
 # A page restored from the back/forward cache would show the portal as it was before Exit;
@@ -42,4 +43,5 @@ app = PortalApp(
 )
 app.add_middleware(FreshShellOnConnect(), index=0)
 app.register_lifespan_task(settle_heap)  # long-lived startup objects out of the collector's way
+app.register_lifespan_task(deliver_webhooks)  # the webhook outbox, in every server process (README "Webhooks")
 add_pages(app)

@@ -138,6 +138,9 @@ class Settings:
     # PORTAL_DEMO: the demo seed and the /demo host app. Default: on with the embedded issuer, off
     # with an external one (a real deployment); see portal_ui/demo/.
     demo: bool = True
+    # PORTAL_WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (local
+    # development, tests, the demo's own receiver). Default: as PORTAL_DEMO.
+    webhook_allow_private: bool = True
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -198,6 +201,7 @@ class Settings:
             _absolute_http_url("PORTAL_JWKS_URL", jwks_url)
         idle = _int(env, "PORTAL_SESSION_IDLE_SECONDS", 900)
         max_ = _int(env, "PORTAL_SESSION_MAX_SECONDS", 28800)
+        demo = _flag(env, "PORTAL_DEMO", default=not issuer)
         return cls(
             port=port,
             public_url=public_url,
@@ -217,7 +221,8 @@ class Settings:
             rate_limits=_rate_limits(env),
             trusted_proxies=_trusted_proxies(env),
             default_language=_language(env),
-            demo=_flag(env, "PORTAL_DEMO", default=not issuer),
+            demo=demo,
+            webhook_allow_private=_flag(env, "PORTAL_WEBHOOK_ALLOW_PRIVATE", default=demo),
         )
 
 

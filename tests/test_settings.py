@@ -65,3 +65,15 @@ def test_trusted_proxies_are_addresses_and_networks():
 def test_a_bad_trusted_proxy_says_what_to_fix(value):
     with pytest.raises(ConfigError, match=r"PORTAL_TRUSTED_PROXIES.*10\.0\.0\.0/8"):
         Settings.from_env({"PORTAL_TRUSTED_PROXIES": f"127.0.0.1,{value}"})
+
+
+def test_webhooks_to_private_addresses_follow_the_demo_unless_set():
+    external = {"PORTAL_JWT_ISSUER": "https://idp.example", "PORTAL_JWKS_URL": "https://idp.example/jwks",
+                "PORTAL_JWT_AUDIENCE": "https://portal.example/api"}
+    assert Settings.from_env({}).webhook_allow_private is True  # embedded: the demo is on
+    assert Settings.from_env(external).webhook_allow_private is False
+    assert Settings.from_env({"PORTAL_DEMO": "0"}).webhook_allow_private is False
+    assert Settings.from_env({"PORTAL_WEBHOOK_ALLOW_PRIVATE": "0"}).webhook_allow_private is False
+    assert Settings.from_env({**external, "PORTAL_WEBHOOK_ALLOW_PRIVATE": "1"}).webhook_allow_private is True
+    with pytest.raises(ConfigError, match="PORTAL_WEBHOOK_ALLOW_PRIVATE"):
+        Settings.from_env({"PORTAL_WEBHOOK_ALLOW_PRIVATE": "maybe"})

@@ -15,11 +15,12 @@ from html import escape
 import httpx
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_ui.api.pages import NO_STORE, message_page
 from portal_ui.db import session_scope
+from portal_ui.demo import webhooks as demo_webhooks
 from portal_ui.demo.personas import DEMO_ORG_ALIAS, PERSONA_BY_ID, PERSONAS
 from portal_ui.demo.seed import is_seeded
 from portal_ui.domain.sections import SECTIONS
@@ -44,6 +45,48 @@ _STYLE = """
  button:focus-visible, select:focus-visible { outline: 3px solid #1c2024; outline-offset: 2px; }
  code { background: #eef0f4; padding: .1rem .3rem; border-radius: 4px; }
  .notice { background: #ecfdf3; border: 1px solid #86efac; border-radius: 8px; padding: .6rem .9rem; margin-bottom: 1rem; }
+ .hooks { background: #fff; border-radius: 12px; padding: 1.1rem 1.25rem; box-shadow: 0 1px 3px rgba(0,0,0,.1); margin-top: 1.25rem; }
+ .hooks h2 { font-size: 1.05rem; margin: 0 0 .4rem; } .hooks p { margin: .2rem 0 .6rem; color: #555b63; font-size: .92rem; }
+ .hooks table { width: 100%; border-collapse: collapse; font-size: .88rem; }
+ .hooks th, .hooks td { text-align: left; padding: .4rem .5rem; border-top: 1px solid #eceef2; vertical-align: top; }
+ .hooks th { color: #555b63; font-weight: 600; border-top: none; }
+ .hooks td.ok { color: #166534; } .hooks td.bad { color: #b91c1c; }
+ .hooks .empty { color: #555b63; font-style: italic; }
+ @media (max-width: 640px) { .hooks .wide { display: none; } }
+"""
+
+# Polls the receipts every 2 s and redraws the table (text only, never markup from the payload).
+_HOOKS_SCRIPT = """
+(function () {
+  const body = document.getElementById('hooks-body');
+  const fmt = (iso) => new Date(iso).toLocaleTimeString();
+  function cell(row, text, cls, wide) {
+    const td = document.createElement('td'); td.textContent = text;
+    if (cls) td.className = cls; if (wide) td.classList.add('wide'); row.appendChild(td);
+  }
+  async function refresh() {
+    try {
+      const resp = await fetch('/demo/webhooks/received', {cache: 'no-store'});
+      if (!resp.ok) return;
+      const items = (await resp.json()).received;
+      body.replaceChildren();
+      if (!items.length) {
+        const row = document.createElement('tr');
+        cell(row, 'Nothing yet: change something in the portal (your name, a member, an API key...).', 'empty');
+        row.firstChild.colSpan = 5; body.appendChild(row); return;
+      }
+      for (const item of items) {
+        const row = document.createElement('tr');
+        cell(row, fmt(item.received_on)); cell(row, item.type || '(unreadable)');
+        cell(row, item.summary, '', true);
+        cell(row, (item.verified ? '\u2713 ' : '\u2717 ') + item.check, item.verified ? 'ok' : 'bad');
+        cell(row, item.event_id, '', true);
+        body.appendChild(row);
+      }
+    } catch (e) { /* the next poll tries again */ }
+  }
+  refresh(); setInterval(refresh, 2000);
+})();
 """
 
 
@@ -90,6 +133,16 @@ async def demo_page(request: Request) -> Response:
         return message_page("Demo not available", reason, status=404)
     back = '<p class="notice" role="status">You are back in Nimbus: the portal session has ended.</p>' \
         if request.query_params.get("left") == "1" else ""
+    hook = await run_in_threadpool(demo_webhooks.registered_endpoint)
+    if hook is None:
+        hooks_intro = ("Nimbus has no webhook registered: this portal's address "
+                       f"(<code>{escape(get_settings().public_url)}</code>) was not one webhooks may go to when the "
+                       "demo was seeded (see PORTAL_WEBHOOK_ALLOW_PRIVATE in the README).")
+    else:
+        mode = "a JWT, checked with the published JWKS" if hook.signing == "jwt" else "Standard Webhooks"
+        hooks_intro = (f"Nimbus registered <code>{demo_webhooks.RECEIVER_PATH}</code> for every event type. Each "
+                       "change made in the portal arrives here within a moment, and Nimbus checks its signature "
+                       f"({mode}) before trusting it.")
     cards = "".join(_persona_card(p) for p in PERSONAS)
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Nimbus (demo host app)</title>
@@ -104,7 +157,13 @@ async def demo_page(request: Request) -> Response:
   {escape(DEMO_ORG_ALIAS.lower())}; <em>Exit</em> in the portal brings you back here.</p>
 </div>
 <div class="grid">{cards}</div>
-</main></body></html>"""
+<section class="hooks" aria-labelledby="hooks-title">
+  <h2 id="hooks-title">Webhooks Nimbus received</h2>
+  <p id="hooks-intro">{hooks_intro}</p>
+  <table><thead><tr><th>Time</th><th>Event</th><th class="wide">About</th><th>Signature</th>
+  <th class="wide">Event id</th></tr></thead><tbody id="hooks-body" aria-live="polite"></tbody></table>
+</section>
+</main><script>{_HOOKS_SCRIPT}</script></body></html>"""
     return HTMLResponse(html, headers=NO_STORE)
 
 
@@ -133,7 +192,34 @@ async def manage(request: Request) -> Response:
     return RedirectResponse(resp.json()["url"], status_code=303, headers=NO_STORE)
 
 
+async def receive_webhook(request: Request) -> Response:
+    """Nimbus's webhook endpoint: verify, remember, answer 200 (or 400 for a bad signature)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > demo_webhooks.MAX_BODY:
+            return PlainTextResponse("too large", status_code=413)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    settings = get_settings()
+
+    def check() -> bool:
+        with session_scope() as session:
+            event, mode, found = demo_webhooks.verify(session, settings, body, headers)
+        demo_webhooks.remember(settings, event=event, event_id=headers.get("webhook-id", ""), mode=mode, check=found)
+        return event is not None
+
+    ok = await run_in_threadpool(check)
+    return PlainTextResponse("ok" if ok else "signature refused", status_code=200 if ok else 400)
+
+
+async def received_webhooks(_request: Request) -> Response:
+    items = await run_in_threadpool(demo_webhooks.received, get_settings())
+    return JSONResponse({"received": items}, headers=NO_STORE)
+
+
 routes = [
     Route("/demo", demo_page, methods=["GET"]),
     Route("/demo/manage", manage, methods=["POST"]),
+    Route(demo_webhooks.RECEIVER_PATH, receive_webhook, methods=["POST"]),
+    Route(demo_webhooks.RECEIVER_PATH + "/received", received_webhooks, methods=["GET"]),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from portal_ui.demo.personas import DEMO_ORG_ALIAS, DEMO_ORG_CODE, DEMO_ORG_NAME, PERSONAS, ROLES
+from portal_ui.demo.webhooks import register_demo_webhook
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.member_list import sync_member_sort_keys
@@ -98,5 +99,6 @@ def seed_demo(session: Session, settings: Settings) -> None:
         if key not in existing_scopes:
             create_api_scope(session, actor=actor, key=key, description=description)
     seed_demo_billing(session)
+    register_demo_webhook(session, settings, actor)
     audit.record(session, actor=actor, action="demo.seeded", target_type="organization",
                  target_id=DEMO_ORG_CODE, org_code=DEMO_ORG_CODE)

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from portal_ui.domain.clock import utcnow
 from portal_ui.models import AuditEvent
+from portal_ui.webhooks import outbox
 
 # Field names whose values must never reach the audit log.
 _SECRET_FIELDS = frozenset({"secret", "client_secret", "key", "api_key", "token", "password", "key_hash", "secret_hash", "token_hash"})
@@ -58,7 +59,8 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add an audit event to `session` (the caller commits it with the change)."""
+    """Add an audit event to `session` (the caller commits it with the change), and the webhook
+    event it sends, if any (`portal_ui.webhooks.outbox`), in the same transaction."""
     event = AuditEvent(
         occurred_on=utcnow(),
         actor_type=actor.type,
@@ -73,4 +75,7 @@ def record(
         user_agent=actor.user_agent[:512],
     )
     session.add(event)
+    outbox.emit(session, occurred_on=event.occurred_on, actor_type=event.actor_type, actor_id=event.actor_id,
+                action=action, target_type=target_type, target_id=event.target_id, org_code=org_code,
+                before=event.before, after=event.after)
     return event

@@ -44,8 +44,8 @@ from tests.conftest import PG_ADMIN_URL, register_m2m_client, require_service
 
 MAX_EXAMPLES = 25  # random cases per operation (plus explicit examples and coverage-phase cases)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-# Pages, downloads and the logo image, not JSON: not documented.
-HTML_PATHS = {"/portal_redirect", "/portal_exit", "/demo", "/demo/manage", "/billing/invoices/{invoice_id}.pdf",
+# Pages, downloads, the logo image and the demo host app's own routes: not documented.
+HTML_PATHS = {"/portal_redirect", "/portal_exit", "/demo", "/demo/manage", "/demo/webhooks", "/demo/webhooks/received", "/billing/invoices/{invoice_id}.pdf",
               "/org-logo/{org_code}/{name}"}
 USER_ID = "kp_demo_olivia"  # the demo's owner of Acme: every permission
 DOCUMENT = build_document()
@@ -209,7 +209,7 @@ def test_document_is_served_as_json(client):
 
 def _fill(path: str, **overrides: str) -> str:
     values = {"org_code": DEMO_ORG_CODE, "user_id": "kp_demo_vic", "role_id": "role_x", "invite_code": "inv_x",
-              **overrides}
+              "webhook_id": "webhook_x", "delivery_id": "whd_x", **overrides}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
