@@ -11,6 +11,7 @@ import portal_ui.models  # noqa: F401
 PERMISSIONS = {
     "org:read:details", "org:write:details", "org:read:billing", "org:write:billing",
     "org:read:members", "org:write:members", "read:org:authentication", "write:org:authentication",
+    "org:read:audit_log",
 }
 
 
