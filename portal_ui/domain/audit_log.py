@@ -295,7 +295,7 @@ def value_text(value: Any) -> str:
     elif isinstance(value, (list, tuple)):
         text = ", ".join(value_text(v) for v in value)
     elif isinstance(value, Mapping):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else ""
     else:
         text = str(value)
     return text if len(text) <= VALUE_MAX else text[:VALUE_MAX - 1] + "…"
@@ -316,8 +316,12 @@ def changes_of(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Chan
     """Field by field (nested objects as dotted names), what was there and what is there now."""
     old, new = _flatten(before), _flatten(after)
     names = list(new) + [name for name in old if name not in new]
-    return [Change(name, value_text(old.get(name)), value_text(new.get(name))) for name in names
-            if old.get(name) != new.get(name) or name not in old]
+    out = []
+    for name in names:
+        before, after = value_text(old.get(name)), value_text(new.get(name))
+        if (before or after) and (old.get(name) != new.get(name) or name not in old):
+            out.append(Change(name, before, after))
+    return out
 
 
 def changes_text(changes: Sequence[Change]) -> str:

@@ -151,7 +151,8 @@ def test_nested_changes_are_listed_field_by_field():
     changes = changes_of({"org_functions": {"billing": True, "members": True}, "scopes": ["a"]},
                          {"org_functions": {"billing": False, "members": True}, "scopes": ["a", "b"]})
     assert changes_text(changes) == "org_functions.billing: true → false; scopes: a → a, b"
-    assert changes_text(changes_of({}, {"name": "Acme", "country": None})) == "name: Acme; country: "
+    # Nothing on either side (a none, an object whose fields were all secrets) is no change to show.
+    assert changes_text(changes_of({}, {"name": "Acme", "country": None, "webhook": {}})) == "name: Acme"
 
 
 def test_browser_and_system_from_the_user_agent():
