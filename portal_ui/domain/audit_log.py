@@ -120,7 +120,7 @@ def _parse_when(value: str, name: str, *, end: bool) -> datetime:
             moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
             moment = as_utc(moment)
             step = timedelta(microseconds=1)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 with an offset east of UTC, say
         raise bad from None
     if not 2000 <= moment.year <= 9000:
         raise bad
@@ -190,9 +190,11 @@ class Cursor:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
             when, ident, token_scope = raw.split("|", 2)
             cursor = cls(as_utc(datetime.fromisoformat(when)), int(ident))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
             raise bad from None
-        if token_scope != scope or not ident.isdigit():
+        # Ids and times a database can compare (a forged 2**64 would overflow the driver).
+        if (token_scope != scope or not ident.isdigit() or cursor.id >= 2 ** 63
+                or not 1 <= cursor.occurred_on.year < 9999):
             raise bad
         return cursor
 

@@ -3,6 +3,7 @@ readable changes, CSV cells that never run as formulas, and no secret ever shown
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from datetime import datetime, timedelta, timezone
@@ -95,6 +96,7 @@ def test_dates_are_inclusive_days_or_instants():
     ({"action": "Member.Added"}, "action"), ({"action": "member;drop"}, "action"), ({"action": "*"}, "action"),
     ({"action": "m" * 65}, "action"), ({"date_from": "yesterday"}, "date_time_from"),
     ({"date_to": "2026-02-30"}, "date_time_to"), ({"date_from": "0001-01-01"}, "date_time_from"),
+    ({"date_from": "0001-01-01T00:00:00+05:00"}, "date_time_from"), ({"date_to": "9999-12-31"}, "date_time_to"),
     ({"date_from": "2026-03-02", "date_to": "2026-03-01"}, "date_time_to"),
 ])
 def test_bad_filters_are_refused_naming_the_parameter(kwargs, names):
@@ -234,7 +236,10 @@ def test_a_token_works_only_for_its_own_listing(world):
         list_events(world, "org_a", parse_filter(actor="user"), page_size=2, next_token=page.next_token)
     with pytest.raises(InvalidInput):
         list_events(world, "org_b", AuditFilter(), page_size=2, next_token=page.next_token)
-    for bad in ("garbage", "!!!", "x" * 600, Cursor(T0, 1).token("other")):
+    scope = AuditFilter().scope("org_a")
+    forged = [Cursor(T0, 2 ** 64).token(scope),
+              base64.urlsafe_b64encode(f"0001-01-01T00:00:00+05:00|1|{scope}".encode()).decode()]
+    for bad in ("garbage", "!!!", "x" * 600, Cursor(T0, 1).token("other"), *forged):
         with pytest.raises(InvalidInput):
             list_events(world, "org_a", AuditFilter(), next_token=bad)
     with pytest.raises(NotFound):

@@ -20,6 +20,7 @@ from portal_ui.ui.state import AuditLogState
 from tests.ui.helpers import artifact_path, enter, path_of
 from tests.ui.portal_db import domain_session, set_user_names
 from tests.ui.test_guards import session_cookie
+from tests.ui.test_settings_gating import set_environment
 from tests.ui.socket_tab import SocketTab
 
 pytestmark = pytest.mark.browser
@@ -236,3 +237,16 @@ def test_the_profile_shows_the_users_own_recent_activity(page: Page, portal, log
         set_user_names(portal, "kp_demo_bea", "Bea", "Chen")
     expect(page.locator("#profile-activity")).not_to_contain_text("Member added")  # Olivia's, not Bea's
     shot()
+
+
+def test_hidden_when_the_function_is_off(page: Page, portal, shot):
+    set_environment(portal, {"org_functions": {"audit_log": False}})
+    try:
+        enter(page, portal.link(OLIVIA, DEMO_ORG_CODE, SECTION))
+        assert path_of(page) != PATH
+        expect(page.locator("#unavailable-notice")).to_contain_text("Audit log (Workspace) is not available")
+        expect(page.locator(f"a[data-section={SECTION}]")).to_have_count(0)
+        assert page.request.get(portal.url + "/org/audit-log/export.csv").status == 403
+        shot()
+    finally:
+        set_environment(portal, {"org_functions": {"audit_log": True}})
