@@ -20,6 +20,7 @@ from portal_ui.domain.audit_log import (COUNT_CAP, PAGE_SIZE, AuditFilter, Curso
                                         page_events, parse_filter)
 from portal_ui.domain.errors import InvalidInput
 from portal_ui.domain.sessions import ActiveSession
+from portal_ui.domain.users import normalize_email
 from portal_ui.models import User
 from portal_ui.ui.state.audit_views import (ANY, AuditFilters, AuditItem, action_options, actor_options, audit_item,
                                             export_href, read_filters)
@@ -60,7 +61,11 @@ class AuditLogState(PortalState):
         """The domain filter for the form (InvalidInput names what is wrong) and the actor it uses."""
         actor = form.actor
         if "@" in actor:
-            user_id = db.exec(select(User.id).where(User.email == actor.lower())).first()
+            try:
+                email = normalize_email(actor)  # as users' addresses are stored
+            except InvalidInput:
+                email = ""
+            user_id = db.exec(select(User.id).where(User.email == email)).first() if email else None
             if user_id is None:
                 raise InvalidInput(self._t("audit.no_such_person", email=actor))
             actor = user_id
