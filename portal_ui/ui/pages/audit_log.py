@@ -69,7 +69,7 @@ def _filters() -> rx.Component:
             # A document request: the CSV comes from an HTTP route, not a page.
             rx.button(
                 rx.el.a(rx.icon("download", size=16), t("audit.export"), href=AuditLogState.audit_export_href,
-                        download=True, reload_document=True, id="audit-export", aria_label=t("audit.export_label")),
+                        download=True, reload_document=True, id="audit-export", title=t("audit.export_label")),
                 as_child=True, variant="soft",
             ),
             flex_wrap="wrap", margin_top="0.75rem", gap=2,
