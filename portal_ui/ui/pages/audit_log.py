@@ -53,7 +53,7 @@ def _filters() -> rx.Component:
             _select("action", t("audit.action"), AuditLogState.audit_action_options, AuditLogState.audit_action),
             _input("date_from", t("audit.date_from"), AuditLogState.audit_from, type_="date", max_length=10),
             _input("date_to", t("audit.date_to"), AuditLogState.audit_to, type_="date", max_length=10),
-            display="grid", gap="var(--space-3)", width="100%",
+            display="grid", gap="var(--space-3)", width="100%", align_items="end",  # a label may wrap
             grid_template_columns=["minmax(0, 1fr)", "repeat(2, minmax(0, 1fr))", "repeat(2, minmax(0, 1fr))",
                                    "repeat(5, minmax(0, 1fr))"],
         ),

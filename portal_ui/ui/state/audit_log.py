@@ -99,7 +99,12 @@ class AuditLogState(PortalState):
         first = (self.audit_page - 1) * PAGE_SIZE + 1
         last = first + len(rows) - 1
         key = "audit.showing_more" if more_than else "audit.showing"
-        self.audit_showing = self._t(key, first=f"{first:,}", last=f"{last:,}", total=f"{total:,}") if rows else ""
+        sep = self._t("audit.thousands_separator")
+
+        def number(n: int) -> str:
+            return f"{n:,}".replace(",", sep)
+
+        self.audit_showing = self._t(key, first=number(first), last=number(last), total=number(total)) if rows else ""
         self.audit_loaded = True
 
     def _apply(self, db: Session, active: ActiveSession, form: AuditFilters) -> None:
