@@ -222,7 +222,14 @@ class ApiKey(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_org_time", "org_code", "occurred_on"),)
+    # Every index ends in (occurred_on, id): the audit log's keyset pages (portal_ui.domain.audit_log)
+    # read them newest first, for the whole organization or filtered by actor, actor type or action,
+    # and the profile page reads a user's own latest events.
+    __table_args__ = (Index("ix_audit_org_time", "org_code", "occurred_on", "id"),
+                      Index("ix_audit_org_actor", "org_code", "actor_id", "occurred_on", "id"),
+                      Index("ix_audit_org_actor_type", "org_code", "actor_type", "occurred_on", "id"),
+                      Index("ix_audit_org_action", "org_code", "action", "occurred_on", "id"),
+                      Index("ix_audit_actor", "actor_type", "actor_id", "occurred_on", "id"))
     id: Optional[int] = Field(default=None, primary_key=True)
     occurred_on: datetime
     actor_type: str = Field(max_length=16)  # user|m2m|system

@@ -12,3 +12,6 @@ SESSION_ENDED = "/session-ended"
 EXIT = "/portal_exit"
 # An invoice's PDF: a Starlette route (portal_ui.api.invoices) behind the billing pages' links.
 INVOICE_PDF = "/billing/invoices/{invoice_id}.pdf"
+# The audit log's CSV export: a Starlette route (portal_ui.api.audit_export) behind the audit-log page's
+# button, which adds the page's filters as the query string.
+AUDIT_LOG_CSV = "/org/audit-log/export.csv"

@@ -11,6 +11,7 @@ import portal_ui.models  # noqa: F401
 PERMISSIONS = {
     "org:read:details", "org:write:details", "org:read:billing", "org:write:billing",
     "org:read:members", "org:write:members", "read:org:authentication", "write:org:authentication",
+    "org:read:audit_log",
 }
 
 
@@ -64,3 +65,41 @@ def test_member_sort_keys_are_backfilled_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_member_sort_keys_are_backfilled_on_postgres(empty_pg_url):
     _check_member_sort_keys_backfill(empty_pg_url)
+
+
+def _check_audit_log_permission_for_the_demo_owner(url: str) -> None:
+    """0009_audit_log gives an existing demo's Owner role org:read:audit_log (as a fresh seed does), and
+    no other role; downgrading takes the permission away again."""
+    from portal_ui import db
+
+    db.migrate(url, "0007_member_sort_keys")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO roles (id, key, name, description, is_default_role, assign_to_creator,"
+                          " created_on) VALUES ('role_demo_owner', 'owner', 'Owner', '', false, true, CURRENT_TIMESTAMP),"
+                          " ('role_other', 'other', 'Other', '', false, false, CURRENT_TIMESTAMP)"))
+    db.migrate(url)
+    query = text("SELECT r.role_id FROM role_permissions r JOIN system_permissions p ON p.id = r.permission_id"
+                 " WHERE p.key = 'org:read:audit_log'")
+    with engine.connect() as conn:
+        assert [row[0] for row in conn.execute(query)] == ["role_demo_owner"]
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(db.ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(db.ROOT / "alembic"))
+    cfg.attributes["db_url"] = url
+    command.downgrade(cfg, "0007_member_sort_keys")
+    with engine.connect() as conn:
+        assert list(conn.execute(query)) == []
+        assert "org:read:audit_log" not in {r[0] for r in conn.execute(text("SELECT key FROM system_permissions"))}
+    engine.dispose()
+
+
+def test_the_demo_owner_gets_the_audit_log_on_sqlite(tmp_path):
+    _check_audit_log_permission_for_the_demo_owner(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_the_demo_owner_gets_the_audit_log_on_postgres(empty_pg_url):
+    _check_audit_log_permission_for_the_demo_owner(empty_pg_url)

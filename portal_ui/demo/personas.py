@@ -7,6 +7,7 @@ from dataclasses import dataclass
 ALL_PERMISSIONS = (
     "org:read:details", "org:write:details", "org:read:billing", "org:write:billing",
     "org:read:members", "org:write:members", "read:org:authentication", "write:org:authentication",
+    "org:read:audit_log",
 )
 
 DEMO_ORG_CODE = "org_demo_acme"

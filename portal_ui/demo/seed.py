@@ -90,7 +90,8 @@ def seed_demo(session: Session, settings: Settings) -> None:
                 session.add(MemberRole(membership_id=membership.id, role_id=role_ids[persona.role_key], granted_on=now))
     update_environment_settings(session, settings, {
         "org_alias": DEMO_ORG_ALIAS,
-        "org_functions": {"details": True, "billing": True, "members": True, "api_keys": True},
+        "org_functions": {"details": True, "billing": True, "members": True, "api_keys": True,
+                          "audit_log": True},
         "user_functions": {"profile": True, "billing": True, "api_keys": True},
         "branding": DEMO_BRANDING,
     }, actor)

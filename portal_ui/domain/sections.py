@@ -43,6 +43,9 @@ SECTIONS: tuple[Section, ...] = (
             "org:read:billing", "org:write:billing"),
     Section("organization_api_keys", "organization", "api_keys", "API keys", "/org/api-keys",
             "read:org:authentication", "write:org:authentication"),
+    # Read-only by nature: nothing in it can be changed, so it has no write permission.
+    Section("organization_audit_log", "organization", "audit_log", "Audit log", "/org/audit-log",
+            "org:read:audit_log", None),
 )
 BY_KEY: dict[str, Section] = {s.key: s for s in SECTIONS}
 BY_PATH: dict[str, Section] = {s.path: s for s in SECTIONS}

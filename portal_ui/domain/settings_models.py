@@ -25,7 +25,7 @@ from portal_ui.domain.contrast import contrast_ratio, readable_accent
 from portal_ui.domain.errors import InvalidInput
 from portal_ui.domain.return_urls import URL_MAX, check_http_url, check_origin
 
-ORG_FUNCTIONS = ("details", "billing", "members", "api_keys")
+ORG_FUNCTIONS = ("details", "billing", "members", "api_keys", "audit_log")
 USER_FUNCTIONS = ("profile", "billing", "api_keys")
 MAX_ORIGINS = 50
 ORIGIN_MAX = 255
@@ -74,6 +74,7 @@ class OrgFunctions(_Body):
     billing: StrictBool = _switch()
     members: StrictBool = _switch()
     api_keys: StrictBool = _switch()
+    audit_log: StrictBool = _switch()
 
 
 class UserFunctions(_Body):

@@ -22,6 +22,7 @@ ORG_PLAN = BY_KEY["organization_plan_details"].path
 ORG_PLANS = BY_KEY["organization_plan_selection"].path
 ORG_PAYMENT = BY_KEY["organization_payment_details"].path
 ORG_API_KEYS = BY_KEY["organization_api_keys"].path
+ORG_AUDIT_LOG = BY_KEY["organization_audit_log"].path
 
 # The query parameter a redirected page reads to say which section was not available. Its value
 # is only ever looked up in the section table, never shown as it is.

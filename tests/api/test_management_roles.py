@@ -64,7 +64,7 @@ def test_list_roles(client, m2m_headers, engine):
 
 def test_list_system_permissions(client, m2m_headers):
     body = client.get("/api/v1/system_permissions?page_size=100", headers=m2m_headers("read:system_permissions")).json()
-    assert body["code"] == "OK" and len(body["system_permissions"]) == 8
+    assert body["code"] == "OK" and len(body["system_permissions"]) == 9
     assert set(body["system_permissions"][0]) == {"id", "key", "name", "description"}
 
 

@@ -45,8 +45,8 @@ from tests.conftest import PG_ADMIN_URL, register_m2m_client, require_service
 MAX_EXAMPLES = 25  # random cases per operation (plus explicit examples and coverage-phase cases)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Pages, downloads, the logo image and the demo host app's own routes: not documented.
-HTML_PATHS = {"/portal_redirect", "/portal_exit", "/demo", "/demo/manage", "/demo/webhooks", "/demo/webhooks/received", "/billing/invoices/{invoice_id}.pdf",
-              "/org-logo/{org_code}/{name}"}
+HTML_PATHS = {"/portal_redirect", "/portal_exit", "/demo", "/demo/manage", "/demo/webhooks", "/demo/webhooks/received",
+              "/billing/invoices/{invoice_id}.pdf", "/org-logo/{org_code}/{name}", "/org/audit-log/export.csv"}
 USER_ID = "kp_demo_olivia"  # the demo's owner of Acme: every permission
 DOCUMENT = build_document()
 

@@ -28,7 +28,8 @@ def test_patch_changes_only_named_fields_and_nested_fields_merge(settings, sessi
     ps.update_environment_settings(session, settings, {"branding": {"accent_color": "#0F766E"}}, ACTOR)
     data = ps.environment_settings(session, settings)
     assert data["org_alias"] == "Team"
-    assert data["org_functions"] == {"details": True, "billing": False, "members": True, "api_keys": True}
+    assert data["org_functions"] == {"details": True, "billing": False, "members": True, "api_keys": True,
+                                     "audit_log": True}
     assert data["branding"]["accent_color"] == "#0f766e"
     assert data["branding"]["product_name"] == ps.DEFAULT_BRANDING["product_name"]
 
@@ -122,7 +123,8 @@ def _concurrent_patches(settings, count: int = 8) -> dict:
 
 
 def _assert_nothing_lost(data: dict) -> None:
-    assert data["org_functions"] == {"details": False, "billing": False, "members": False, "api_keys": False}
+    assert data["org_functions"] == {"details": False, "billing": False, "members": False, "api_keys": False,
+                                     "audit_log": True}  # no thread patched it
     assert data["user_functions"] == {"profile": False, "billing": False, "api_keys": False}
     assert data["org_alias"] == "Team"
 

@@ -62,7 +62,7 @@ def test_list_roles_sorted_and_paged(session):
 
 def test_system_permissions_are_seeded_and_listed(session):
     page = list_system_permissions(session, page_size=500)
-    assert len(page.items) == 8 and page.next_token is None
+    assert len(page.items) == 9 and page.next_token is None
     assert {p.key for p in page.items} >= {"org:read:details", "org:write:members", "write:org:authentication"}
     by_id = list_system_permissions(session, sort="id_asc", page_size=500).items
     assert [p.id for p in by_id] == sorted(p.id for p in by_id)

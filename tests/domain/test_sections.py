@@ -6,7 +6,7 @@ from portal_ui.domain.errors import InvalidInput
 from portal_ui.domain.sections import BY_KEY, landing_section, parse_sub_nav, section_access, visible_sections
 
 ALL_ON_USER = {"profile": True, "billing": True, "api_keys": True}
-ALL_ON_ORG = {"details": True, "billing": True, "members": True, "api_keys": True}
+ALL_ON_ORG = {"details": True, "billing": True, "members": True, "api_keys": True, "audit_log": True}
 
 
 def ctx(perms=(), has_org=True, user=ALL_ON_USER, org=ALL_ON_ORG):

@@ -16,7 +16,7 @@ from tests.ui.helpers import enter, path_of
 pytestmark = pytest.mark.browser
 
 ALL_ON = {"user_functions": {"profile": True, "billing": True, "api_keys": True},
-          "org_functions": {"details": True, "billing": True, "members": True, "api_keys": True}}
+          "org_functions": {"details": True, "billing": True, "members": True, "api_keys": True, "audit_log": True}}
 
 
 def set_environment(portal, patch: dict) -> None:
@@ -39,7 +39,7 @@ def test_disabled_section_lands_on_first_visible_with_notice(page: Page, portal,
     expect(page.locator("#unavailable-notice")).to_contain_text("Plan is not available")
     titles = page.locator("#nav-desktop a").all_inner_texts()
     assert titles == ["Profile", "API keys", "Workspace details", "Plan", "Change plan", "Payment methods",
-                      "API keys"]
+                      "API keys", "Audit log"]
     page.goto(f"{portal.url}/org/members")
     expect(page.locator("#unavailable-notice")).to_contain_text("Members (Workspace) is not available")
     expect(page.locator("#member-table")).to_have_count(0)

@@ -17,7 +17,7 @@ WORKSPACE_ALL = ["Workspace details", "Members", "Plan", "Change plan", "Payment
 # What each demo persona's navigation shows (demo settings: every function on; alias "Workspace").
 EXPECTED_NAV = {
     "kp_demo_bea": (ACCOUNT, None),
-    "kp_demo_olivia": (ACCOUNT, WORKSPACE_ALL),
+    "kp_demo_olivia": (ACCOUNT, WORKSPACE_ALL + ["Audit log"]),  # the owner alone holds org:read:audit_log
     "kp_demo_bill": (ACCOUNT, ["Workspace details", "Plan", "Change plan", "Payment methods"]),
     "kp_demo_vic": (ACCOUNT, WORKSPACE_ALL),
 }

@@ -20,7 +20,24 @@ def schemas() -> dict:
         "sort_order", "created_on"])
     api_scope = obj({"id": string(), "key": string(), "description": string(),
                      "created_on": string(format="date-time")}, ["id", "key", "description", "created_on"])
+    changes = {"type": "object", "description": "The changed fields' values (fields named like secrets never appear)."}
+    audit_event = obj({
+        "id": string(), "occurred_on": string(format="date-time"),
+        "actor_type": string(enum=["user", "m2m", "system"]),
+        "actor_id": string(description="The user id, M2M client id, or the system component (e.g. `cli`)."),
+        "actor_name": string(description="The user's name (or email), the M2M application's name, or the component."),
+        "actor_email": {"type": ["string", "null"], "description": "Users only."},
+        "action": string(examples=["member.removed"]), "target_type": string(), "target_id": string(),
+        "before": changes, "after": changes,
+        "changes": string(description="The changes for people, e.g. `name: Acme → Acme Ltd`."),
+        "client_ip": string(), "user_agent": string(),
+    }, ["id", "occurred_on", "actor_type", "actor_id", "actor_name", "action", "target_type", "target_id",
+        "before", "after", "changes", "client_ip", "user_agent"])
     return {
+        "audit_event": audit_event,
+        "get_audit_events_response": obj({"code": string(), "message": string(),
+                                          "audit_events": {"type": "array", "items": ref("audit_event")},
+                                          "next_token": string()}, ["code", "message", "audit_events"]),
         "plan": plan,
         "get_plans_response": obj({"code": string(), "message": string(),
                                    "plans": {"type": "array", "items": ref("plan")}, "next_token": string()},
@@ -37,7 +54,8 @@ def schemas() -> dict:
 
 
 def operations(b: Builder) -> None:
-    from portal_ui.api.management import api_keys, invitations, members, organizations, plans, roles, users
+    from portal_ui.api.management import (api_keys, audit_events, invitations, members, organizations, plans,
+                                          roles, users)
     from portal_ui.domain import invitations as invitations_domain
     from portal_ui.domain import member_list
     from portal_ui.domain import organizations as organizations_domain
@@ -149,3 +167,13 @@ def operations(b: Builder) -> None:
           ok=(201, "create_api_scope_response", "The new scope."), errors=body_write, body=api_keys.CreateScopeBody,
           operation_id="createApiScope", summary="Create an API scope", tags=["API Keys"],
           description="(portal_ui) Adds a scope to the catalogue (409 when it exists or the catalogue is full).")
+
+    # The audit log (portal_ui's own).
+    b.add("GET", audit_events.PATH, auth="m2m", scope=audit_events.SCOPE,
+          ok=(200, "get_audit_events_response", "One page of the organization's audit events, newest first."),
+          errors=(400,), query=audit_events.AuditEventsQuery, operation_id="getOrganizationAuditEvents",
+          summary="List an organization's audit events", tags=["Organizations"],
+          description="(portal_ui) Who changed what in the organization, when, and from where (client IP and "
+                      "user agent), newest first, filtered by actor, action and dates. A bad filter or "
+                      "`next_token` is a 400 naming the parameter; a `next_token` works only with the filters "
+                      "it came with.")

@@ -16,6 +16,6 @@ def unavailable_notice() -> rx.Component:
 
 def read_only_notice() -> rx.Component:
     return rx.cond(
-        PortalState.read_only,
+        PortalState.read_only_note != "",  # read-only, in a section with something to change
         rx.callout(PortalState.read_only_note, icon="eye", color_scheme="gray", id="read-only-note"),
     )

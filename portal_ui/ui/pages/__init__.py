@@ -7,9 +7,9 @@ import reflex as rx
 from portal_ui.domain.sections import BY_PATH
 from portal_ui.ui import routes
 from portal_ui.ui.components.layout import portal_page
-from portal_ui.ui.pages import account, api_keys, billing, organization, payment_methods
+from portal_ui.ui.pages import account, api_keys, audit_log, billing, organization, payment_methods
 from portal_ui.ui.pages.session_ended import home, session_ended_page
-from portal_ui.ui.state import ApiKeysState, BillingState, MembersState, OrgDetailsState, PortalState, ProfileState
+from portal_ui.ui.state import ApiKeysState, AuditLogState, BillingState, MembersState, OrgDetailsState, PortalState, ProfileState
 
 
 def add_pages(app: rx.App) -> None:
@@ -26,6 +26,7 @@ def add_pages(app: rx.App) -> None:
         (routes.ORG_PLANS, billing.plan_selection, BillingState.load_billing("organization_plan_selection")),
         (routes.ORG_PAYMENT, payment_methods.payment_details, BillingState.load_billing("organization_payment_details")),
         (routes.ORG_API_KEYS, api_keys.api_keys, ApiKeysState.load_keys("organization_api_keys")),
+        (routes.ORG_AUDIT_LOG, audit_log.audit_log, AuditLogState.load_audit_log),
     )
     for route, content, on_load in sections:
         app.add_page(portal_page(content, BY_PATH[route].key), route=route, title=title, on_load=on_load)

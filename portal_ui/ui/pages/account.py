@@ -65,6 +65,30 @@ def _organizations() -> rx.Component:
     )
 
 
+def _activity() -> rx.Component:
+    def line(item: rx.Var) -> rx.Component:
+        return rx.el.li(
+            plain.row(plain.text(item.what, weight="medium"), plain.text(item.place, size=2, muted=True),
+                      gap=2, flex_wrap="wrap"),
+            plain.row(rx.el.time(plain.text(item.when, size=1, muted=True), date_time=item.when_iso),
+                      rx.cond(item.source != "", plain.text(item.source, size=1, muted=True, class_name="activity-source")),
+                      gap=2, flex_wrap="wrap"),
+            padding_y="0.4rem", border_bottom="1px solid var(--gray-a4)", class_name="activity-item",
+        )
+
+    return plain.column(
+        plain.heading(t("audit.recent_activity"), as_="h2", size=3),
+        rx.cond(
+            ProfileState.profile_activity.length() > 0,
+            rx.el.ul(rx.foreach(ProfileState.profile_activity, line), id="profile-activity", list_style="none",
+                     padding="0", margin="0", width="100%"),
+            plain.text(t("audit.recent_none"), muted=True, as_="p", id="profile-activity-none"),
+        ),
+        plain.text(t("audit.utc_note"), size=1, muted=True, as_="p"),
+        gap=2, align_items="start",
+    )
+
+
 def profile() -> rx.Component:
     card_size = rx.breakpoints(initial="2", sm="3")
     return section_frame(
@@ -72,6 +96,7 @@ def profile() -> rx.Component:
             rx.card(_profile_form(), size=card_size),
             rx.card(_email(), size=card_size),
             rx.card(_organizations(), size=card_size),
+            rx.card(_activity(), size=card_size),
             gap=4,
         ),
         ready=ProfileState.profile_loaded,

@@ -353,7 +353,10 @@ class PortalState(rx.State):
             if active.is_preview:
                 self.read_only_note = self._t("shell.preview_refusal")
             else:
-                self.read_only_note = text.read_only_note(section, alias, self.org_name, lang) if self.read_only else ""
+                # A section with nothing to change (the audit log) needs no "view only" note.
+                changeable = section.portal == "user" or section.write_permission is not None
+                self.read_only_note = (text.read_only_note(section, alias, self.org_name, lang)
+                                       if self.read_only and changeable else "")
             requested = self.router.url.query_parameters.get(routes.UNAVAILABLE_PARAM)
             self.notice = text.unavailable_notice(requested, section, alias, lang)
         self.is_preview = active.is_preview

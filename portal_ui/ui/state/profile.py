@@ -11,11 +11,13 @@ from __future__ import annotations
 import reflex as rx
 from sqlmodel import Session
 
+from portal_ui.domain.audit_log import recent_activity
 from portal_ui.domain.errors import InvalidFields
 from portal_ui.domain.sessions import ActiveSession
 from portal_ui.domain.users import get_user, update_profile, user_organizations
 from portal_ui.models import User
 from portal_ui.ui import text
+from portal_ui.ui.state.audit_views import ActivityItem, activity_item
 from portal_ui.ui.state.portal import PortalState, organization_names
 
 SECTION = "profile"
@@ -33,6 +35,7 @@ class ProfileState(PortalState):
     profile_saving: bool = False
     profile_errors: dict[str, str] = {}  # field name -> what is wrong with it
     profile_revision: int = 0  # moves on whenever the inputs must show the loaded names again
+    profile_activity: list[ActivityItem] = []  # the user's own latest audit events, in any organization
 
     def _show(self, user: User) -> None:
         self.profile_given = user.given_name or ""
@@ -48,6 +51,7 @@ class ProfileState(PortalState):
         def work(db: Session, active: ActiveSession):
             self._show(get_user(db, active.user_id))
             self._load_orgs(db, active.user_id)
+            self._load_activity(db, active.user_id)
             self.profile_loaded = True
 
         return self._act(SECTION, work, level="enter")
@@ -57,6 +61,13 @@ class ProfileState(PortalState):
         names = organization_names(db, codes)
         self.profile_orgs = sorted((names.get(code, code) for code in codes), key=str.lower)
         self.orgs_heading = self._t("profile.your_organizations")
+
+    def _load_activity(self, db: Session, user_id: str) -> None:
+        """What this user did lately (README "Audit log"): their own events only, never others'."""
+        entries = recent_activity(db, user_id)
+        names = organization_names(db, sorted({e.org_code for e in entries if e.org_code}))
+        lang = self._shell().lang
+        self.profile_activity = [activity_item(entry, names, self._t, lang) for entry in entries]
 
     @rx.event
     def discard_profile(self):
@@ -73,6 +84,8 @@ class ProfileState(PortalState):
             user = update_profile(db, actor=self._actor(active), user_id=active.user_id,
                                   given_name=form.get("given_name", ""), family_name=form.get("family_name", ""))
             self._show(user)
+            db.flush()
+            self._load_activity(db, active.user_id)  # the save is the latest activity now
             return rx.toast.success(self._t(SAVED))
 
         self.profile_errors = {}
