@@ -331,6 +331,8 @@ class Invoice(SQLModel, table=True):
     period_end: Optional[datetime] = None
     lines: list = _json_list()  # [{"description": str, "amount_minor": int}]
     billed_to: list = _json_list()  # name and address lines at the time of issue
+    # The seller's details (portal settings `seller`) at the time of issue; None before 0010.
+    seller: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
     provider: str = Field(default="", max_length=32)
     provider_ref: str = Field(default="", max_length=128)

@@ -8,7 +8,7 @@ index gains `id` so that PostgreSQL needs no sort for the tie-break either.
 The demo's owner role (when the demo is seeded) gets the new permission, as a fresh seed gives it.
 
 Revision ID: 0009_audit_log
-Revises: 0007_member_sort_keys
+Revises: 0008_webhooks
 """
 from typing import Sequence, Union
 

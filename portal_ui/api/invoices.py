@@ -56,6 +56,7 @@ async def download_invoice(request: Request) -> Response:
     if not token or not invoice_id or len(invoice_id) > ID_MAX:
         return _not_found(request)
     settings = get_settings()
+    lang = request_language(request)
 
     def work() -> tuple[str, bytes] | None:
         with session_scope() as db:
@@ -64,9 +65,9 @@ async def download_invoice(request: Request) -> Response:
             owner = invoice_owner(active, invoice) if invoice is not None else None
             if owner is None:
                 return None
-            seller = str(active.settings.branding.get("product_name") or "")
+            product_name = str(active.settings.branding.get("product_name") or "")
             try:
-                return invoice_pdf(db, owner, invoice_id, seller=seller)
+                return invoice_pdf(db, owner, invoice_id, product_name=product_name, lang=lang)
             except NotFound:
                 return None
 

@@ -2,8 +2,9 @@
 
 Numbers are sequential per installation (INV-000001, ...); the unique constraint turns a
 concurrent clash into a retryable conflict. An invoice is a record of what was charged: its
-lines, billed-to lines and card label are copied at the time of issue and never change after,
-except an `open` (unpaid) invoice becoming `paid`.
+lines, billed-to lines, the seller's details (portal settings `seller`) and card label are copied at
+the time of issue and never change after, except an `open` (unpaid) invoice becoming `paid`. The PDF
+is written in the reader's language (labels from the "invoice" catalogue, amounts and dates by Babel).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from portal_ui.billing.payment_methods import charge_default
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import NotFound, say
+from portal_ui.i18n import FALLBACK, format_date, translate
 from portal_ui.domain.paging import Page, paginate, scope_of
+from portal_ui.domain.portal_settings import seller_details
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import Invoice, Subscription
 
@@ -47,6 +50,7 @@ def issue_invoice(session: Session, owner: Owner, *, lines: Sequence[dict], curr
                       amount_minor=sum(int(x["amount_minor"]) for x in lines), currency=currency, status=status,
                       issued_on=now, paid_on=now if status == "paid" else None, period_start=period_start,
                       period_end=period_end, lines=[dict(x) for x in lines], billed_to=billed_to(session, owner),
+                      seller=seller_details(session),
                       paid_with=paid_with[:64], provider=provider, provider_ref=provider_ref)
     session.add(invoice)
     session.flush()
@@ -111,65 +115,85 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def _date(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    value = as_utc(value)
-    return f"{value.day} {value:%b %Y}"
+def seller_lines(seller: dict, lang: str = FALLBACK) -> list[str]:
+    """The seller block of an invoice: name, address lines, email, tax ID (empty parts left out)."""
+    tax_id = str(seller.get("tax_id") or "")
+    lines = [str(seller.get("name") or ""), *[str(x) for x in seller.get("address") or []],
+             str(seller.get("email") or ""), translate(lang, "invoice.tax_id", value=tax_id) if tax_id else ""]
+    return [x for x in lines if x]
 
 
-def render_pdf(invoice: Invoice, *, seller: str = "") -> bytes:
-    """The invoice as a PDF document (A4; amounts written with the currency code, e.g. "EUR 19.00")."""
+def render_pdf(invoice: Invoice, *, seller: dict | None = None, product_name: str = "",
+               lang: str = FALLBACK) -> bytes:
+    """The invoice as a PDF document (A4) in `lang`.
+
+    The seller is the one copied onto the invoice when it was issued, else `seller` (invoices issued
+    before sellers were recorded); its name defaults to `product_name`. Amounts are written with the
+    currency code ("EUR 19.00", "19,00 EUR"): the PDF core fonts have no "€".
+    """
+    def tr(key: str, **values: object) -> str:
+        return translate(lang, f"invoice.{key}", **values)
+
     def money(amount: int) -> str:
-        return format_money(amount, invoice.currency, symbol=False)
+        return format_money(amount, invoice.currency, symbol=False, lang=lang)
 
+    def day(value: datetime | None) -> str:
+        return "" if value is None else format_date(as_utc(value), lang)
+
+    details = dict(invoice.seller if invoice.seller is not None else (seller or {}))
+    details["name"] = details.get("name") or product_name
+    name = str(details["name"] or "")
     pdf = FPDF(format="A4")
-    pdf.set_title(f"Invoice {invoice.number}")
-    pdf.set_author(_latin1(seller or "portal_ui"))
+    pdf.set_title(f"{tr('title')} {invoice.number}")
+    pdf.set_author(_latin1(name or "portal_ui"))
     pdf.set_creator("portal_ui")
     pdf.set_creation_date(as_utc(invoice.issued_on))
     pdf.add_page()
     pdf.set_font("helvetica", "B", 20)
-    pdf.cell(0, 12, _latin1(f"{seller} invoice" if seller else "Invoice"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 12, _latin1(f"{name} · {tr('title')}" if name else tr("title")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=11)
-    for label, value in (("Invoice number", invoice.number), ("Date of issue", _date(invoice.issued_on)),
-                         ("Status", invoice.status.capitalize()),
-                         ("Period", f"{_date(invoice.period_start)} to {_date(invoice.period_end)}"
+    status = tr(f"status.{invoice.status}") if invoice.status in STATUSES else invoice.status
+    for label, value in ((tr("number"), invoice.number), (tr("issued"), day(invoice.issued_on)),
+                         (tr("status"), status),
+                         (tr("period"), tr("period_range", start=day(invoice.period_start), end=day(invoice.period_end))
                           if invoice.period_start and invoice.period_end else "")):
         if value:
-            pdf.cell(40, 7, label)
+            pdf.cell(40, 7, _latin1(label))
             pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font("helvetica", "B", 11)
-    pdf.cell(0, 7, "Billed to", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=11)
-    for text in invoice.billed_to or []:
-        pdf.cell(0, 6, _latin1(str(text)), new_x="LMARGIN", new_y="NEXT")
+    for heading, lines in ((tr("from"), seller_lines(details, lang)), (tr("billed_to"), invoice.billed_to or [])):
+        pdf.ln(4)
+        pdf.set_font("helvetica", "B", 11)
+        pdf.cell(0, 7, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=11)
+        for text in lines:
+            pdf.cell(0, 6, _latin1(str(text)), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     with pdf.table(col_widths=(130, 50), text_align=("LEFT", "RIGHT"), first_row_as_headings=True) as table:
         head = table.row()
-        head.cell("Description")
-        head.cell("Amount")
+        head.cell(_latin1(tr("description")))
+        head.cell(_latin1(tr("amount")))
         for item in invoice.lines or []:
             row = table.row()
             row.cell(_latin1(str(item.get("description", ""))))
-            row.cell(money(int(item.get("amount_minor", 0))))
+            row.cell(_latin1(money(int(item.get("amount_minor", 0)))))
         total = table.row()
-        total.cell("Total")
-        total.cell(money(invoice.amount_minor))
+        total.cell(_latin1(tr("total")))
+        total.cell(_latin1(money(invoice.amount_minor)))
     pdf.ln(6)
     if invoice.status == "paid" and invoice.paid_with:
-        pdf.cell(0, 6, _latin1(f"Paid on {_date(invoice.paid_on)} with {invoice.paid_with}."),
+        pdf.cell(0, 6, _latin1(tr("paid_with", date=day(invoice.paid_on), card=invoice.paid_with)),
                  new_x="LMARGIN", new_y="NEXT")
     elif invoice.status == "open":
-        pdf.cell(0, 6, f"Amount due: {money(invoice.amount_minor)}", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, _latin1(tr("due", amount=money(invoice.amount_minor))), new_x="LMARGIN", new_y="NEXT")
     if invoice.provider == "test":
         pdf.set_font("helvetica", "I", 9)
-        pdf.multi_cell(0, 5, "Issued through the test provider: no real payment was taken.")
+        pdf.multi_cell(0, 5, _latin1(tr("test_provider")))
     return bytes(pdf.output())
 
 
-def invoice_pdf(session: Session, owner: Owner, invoice_id: str, *, seller: str = "") -> tuple[str, bytes]:
-    """(file name, PDF bytes) of the owner's invoice, for a download. Raises NotFound."""
+def invoice_pdf(session: Session, owner: Owner, invoice_id: str, *, product_name: str = "",
+                lang: str = FALLBACK) -> tuple[str, bytes]:
+    """(file name, PDF bytes) of the owner's invoice in `lang`, for a download. Raises NotFound."""
     invoice = get_invoice(session, owner, invoice_id)
-    return f"{invoice.number}.pdf", render_pdf(invoice, seller=seller)
+    return f"{invoice.number}.pdf", render_pdf(invoice, seller=seller_details(session), product_name=product_name,
+                                               lang=lang)

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from sqlmodel import Session, col, select
 
-from portal_ui.billing.money import check_amount, format_money, normalize_currency
+from portal_ui.billing.money import Money, check_amount, normalize_currency
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, say
@@ -33,12 +33,12 @@ def is_paid(plan: Plan) -> bool:
 
 def price_text(plan: Plan) -> "str | Text":
     """The plan's price in any language: "Free", "$19.00 / month", "$190.00 / year" or "$49.00" (no
-    interval: the amount alone, a plain string). Amounts keep the currency's formatting."""
+    interval: the amount alone). Amounts are written in the language the message is rendered in."""
     if not is_paid(plan):
         return say("billing_rules.price.free")
-    money = format_money(plan.amount_minor, plan.currency)
+    money = Money(plan.amount_minor, plan.currency)
     if plan.interval == "none":
-        return money
+        return say("billing_rules.price.amount", amount=money)
     interval = say(f"billing_rules.interval.{plan.interval}") if plan.interval in ("month", "year") else plan.interval
     return say("billing_rules.price.per_interval", amount=money, interval=interval)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from portal_ui.billing.invoices import issue_invoice, line
-from portal_ui.billing.money import format_money
+from portal_ui.billing.money import Money
 from portal_ui.billing.owner import Owner, require_owner
 from portal_ui.billing.payment_methods import charge_default, default_payment_method
 from portal_ui.billing.periods import add_interval, change_kind, prorate
@@ -121,7 +121,7 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
             lines = [line(f"{plan.name}, {day_label(now)} to {day_label(period_end)}", plan.amount_minor)]
         head = (say("billing_rules.summary.changes_today", current=cur, plan=plan.name) if current
                 else say("billing_rules.summary.starts_today", plan=plan.name))
-        tail = (say("billing_rules.summary.pay_then", amount=format_money(plan.amount_minor, plan.currency),
+        tail = (say("billing_rules.summary.pay_then", amount=Money(plan.amount_minor, plan.currency),
                     price=price_text(plan), date=period_end) if paid
                 else say("billing_rules.summary.nothing_to_pay"))
         summary = _join(head, tail)
@@ -131,7 +131,7 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
         lines = [line(f"{plan.name}, remaining {p.days_left} of {p.days_total} days", p.new_charge),
                  line(f"Unused time on {cur}", -p.unused_credit)]
         summary = _join(say("billing_rules.summary.changes_today", current=cur, plan=plan.name),
-                        say("billing_rules.summary.pay_rest", amount=format_money(p.amount, plan.currency),
+                        say("billing_rules.summary.pay_rest", amount=Money(p.amount, plan.currency),
                             price=price_text(plan), date=end))
     elif kind == "scheduled":
         effective = end
@@ -143,7 +143,7 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
                       else "billing_rules.summary.undo_change", plan=plan.name)
         if paid and end:
             summary = _join(summary, say("billing_rules.summary.next_payment",
-                                         amount=format_money(plan.amount_minor, plan.currency), date=end))
+                                         amount=Money(plan.amount_minor, plan.currency), date=end))
     return ChangePreview(kind=kind, plan=plan, current=current, effective_on=effective,
                          amount_due_now=sum(x["amount_minor"] for x in lines), currency=plan.currency,
                          lines=tuple(lines), period_start=start, period_end=period_end, next_charge_on=next_on,
@@ -192,7 +192,7 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
                                 description=f"{plan.name} ({preview.kind})")
         if not charge.succeeded:
             raise CardDeclined(say("billing_rules.payment_failed", reason=charge.message,
-                                   amount=format_money(preview.amount_due_now, plan.currency)))
+                                   amount=Money(preview.amount_due_now, plan.currency)))
     before = snapshot(sub)
     if sub is None:
         sub = Subscription(id=new_id("sub"), **owner.columns(), plan_key=plan.key, current_period_start=now,

@@ -20,8 +20,8 @@ from portal_ui.i18n import FALLBACK, format_date, translate
 class Text:
     """A catalogue message and its values, rendered in any language (English by `str()`).
 
-    Values may be Texts themselves (rendered in the same language) or dates (shown as the
-    portal shows days, in that language). `about` makes it a sentence
+    Values may be Texts themselves (rendered in the same language), anything else with a
+    `render(lang)` method (amounts), or dates (shown as the portal shows days, in that language). `about` makes it a sentence
     about one form field: the message's "<about>: " prefix is dropped, the first letter
     capitalised and a full stop added (see `field_message`).
     """
@@ -41,8 +41,8 @@ class Text:
 
 def _value(value: Any, lang: str) -> Any:
     """A Text's value in `lang`: nested Texts rendered, dates formatted as the portal shows days."""
-    if isinstance(value, Text):
-        return value.render(lang)
+    if isinstance(value, Text) or callable(getattr(value, "render", None)):
+        return value.render(lang)  # a nested message, or an amount (portal_ui.billing.money.Money)
     if isinstance(value, date):
         return format_date(value, lang)
     return "" if value is None else value

@@ -27,6 +27,7 @@ from portal_ui.models import Organization, PortalSettingsRow
 from portal_ui.settings import Settings, origin_of
 
 DEFAULT_BRANDING = {"product_name": "Account", "logo_url": None, "accent_color": "#4f46e5", "appearance": "system"}
+DEFAULT_SELLER = {"name": "", "address": [], "email": "", "tax_id": ""}
 DEFAULT_ALIAS = "Organization"
 
 ENV_FIELDS = tuple(EnvironmentSettingsPatch.model_fields)
@@ -110,8 +111,15 @@ def _environment_from(row: PortalSettingsRow | None, settings: Settings) -> dict
         "session_idle_seconds": settings.session_idle_seconds,
         "session_max_seconds": settings.session_max_seconds,
         "branding": dict(DEFAULT_BRANDING),
+        "seller": dict(DEFAULT_SELLER),
     }
     return _merge(defaults, stored)
+
+
+def seller_details(session: Session) -> dict[str, Any]:
+    """The seller printed on invoices (environment settings `seller`): name, address lines, email, tax ID."""
+    row = _row(session, None)
+    return {**DEFAULT_SELLER, **((row.data if row else None) or {}).get("seller", {})}
 
 
 def organization_settings(session: Session, settings: Settings, org_code: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ pydantic models.
 an organization's, `PreviewOverrides` the trial settings of a preview. All are strict (no coercion:
 `"300"` is not a number, `1` is not `true`) and refuse unknown fields. Every field is optional: a
 PATCH changes only the fields it names, and nested objects (`org_functions`, `user_functions`,
-`branding`) field by field, so `parse_patch` returns only the fields that were given. A field cannot
+`branding`, `seller`) field by field, so `parse_patch` returns only the fields that were given. A field cannot
 be given as null, except `branding.logo_url` (null or "" for no logo).
 
 `parse_patch` turns a pydantic `ValidationError` into `InvalidInput` whose message names the field,
@@ -113,6 +113,25 @@ class Branding(_Body):
         return readable
 
 
+def _line(max_length: int, description: str) -> Any:
+    """Free text that may be "" (to clear it): no control characters, surrounding spaces stripped."""
+    return Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=max_length, pattern=NO_CONTROL),
+                     Field(description=description)]
+
+
+SELLER_LINES = 6
+
+
+class Seller(_Body):
+    """Who issues the invoices: printed at the top of every invoice PDF (README "Invoices")."""
+
+    name: _line(120, "The seller's legal name; \"\" uses the product name.") = None
+    address: list[_line(120, "One line of the address.")] = Field(
+        default=None, max_length=SELLER_LINES, description="The seller's postal address, one line per item.")
+    email: _line(254, "Where customers write about invoices.") = None
+    tax_id: _line(64, "The seller's tax or VAT ID as it should be printed, e.g. \"GB 980 7806 84\".") = None
+
+
 APPEARANCES = get_args(Branding.model_fields["appearance"].annotation)
 
 
@@ -150,6 +169,7 @@ class EnvironmentSettingsPatch(_Body):
     session_idle_seconds: StrictInt = _seconds("session_idle_seconds")
     session_max_seconds: StrictInt = _seconds("session_max_seconds")
     branding: Branding = Field(default=None)
+    seller: Seller = Field(default=None)
 
     @field_validator("return_url")
     @classmethod
@@ -183,6 +203,10 @@ FIELD_MESSAGES = {
     "return_url": f"must be an absolute http(s) URL of at most {URL_MAX} characters",
     "allowed_return_origins": f"must be a list of at most {MAX_ORIGINS} origins",
     "branding.appearance": f"must be one of {', '.join(APPEARANCES)}",
+    "seller.name": "must be at most 120 characters, without control characters",
+    "seller.address": f"must be a list of at most {SELLER_LINES} lines of at most 120 characters each",
+    "seller.email": "must be at most 254 characters, without control characters",
+    "seller.tax_id": "must be at most 64 characters, without control characters",
     "override_environment": _SWITCH,
     **{f"org_functions.{key}": _SWITCH for key in ORG_FUNCTIONS},
     **{f"user_functions.{key}": _SWITCH for key in USER_FUNCTIONS},

@@ -20,6 +20,8 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from babel import dates as babel_dates
+
 HERE = Path(__file__).resolve().parent
 FALLBACK = "en"
 _TAG = re.compile(r"^[a-z]{2,3}$")
@@ -73,13 +75,13 @@ def translate_aliased(lang: str, key: str, alias: str, /, **values: object) -> s
 def format_date(value: date | None, lang: str = FALLBACK) -> str:
     """A day as the portal shows it: "7 Mar 2026" in English, "7. März 2026" in German ("" for None).
 
-    Datetimes are shown as their UTC day."""
+    Babel writes it with the language's CLDR month names, after the catalogue's pattern
+    (`meta.date_pattern`, a CLDR date pattern). Datetimes are shown as their UTC day."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = (value if value.tzinfo is None else value.astimezone(timezone.utc)).date()
-    months = message(lang, "meta.months_short").split(" ")
-    return translate(lang, "meta.date", day=value.day, month=months[value.month - 1], year=value.year)
+    return babel_dates.format_date(value, message(lang, "meta.date_pattern"), locale=lang)
 
 
 def language_name(lang: str) -> str:

@@ -7,6 +7,8 @@ everything else is the same 404, whether the invoice exists or not.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -20,6 +22,8 @@ from portal_ui.domain.clock import utcnow
 from portal_ui.domain.members import insert_membership
 from portal_ui.domain.portal_settings import update_environment_settings
 from portal_ui.models import Invoice, MemberRole, Membership, Organization, User
+from portal_ui.settings import get_settings
+from tests.pdf_text import pdf_text
 
 LINK = "/account_api/v1/portal_link"
 OLIVIA, BILL, VIC, BEA = "kp_demo_olivia", "kp_demo_bill", "kp_demo_vic", "kp_demo_bea"
@@ -120,3 +124,21 @@ def test_billing_switched_off_is_404(world, client, user_headers, engine, settin
     with db.session_scope(engine) as s:
         update_environment_settings(s, settings, functions, SYSTEM)
     assert client.get(pdf_url(world[invoice]), headers=cookie).status_code == 404
+
+
+
+def test_the_pdf_follows_the_browsers_language_and_prints_seller_and_buyer(world, client, user_headers, engine):
+    with db.session_scope(engine) as s:
+        update_environment_settings(s, get_settings(), {"seller": {
+            "name": "Nimbus Cloud Ltd", "address": ["1 Harbour Road", "Bristol BS1 5TY"],
+            "email": "billing@nimbus.example", "tax_id": "GB 980 7806 84"}}, SYSTEM)
+        invoice_id = change_plan(s, actor=SYSTEM, owner=Owner.user(BEA), plan_key="business").invoice.id
+    cookie = session_cookie(client, user_headers, BEA)
+    german = pdf_text(client.get(pdf_url(invoice_id), headers={**cookie, "accept-language": "de"}).content)
+    for line in ("Rechnung an", "Von", "Nimbus Cloud Ltd", "1 Harbour Road", "Bristol BS1 5TY",
+                 "billing@nimbus.example", "Steuernummer: GB 980 7806 84", "Bea Chen", "Gesamt"):
+        assert line in german.splitlines(), line
+    assert re.search(r"^\d+,\d\d USD$", german, re.MULTILINE), german
+    english = pdf_text(client.get(pdf_url(invoice_id), headers={**cookie, "accept-language": "en"}).content)
+    assert "Billed to" in english and "Tax ID: GB 980 7806 84" in english
+    assert re.search(r"^USD \d+\.\d\d$", english, re.MULTILINE), english

@@ -29,6 +29,8 @@ def test_patch_changes_named_fields_only(demo, client, m2m_headers):
 @pytest.mark.parametrize("body", [
     {"org_alias": 5}, {"nope": 1}, {"branding": {"accent_color": "#12"}},
     {"allowed_return_origins": ["javascript:alert(1)"]}, {"session_idle_seconds": -1},
+    {"seller": {"name": "x" * 121}}, {"seller": {"address": ["line"] * 7}}, {"seller": {"vat": "GB1"}},
+    {"seller": {"tax_id": None}}, {"seller": {"email": "a\u0000b"}}, {"seller": "Nimbus"},
 ])
 def test_patch_bad_values_are_400(demo, client, m2m_headers, body):
     headers = m2m_headers("read:portal_settings", "update:portal_settings")
@@ -63,3 +65,15 @@ def test_a_low_contrast_accent_is_adjusted_and_the_answer_says_so(demo, client, 
     assert "contrast" in body["notices"][0]
     resp = client.patch(ENV, json={"branding": {"accent_color": "#0f766e"}}, headers=headers)
     assert "notices" not in resp.json()
+
+
+def test_the_seller_is_patched_field_by_field(demo, client, m2m_headers):
+    headers = m2m_headers("read:portal_settings", "update:portal_settings")
+    assert client.get(ENV, headers=headers).json()["settings"]["seller"] == {"name": "", "address": [], "email": "",
+                                                                            "tax_id": ""}
+    resp = client.patch(ENV, json={"seller": {"name": " Nimbus Cloud Ltd ", "address": ["1 Harbour Road", "Bristol"]}},
+                        headers=headers)
+    assert resp.status_code == 200, resp.text
+    client.patch(ENV, json={"seller": {"tax_id": "GB 980 7806 84"}}, headers=headers)
+    assert client.get(ENV, headers=headers).json()["settings"]["seller"] == {
+        "name": "Nimbus Cloud Ltd", "address": ["1 Harbour Road", "Bristol"], "email": "", "tax_id": "GB 980 7806 84"}

@@ -33,13 +33,13 @@ def test_a_declined_plan_change_and_the_summaries_in_german(session, org, plans)
     assert err.value.code == "CARD_DECLINED"
     assert err.value.message == ("The payment of $19.00 did not go through: The card was declined. "
                                  "Your plan has not changed.")
-    assert err.value.localized("de") == ("Die Zahlung von $19.00 ist nicht durchgegangen: Die Karte wurde "
+    assert err.value.localized("de") == ("Die Zahlung von 19,00\u00a0$ ist nicht durchgegangen: Die Karte wurde "
                                          "abgelehnt. Ihr Tarif wurde nicht geändert.")
     card(session, org, VISA, make_default=True)
     preview = preview_change(session, org, "pro_monthly")
     assert change_summary(preview) == preview.summary  # English: the domain's summary, as the API has it
-    assert change_summary(preview, "de").startswith("Pro (monthly) beginnt heute. Sie zahlen jetzt $19.00, danach "
-                                                    "$19.00 / Monat ab dem ")
+    assert change_summary(preview, "de").startswith("Pro (monthly) beginnt heute. Sie zahlen jetzt 19,00\u00a0$, danach "
+                                                    "19,00\u00a0$ / Monat ab dem ")
     change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
     session.commit()
     cancel = preview_cancel(session, org)

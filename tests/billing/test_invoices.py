@@ -1,20 +1,27 @@
 """Invoices: numbering, listing per owner, and the PDF download."""
 
 import pytest
+from babel.dates import format_date
 
 from portal_ui.billing.invoices import get_invoice, invoice_pdf, list_invoices, render_pdf
 from portal_ui.billing.plans import create_plan
 from portal_ui.billing.subscriptions import change_plan
 from portal_ui.domain.errors import NotFound
+from portal_ui.domain.portal_settings import update_environment_settings
 from portal_ui.models import Organization
+from portal_ui.settings import get_settings
 
 from tests.billing.conftest import ACTOR, card
+from tests.pdf_text import pdf_text
+
+SELLER = {"name": "Nimbus Cloud Ltd", "address": ["1 Harbour Road", "Bristol BS1 5TY", "United Kingdom"],
+          "email": "billing@nimbus.example", "tax_id": "GB 980 7806 84"}
 
 
 def test_pdf_starts_with_pdf_and_names_the_invoice(session, org, plans):
     card(session, org)
     invoice = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
-    name, data = invoice_pdf(session, org, invoice.id, seller="Nimbus")
+    name, data = invoice_pdf(session, org, invoice.id, product_name="Nimbus")
     assert name == "INV-000001.pdf"
     assert data.startswith(b"%PDF-") and b"INV-000001" in data and data.rstrip().endswith(b"%%EOF")
 
@@ -47,3 +54,41 @@ def test_numbers_are_sequential_and_lists_are_per_owner(session, org, user, plan
         get_invoice(session, user, a.id)
     with pytest.raises(NotFound):
         invoice_pdf(session, org, "in_missing")
+
+
+def test_the_pdf_prints_the_seller_and_the_buyer(session, org, plans):
+    update_environment_settings(session, get_settings(), {"seller": SELLER}, ACTOR)
+    card(session, org)
+    invoice = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
+    text = pdf_text(invoice_pdf(session, org, invoice.id)[1])
+    for line in ("From", *SELLER["address"], "billing@nimbus.example", "Tax ID: GB 980 7806 84",
+                 "Billed to", "Acme Ltd", "Bristol", "billing@acme.example", "Total", "USD 19.00"):
+        assert line in text.splitlines(), line
+    assert "Nimbus Cloud Ltd" in text
+
+
+def test_the_seller_is_kept_as_it_was_when_the_invoice_was_issued(session, org, plans):
+    update_environment_settings(session, get_settings(), {"seller": SELLER}, ACTOR)
+    card(session, org)
+    invoice = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
+    update_environment_settings(session, get_settings(), {"seller": {"name": "New Owner Inc", "address": []}}, ACTOR)
+    text = pdf_text(invoice_pdf(session, org, invoice.id)[1])
+    assert "1 Harbour Road" in text and "Nimbus Cloud Ltd" in text and "New Owner Inc" not in text
+
+
+def test_without_a_seller_name_the_product_name_heads_the_invoice(session, org, plans):
+    card(session, org)
+    invoice = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
+    text = pdf_text(invoice_pdf(session, org, invoice.id, product_name="Nimbus")[1])
+    assert "Nimbus" in text.splitlines()  # the seller block's first line
+    assert "Tax ID" not in text  # nothing configured, nothing printed
+
+
+def test_a_german_pdf_writes_amounts_dates_and_labels_in_german(session, org, plans):
+    card(session, org)
+    invoice = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
+    issued = invoice.issued_on
+    text = pdf_text(invoice_pdf(session, org, invoice.id, lang="de")[1])
+    assert "19,00 USD" in text and "Rechnungsnummer" in text and "Rechnung an" in text
+    assert format_date(issued.date(), "d. MMM y", locale="de") in text
+    assert "USD 19.00" not in text

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.subscriptions import current_plan
 from portal_ui.demo.personas import DEMO_ORG_CODE
+from tests.ui.helpers import review_shot
 from tests.ui.billing_world import (open_billing, portal_db, reset_user_billing, subscription_restored, toast,
                                    two_widths)
 
@@ -187,6 +188,27 @@ def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, portal, shot):
     expect(page.locator(".payment-card").first).to_contain_text("Visa ending 4242")
     expect(page.locator("#card_number")).to_be_enabled()
     two_widths(page, shot, "org-cards")
+
+
+@pytest.fixture
+def german_page(browser: Browser):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_german_tab_shows_amounts_and_dates_the_german_way(german_page: Page, portal, request):
+    page = german_page
+    open_billing(page, portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("#plan-price")).to_have_text(re.compile(r"^\d+,\d\d\s\$ / Monat$"))
+    row = page.locator("#invoice-table tbody tr[data-invoice=INV-000001]")
+    expect(row).to_contain_text(re.compile(r"19,00\s\$"))
+    expect(row).to_contain_text(re.compile(r"\d{1,2}\. (Jan\.|Feb\.|März|Apr\.|Mai|Juni|Juli|Aug\.|Sept\.|Okt\.|Nov\.|Dez\.) \d{4}"))
+    expect(page.locator("#invoice-table")).not_to_contain_text("$19.00")
+    review_shot(page, request, "org-plan-de")
 
 
 @pytest.fixture

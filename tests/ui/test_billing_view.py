@@ -102,3 +102,13 @@ def test_expiry_refuses_anything_else(text):
 ])
 def test_only_billing_section_keys_count(key, expected):
     assert _billing_key(key) == expected
+
+
+def test_german_tabs_get_german_amounts_and_dates():
+    invoice = Invoice(id="in_abc", number="INV-000008", org_code="org", amount_minor=123456, currency="EUR",
+                      status="paid", issued_on=NOW - timedelta(days=1))
+    [row] = invoice_rows([invoice], "de")
+    assert (row.date, row.amount) == ("9. März 2026", "1.234,56\u00a0€")
+    upgrade = change_view(_preview("upgrade", 5400, NOW), NOW, "de")
+    assert upgrade.due_now == "54,00\u00a0$" and "54,00\u00a0$" in upgrade.confirm
+    assert plan_view(current(PRO), "de").price.startswith("19,00\u00a0$ / ")

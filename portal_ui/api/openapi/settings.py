@@ -3,7 +3,7 @@
 The PATCH bodies and the preview's trial settings are the domain's pydantic models
 (portal_ui/domain/settings_models.py): their schemas come from `model_json_schema()`, each model a
 component, with pydantic's `$defs` references pointing into `components/schemas`. The settings a
-GET answers are the same fields, all present (and `branding` with all of its fields).
+GET answers are the same fields, all present (and `branding` and `seller` with all of their fields).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from portal_ui.api.openapi.builder import Builder
 from portal_ui.api.openapi.schema import model_schema, obj, ref, string
 from portal_ui.domain.settings_models import (Branding, EnvironmentSettingsPatch, OrganizationSettingsPatch,
-                                              OrgFunctions, PreviewOverrides, UserFunctions)
+                                              OrgFunctions, PreviewOverrides, Seller, UserFunctions)
 
 # The component name of each model's schema.
 COMPONENTS: dict[type[BaseModel], str] = {
@@ -26,6 +26,7 @@ COMPONENTS: dict[type[BaseModel], str] = {
     Branding: "portal_branding_patch",
     OrgFunctions: "portal_org_functions_patch",
     UserFunctions: "portal_user_functions_patch",
+    Seller: "portal_seller_patch",
 }
 
 
@@ -54,14 +55,17 @@ def model_components() -> dict:
 
 
 def _read(patch: type[BaseModel], description: str) -> dict:
-    """The settings a GET answers: every field of `patch`, and every field of `branding`, which
-    may hold any stored logo URL (or null)."""
+    """The settings a GET answers: every field of `patch`, every field of `branding`, which
+    may hold any stored logo URL (or null), and every field of `seller`."""
     schema = copy.deepcopy(model_schema(patch))
     schema.pop("additionalProperties", None)
     schema["required"] = list(schema["properties"])
     branding = schema["properties"]["branding"]
     branding["required"] = list(branding["properties"])
     branding["properties"]["logo_url"] = {"type": ["string", "null"]}
+    if "seller" in schema["properties"]:
+        seller = schema["properties"]["seller"]
+        seller["required"] = list(seller["properties"])
     schema["description"] = description
     return schema
 

@@ -7,7 +7,7 @@ expiry), and every row belongs to the one owner the caller asked the domain abou
 The words come from the "billing" catalogue (portal_ui/i18n/<lang>/billing.json): each builder takes
 the tab's language as `lang` (English by default). Sentences the domain makes (prices, card labels,
 plan change and cancel summaries) come from the domain as catalogue messages ("billing_rules") and
-are only rendered here. Amounts and dates keep the domain's formatting.
+are only rendered here. Amounts and dates are written in `lang` (Babel).
 """
 
 from __future__ import annotations
@@ -192,12 +192,12 @@ def change_view(preview: ChangePreview, now: datetime | None = None, lang: str =
     elif preview.kind == "scheduled":
         confirm = _tr(lang, "confirm.schedule")
     elif preview.amount_due_now > 0:
-        confirm = _tr(lang, "confirm.pay", amount=format_money(preview.amount_due_now, preview.currency))
+        confirm = _tr(lang, "confirm.pay", amount=format_money(preview.amount_due_now, preview.currency, lang=lang))
     else:
         confirm = _tr(lang, "confirm.switch", plan=preview.plan.name)
     return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, kind=preview.kind,
                       summary=change_summary(preview, lang),
-                      due_now=format_money(preview.amount_due_now, preview.currency),
+                      due_now=format_money(preview.amount_due_now, preview.currency, lang=lang),
                       effective=_tr(lang, "effective.today") if today else day_label(effective, lang), confirm=confirm,
                       needs_card=preview.needs_payment_method and not preview.has_payment_method
                       and preview.kind != "undo")
@@ -211,6 +211,6 @@ def card_rows(methods: list[PaymentMethod], now: datetime | None = None, lang: s
 
 def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceRow]:
     return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on, lang),
-                       amount=format_money(i.amount_minor, i.currency), status=i.status,
+                       amount=format_money(i.amount_minor, i.currency, lang=lang), status=i.status,
                        status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
                        url=INVOICE_PDF.format(invoice_id=i.id)) for i in invoices]
