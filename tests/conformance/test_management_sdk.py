@@ -42,7 +42,8 @@ def test_provisioning_flow_through_the_kinde_sdk(apis):
     assert [r.key for r in roles.get_roles(sort="key_asc", next_token=listed_roles.next_token).roles] == ["viewer"]
 
     perms = roles.get_system_permissions(sort="name_asc", page_size=50)
-    assert isinstance(perms, m.GetSystemPermissionsResponse) and len(perms.system_permissions) == 8
+    assert isinstance(perms, m.GetSystemPermissionsResponse) and len(perms.system_permissions) == 9
+    assert "org:read:audit_log" in {p.key for p in perms.system_permissions}
     by_key = {p.key: p.id for p in perms.system_permissions}
     update = roles.update_role_system_permissions(admin, m.UpdateRoleSystemPermissionsRequest(system_permissions=[
         m.UpdateRoleSystemPermissionsRequestSystemPermissionsInner(id=by_key["org:read:members"]),
