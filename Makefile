@@ -86,7 +86,8 @@ coverage: setup chromium services $(AXE)
 	rm -rf .coverage-data && mkdir .coverage-data
 	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage run -m pytest $(PYTEST_PARALLEL) -q
 	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage combine -q
-	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage report | tail -1
+	PORTAL_COVERAGE_DIR=$(CURDIR)/.coverage-data $(PY) -m coverage report > .coverage-data/report.txt
+	@grep '^TOTAL' .coverage-data/report.txt; echo "per module: .coverage-data/report.txt"
 
 test-fast: setup
 	$(PY) -m pytest -m "not browser"
