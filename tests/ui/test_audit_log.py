@@ -17,7 +17,7 @@ from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain.clock import utcnow
 from portal_ui.models import AuditEvent, M2MApplication
 from portal_ui.ui.state import AuditLogState
-from tests.ui.helpers import artifact_path, enter, path_of
+from tests.ui.helpers import enter, path_of, review_shot
 from tests.ui.portal_db import domain_session, set_user_names
 from tests.ui.test_guards import session_cookie
 from tests.ui.test_settings_gating import set_environment
@@ -179,7 +179,7 @@ def test_the_log_speaks_german(browser: Browser, portal, log_events, request):
         filter_by(page, actor_type="m2m")
         expect(page.locator(".audit-row").first).to_contain_text("Einladung verschickt")
         expect(page.locator("#audit-apply")).to_have_text("Filter anwenden")
-        page.screenshot(path=str(artifact_path(request)), full_page=True)
+        review_shot(page, request)
     finally:
         context.close()
 
@@ -204,8 +204,7 @@ def handler(name: str) -> str:
     return format_event_handler(AuditLogState.event_handlers[name])
 
 
-def test_handlers_over_the_websocket_refuse_sessions_without_the_permission(browser: Browser, portal, log_events,
-                                                                            request):
+def test_handlers_over_the_websocket_refuse_sessions_without_the_permission(portal, log_events):
     """A tab that calls the audit log's handlers itself, with Vic's session, gets no event at all;
     the owner's session, the control, gets them."""
     calls = [(handler("load_audit_log"), {}),
@@ -214,7 +213,7 @@ def test_handlers_over_the_websocket_refuse_sessions_without_the_permission(brow
              (handler("older_audit_events"), {}), (handler("clear_audit_filters"), {})]
     answers = {}
     for user in (VIC, OLIVIA):
-        cookie = session_cookie(browser, portal, user, DEMO_ORG_CODE, "profile", artifact_path(request, user))
+        cookie = session_cookie(portal, user, DEMO_ORG_CODE, "profile")
         with SocketTab(portal.url, f"portal_session={cookie}") as tab:
             answers[user] = "".join(str(tab.send(name, payload, PATH)) for name, payload in calls)
     assert "kp_new_" not in answers[VIC] and "Olivia Owens" not in answers[VIC]
