@@ -17,7 +17,7 @@ STATUS_COLORS = {"pending": "amber", "accepted": "green", "revoked": "gray"}
 
 def _status(row: rx.Var) -> rx.Component:
     return rx.badge(row.status_label, color_scheme=rx.match(row.status, *STATUS_COLORS.items(), "gray"),
-                    variant="soft", class_name="invitation-status")
+                    variant="soft", high_contrast=True, class_name="invitation-status")
 
 
 def _invitation_row(row: rx.Var) -> rx.Component:
