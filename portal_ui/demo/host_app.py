@@ -49,6 +49,7 @@ _STYLE = """
  .hooks h2 { font-size: 1.05rem; margin: 0 0 .4rem; } .hooks p { margin: .2rem 0 .6rem; color: #555b63; font-size: .92rem; }
  .hooks table { width: 100%; border-collapse: collapse; font-size: .88rem; }
  .hooks th, .hooks td { text-align: left; padding: .4rem .5rem; border-top: 1px solid #eceef2; vertical-align: top; }
+ .hooks td { overflow-wrap: anywhere; }  /* long event ids and check messages wrap instead of widening the page */
  .hooks th { color: #555b63; font-weight: 600; border-top: none; }
  .hooks td.ok { color: #166534; } .hooks td.bad { color: #b91c1c; }
  .hooks .empty { color: #555b63; font-style: italic; }

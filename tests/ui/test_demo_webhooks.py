@@ -3,6 +3,7 @@ webhook Nimbus received, with its signature checked, without reloading the page.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -33,6 +34,13 @@ def test_a_profile_change_arrives_on_the_demo_page_verified(page: Page, context,
         expect(newest).to_contain_text("user kp_demo_bea")
         expect(newest.locator("td.ok")).to_contain_text("verified")
         assert demo.locator("#hooks-body tr").count() >= before
+
+        # A forged delivery with a long unbroken id is shown refused, and wraps instead of widening the page.
+        forged = httpx.post(portal.url + "/demo/webhooks", content=b'{"type": "user.updated"}',
+                            headers={"webhook-id": "msg_" + "x" * 120, "webhook-timestamp": "1",
+                                     "webhook-signature": "v1,AAAA", "content-type": "application/json"})
+        assert forged.status_code == 400
+        expect(demo.locator("#hooks-body tr").first.locator("td.bad")).to_contain_text("signature refused")
         demo.screenshot(path=str(artifact_path(request, "demo")), full_page=True)
         assert demo.evaluate("document.documentElement.scrollWidth") <= 1280
     finally:
