@@ -296,6 +296,14 @@ class Subscription(SQLModel, table=True):
     created_on: datetime
     updated_on: datetime
     ended_on: Optional[datetime] = None
+    # Why it was cancelled (migration 0014_billing_profile; portal_ui.billing.retention).
+    cancel_reason: Optional[str] = Field(default=None, max_length=32)
+    cancel_comment: str = Field(default="", max_length=500)
+    retention_offered_on: Optional[datetime] = None  # the retention coupon is offered once per subscription
+    # A discount accepted from the retention offer: applies to invoices of periods starting before discount_ends_on.
+    discount_percent: int = 0
+    discount_label: str = Field(default="", max_length=120)
+    discount_ends_on: Optional[datetime] = None
 
 
 class PaymentMethod(SQLModel, table=True):
@@ -312,6 +320,27 @@ class PaymentMethod(SQLModel, table=True):
     exp_year: int
     is_default: bool = False
     created_on: datetime
+
+
+class BillingProfile(SQLModel, table=True):
+    """An owner's billing details: who invoices are addressed to and their tax IDs (migration
+    0014_billing_profile). Without a row, invoices use the organization's details or the user's name."""
+
+    __tablename__ = "billing_profiles"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_billing_profile_one_owner"),)
+    id: str = Field(primary_key=True, max_length=64)  # bp_<hex>
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", unique=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", unique=True, max_length=64)
+    name: str = Field(default="", max_length=NAME_MAX)
+    email: str = Field(default="", max_length=EMAIL_COLUMN_MAX)
+    address_line1: str = Field(default="", max_length=NAME_MAX)
+    address_line2: str = Field(default="", max_length=NAME_MAX)
+    city: str = Field(default="", max_length=NAME_MAX)
+    region: str = Field(default="", max_length=NAME_MAX)
+    postcode: str = Field(default="", max_length=32)
+    country: str = Field(default="", max_length=2)
+    tax_ids: list = _json_list()  # [{"type": "eu_vat", "value": "DE136695976"}], compact form
+    updated_on: datetime
 
 
 class Invoice(SQLModel, table=True):
@@ -331,6 +360,8 @@ class Invoice(SQLModel, table=True):
     period_end: Optional[datetime] = None
     lines: list = _json_list()  # [{"description": str, "amount_minor": int}]
     billed_to: list = _json_list()  # name and address lines at the time of issue
+    # The buyer's billing details (portal_ui.billing.profile) at the time of issue; None before 0014.
+    buyer: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
     # The seller's details (portal settings `seller`) at the time of issue; None before 0010.
     seller: Optional[dict] = Field(default=None, sa_column=Column(JSON, nullable=True))
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"

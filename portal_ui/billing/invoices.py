@@ -2,7 +2,7 @@
 
 Numbers are sequential per installation (INV-000001, ...); the unique constraint turns a
 concurrent clash into a retryable conflict. An invoice is a record of what was charged: its
-lines, billed-to lines, the seller's details (portal settings `seller`) and card label are copied at
+lines, the buyer's billing details (`portal_ui.billing.profile`), the seller's details (portal settings `seller`) and card label are copied at
 the time of issue and never change after, except an `open` (unpaid) invoice becoming `paid`. The PDF
 is written in the reader's language (labels from the "invoice" catalogue, amounts and dates by Babel).
 """
@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_ui.billing.money import format_money
-from portal_ui.billing.owner import Owner, billed_to
+from portal_ui.billing.owner import Owner
+from portal_ui.billing.profile import buyer_lines, buyer_snapshot
 from portal_ui.billing.payment_methods import charge_default
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
@@ -46,11 +47,12 @@ def issue_invoice(session: Session, owner: Owner, *, lines: Sequence[dict], curr
                   provider_ref: str = "") -> Invoice:
     """Add an invoice row (no audit event: the change that caused it records the number)."""
     now = utcnow()
+    buyer = buyer_snapshot(session, owner)
     invoice = Invoice(id=new_id("in"), number=next_number(session), **owner.columns(), plan_key=plan_key,
                       amount_minor=sum(int(x["amount_minor"]) for x in lines), currency=currency, status=status,
                       issued_on=now, paid_on=now if status == "paid" else None, period_start=period_start,
-                      period_end=period_end, lines=[dict(x) for x in lines], billed_to=billed_to(session, owner),
-                      seller=seller_details(session),
+                      period_end=period_end, lines=[dict(x) for x in lines], billed_to=buyer_lines(buyer),
+                      buyer=buyer, seller=seller_details(session),
                       paid_with=paid_with[:64], provider=provider, provider_ref=provider_ref)
     session.add(invoice)
     session.flush()
@@ -160,7 +162,8 @@ def render_pdf(invoice: Invoice, *, seller: dict | None = None, product_name: st
         if value:
             pdf.cell(40, 7, _latin1(label))
             pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
-    for heading, lines in ((tr("from"), seller_lines(details, lang)), (tr("billed_to"), invoice.billed_to or [])):
+    billed = buyer_lines(invoice.buyer, lang) if invoice.buyer is not None else invoice.billed_to or []
+    for heading, lines in ((tr("from"), seller_lines(details, lang)), (tr("billed_to"), billed)):
         pdf.ln(4)
         pdf.set_font("helvetica", "B", 11)
         pdf.cell(0, 7, _latin1(heading), new_x="LMARGIN", new_y="NEXT")

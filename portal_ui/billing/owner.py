@@ -61,19 +61,3 @@ def require_owner(session: Session, owner: Owner) -> None:
     elif session.get(User, owner.user_id) is None:
         raise NotFound(say("billing_rules.no_user", user_id=repr(owner.user_id)), code="USER_NOT_FOUND")
 
-
-def billed_to(session: Session, owner: Owner) -> list[str]:
-    """Name and address lines for an invoice, as the owner's details stand now."""
-    if owner.org_code is not None:
-        org = session.get(Organization, owner.org_code)
-        if org is None:
-            return [owner.org_code]
-        lines = [org.business_name or org.name, org.address_line1, org.address_line2,
-                 " ".join(p for p in (org.postcode, org.city) if p), org.region, org.country,
-                 f"Tax ID: {org.tax_id}" if org.tax_id else "", org.billing_email]
-        return [line for line in lines if line]
-    user = session.get(User, owner.user_id)
-    if user is None:
-        return [owner.user_id or ""]
-    name = f"{user.given_name} {user.family_name}".strip()
-    return [line for line in (name, user.email or "") if line] or [user.id]

@@ -171,7 +171,10 @@ def remove_payment_method(session: Session, *, actor: audit.Actor, owner: Owner,
 def charge_default(session: Session, owner: Owner, *, amount_minor: int, currency: str,
                    description: str) -> Charge:
     """Charge the owner's default card through its provider. A missing or expired card, or a
-    decline, is an unsuccessful Charge (not an exception)."""
+    decline, is an unsuccessful Charge (not an exception). Nothing to charge (a fully discounted
+    invoice) succeeds without asking the provider."""
+    if amount_minor <= 0:
+        return Charge(True, "")
     method = default_payment_method(session, owner)
     if method is None:
         return Charge(False, say("billing_rules.charge.no_card"))

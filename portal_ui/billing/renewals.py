@@ -11,23 +11,18 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from portal_ui.billing.invoices import has_open_invoices, issue_invoice, line
+from portal_ui.billing.invoices import has_open_invoices, issue_invoice
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.payment_methods import charge_default
 from portal_ui.billing.periods import add_interval
+from portal_ui.billing.quotes import day_label, discount_of, period_lines
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.i18n import FALLBACK, format_date
 from portal_ui.models import Invoice, Plan, Subscription
 
 SYSTEM = audit.Actor.system("billing")
 LIVE_STATUSES = ("active", "past_due")
 MAX_CATCH_UP = 36  # periods settled per call; a later call continues
-
-
-def day_label(value: datetime | None, lang: str = FALLBACK) -> str:
-    """The day of `value` as the portal shows it ("7 Mar 2026"), in `lang`."""
-    return "" if value is None else format_date(as_utc(value), lang)
 
 
 def period_end_of(sub: Subscription) -> datetime | None:
@@ -96,10 +91,10 @@ def settle_due(session: Session, owner: Owner, *, now: datetime | None = None) -
 
 def _bill_period(session: Session, owner: Owner, sub: Subscription, plan: Plan) -> Invoice:
     start, end = as_utc(sub.current_period_start), period_end_of(sub)
-    charge = charge_default(session, owner, amount_minor=plan.amount_minor, currency=plan.currency,
-                            description=f"{plan.name} renewal")
-    return issue_invoice(session, owner, lines=[line(f"{plan.name}, {day_label(start)} to {day_label(end)}", plan.amount_minor)],
-                         currency=plan.currency, status="paid" if charge.succeeded else "open", plan_key=plan.key,
+    lines = period_lines(plan, start, end, discount_of(sub))
+    charge = charge_default(session, owner, amount_minor=sum(x["amount_minor"] for x in lines),
+                            currency=plan.currency, description=f"{plan.name} renewal")
+    return issue_invoice(session, owner, lines=lines, currency=plan.currency, status="paid" if charge.succeeded else "open", plan_key=plan.key,
                          period_start=start, period_end=end, paid_with=charge.paid_with if charge.succeeded else "",
                          provider=charge.provider, provider_ref=charge.ref)
 

@@ -9,18 +9,19 @@ caller commits as usual.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from portal_ui.billing.invoices import issue_invoice, line
+from portal_ui.billing.invoices import issue_invoice
 from portal_ui.billing.money import Money
 from portal_ui.billing.owner import Owner, require_owner
 from portal_ui.billing.payment_methods import charge_default, default_payment_method
 from portal_ui.billing.periods import add_interval, change_kind, prorate
 from portal_ui.billing.plans import get_plan, price_text
 from portal_ui.billing.provider import CardDeclined
-from portal_ui.billing.renewals import (LIVE_STATUSES, day_label, get_subscription, is_live, period_end_of,
+from portal_ui.billing.quotes import discount_of, period_lines, total, upgrade_lines
+from portal_ui.billing.renewals import (LIVE_STATUSES, get_subscription, is_live, period_end_of,
                                         settle_all_due, settle_due, snapshot)
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
@@ -28,6 +29,8 @@ from portal_ui.domain.errors import Conflict, InvalidInput, Text, say
 from portal_ui.domain.secrets import new_id
 from portal_ui.models import Invoice, Plan, Subscription
 
+
+QUOTE_VALID = timedelta(hours=1)  # how long a previewed price holds
 
 __all__ = ["CancelPreview", "ChangePreview", "ChangeResult", "CurrentPlan", "cancel_at_period_end", "change_plan",
            "current_plan", "get_subscription", "preview_cancel", "preview_change", "resume", "settle_all_due",
@@ -84,11 +87,18 @@ class ChangePreview:
     period_start: datetime | None  # what today's charge covers
     period_end: datetime | None
     next_charge_on: datetime | None
-    next_charge_amount: int
+    next_charge_amount: int  # the total of next_lines
     needs_payment_method: bool
     has_payment_method: bool
     summary: str  # English
     summary_text: str | Text = ""  # the summary as a catalogue message, for any language ("": use `summary`)
+    next_lines: tuple[dict, ...] = ()  # the lines of the invoice issued on next_charge_on
+    quoted_at: datetime | None = None  # the moment the change is priced at (give it to change_plan)
+
+    @property
+    def takes_effect_later(self) -> bool:
+        """A downgrade or interval change: it waits for the end of the period."""
+        return self.kind == "scheduled"
 
 
 def _join(first: Text, then: Text) -> Text:
@@ -96,7 +106,16 @@ def _join(first: Text, then: Text) -> Text:
     return say("billing_rules.summary.join", first=first, then=then)
 
 
+def _next_period(plan: Plan, start: datetime | None, discount) -> tuple[datetime | None, tuple[dict, ...]]:
+    """When the invoice after this change is issued and its lines: `plan`'s period from `start`."""
+    if start is None or plan.amount_minor <= 0:
+        return None, ()
+    return start, period_lines(plan, start, add_interval(start, plan.interval), discount)
+
+
 def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, now: datetime) -> ChangePreview:
+    """The change to `plan` at `now`. Today's lines and the next invoice's come from
+    `portal_ui.billing.quotes`, which also makes the invoices themselves."""
     current = session.get(Plan, sub.plan_key) if is_live(sub) else None
     end = period_end_of(sub) if is_live(sub) else None
     if current is not None and current.key == plan.key:
@@ -109,47 +128,63 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
         raise Conflict(say("billing_rules.change_already_scheduled", plan=plan.name), code="CHANGE_ALREADY_SCHEDULED")
     else:
         kind = change_kind(current, plan, running=end is not None)
+    discount = discount_of(sub)
     paid = plan.amount_minor > 0
     cur = current.name if current else ""
-    lines: list[dict] = []
+    lines: tuple[dict, ...] = ()
     start, period_end, effective = None, None, now
-    next_on, next_amount = (end if paid else None), plan.amount_minor
     if kind == "start":
         start, period_end = now, add_interval(now, plan.interval)
-        next_on = period_end if paid else None
         if paid:
-            lines = [line(f"{plan.name}, {day_label(now)} to {day_label(period_end)}", plan.amount_minor)]
+            lines = period_lines(plan, now, period_end, discount)
+        next_on, next_lines = _next_period(plan, period_end, discount)
         head = (say("billing_rules.summary.changes_today", current=cur, plan=plan.name) if current
                 else say("billing_rules.summary.starts_today", plan=plan.name))
-        tail = (say("billing_rules.summary.pay_then", amount=Money(plan.amount_minor, plan.currency),
+        tail = (say("billing_rules.summary.pay_then", amount=Money(total(lines), plan.currency),
                     price=price_text(plan), date=period_end) if paid
                 else say("billing_rules.summary.nothing_to_pay"))
         summary = _join(head, tail)
     elif kind == "upgrade":
         p = prorate(current.amount_minor, plan.amount_minor, as_utc(sub.current_period_start), end, now)
         start, period_end = now, end
-        lines = [line(f"{plan.name}, remaining {p.days_left} of {p.days_total} days", p.new_charge),
-                 line(f"Unused time on {cur}", -p.unused_credit)]
+        lines = upgrade_lines(current, plan, p, now, discount)
+        next_on, next_lines = _next_period(plan, end, discount)
         summary = _join(say("billing_rules.summary.changes_today", current=cur, plan=plan.name),
-                        say("billing_rules.summary.pay_rest", amount=Money(p.amount, plan.currency),
+                        say("billing_rules.summary.pay_rest", amount=Money(total(lines), plan.currency),
                             price=price_text(plan), date=end))
     elif kind == "scheduled":
         effective = end
+        next_on, next_lines = _next_period(plan, end, discount)
         summary = _join(say("billing_rules.summary.changes_on", current=cur, plan=plan.name, date=end),
                         say("billing_rules.summary.pay_later", price=price_text(plan), date=end) if paid
                         else say("billing_rules.summary.nothing_to_pay"))
     else:  # undo
+        next_on, next_lines = _next_period(plan, end, discount)
         summary = say("billing_rules.summary.undo_cancel" if sub.cancel_at_period_end
                       else "billing_rules.summary.undo_change", plan=plan.name)
-        if paid and end:
+        if next_lines:
             summary = _join(summary, say("billing_rules.summary.next_payment",
-                                         amount=Money(plan.amount_minor, plan.currency), date=end))
+                                         amount=Money(total(next_lines), plan.currency), date=end))
     return ChangePreview(kind=kind, plan=plan, current=current, effective_on=effective,
-                         amount_due_now=sum(x["amount_minor"] for x in lines), currency=plan.currency,
-                         lines=tuple(lines), period_start=start, period_end=period_end, next_charge_on=next_on,
-                         next_charge_amount=next_amount if next_on else 0, needs_payment_method=paid,
+                         amount_due_now=total(lines), currency=plan.currency,
+                         lines=lines, period_start=start, period_end=period_end, next_charge_on=next_on,
+                         next_charge_amount=total(next_lines), needs_payment_method=paid,
                          has_payment_method=default_payment_method(session, owner) is not None, summary=str(summary),
-                         summary_text=summary)
+                         summary_text=summary, next_lines=next_lines, quoted_at=now)
+
+
+def _quote_time(quoted_at: datetime | None, sub: Subscription | None, now: datetime) -> datetime:
+    """The moment a change is priced at: `quoted_at`, the moment of the preview the person confirmed
+    (so the invoice is exactly what they were shown), when it is recent and in the current period;
+    `now` without one. A preview older than QUOTE_VALID or from before the period renewed is a
+    Conflict (PREVIEW_EXPIRED): the person looks at the change again."""
+    if quoted_at is None:
+        return now
+    when = as_utc(quoted_at) if isinstance(quoted_at, datetime) else None
+    start = as_utc(sub.current_period_start) if is_live(sub) else None
+    if when is None or when > now or now - when > QUOTE_VALID or (start is not None and when < start):
+        raise Conflict(say("billing_rules.preview_expired"), code="PREVIEW_EXPIRED")
+    return when
 
 
 def preview_change(session: Session, owner: Owner, plan_key: str) -> ChangePreview:
@@ -170,12 +205,14 @@ class ChangeResult:
     invoice: Invoice | None  # the invoice of today's charge, if any
 
 
-def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key: str) -> ChangeResult:
-    """Make the change `preview_change` describes: charge today's amount to the default card and
+def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key: str,
+                quoted_at: datetime | None = None) -> ChangeResult:
+    """Make the change `preview_change` describes, priced at the preview's `quoted_at` (see
+    `_quote_time`), so today's invoice has exactly the preview's lines: charge today's amount to the default card and
     issue its invoice, or schedule the change. One audit event (`subscription.started`,
     `.plan_changed`, `.change_scheduled` or `.change_undone`).
 
-    Raises what preview_change raises, NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
+    Raises what preview_change raises, Conflict (PREVIEW_EXPIRED), NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
     a paid plan without a default card), CardDeclined (nothing is changed).
     """
     require_owner(session, owner)
@@ -183,7 +220,7 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
     settle_due(session, owner)
     sub = get_subscription(session, owner, lock=True)
     now = utcnow()
-    preview = _preview(session, owner, sub, plan, now)
+    preview = _preview(session, owner, sub, plan, _quote_time(quoted_at, sub, now))
     if preview.needs_payment_method and not preview.has_payment_method:
         raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
     charge = None
@@ -199,7 +236,7 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
                            created_on=now, updated_on=now)
     if preview.kind == "start":
         sub.plan_key, sub.status, sub.ended_on = plan.key, "active", None
-        sub.current_period_start, sub.current_period_end = now, preview.period_end
+        sub.current_period_start, sub.current_period_end = preview.period_start, preview.period_end
     elif preview.kind == "upgrade":
         sub.plan_key = plan.key
     sub.pending_plan_key = plan.key if preview.kind == "scheduled" else None

@@ -112,6 +112,7 @@ def _environment_from(row: PortalSettingsRow | None, settings: Settings) -> dict
         "session_max_seconds": settings.session_max_seconds,
         "branding": dict(DEFAULT_BRANDING),
         "seller": dict(DEFAULT_SELLER),
+        "retention_coupon": None,
     }
     return _merge(defaults, stored)
 
@@ -120,6 +121,14 @@ def seller_details(session: Session) -> dict[str, Any]:
     """The seller printed on invoices (environment settings `seller`): name, address lines, email, tax ID."""
     row = _row(session, None)
     return {**DEFAULT_SELLER, **((row.data if row else None) or {}).get("seller", {})}
+
+
+def retention_coupon(session: Session) -> dict[str, Any] | None:
+    """The coupon offered to someone who cancels (environment settings `retention_coupon`): percent
+    off, duration in months and label; None when there is none."""
+    row = _row(session, None)
+    coupon = ((row.data if row else None) or {}).get("retention_coupon")
+    return dict(coupon) if isinstance(coupon, dict) else None
 
 
 def organization_settings(session: Session, settings: Settings, org_code: str) -> dict[str, Any]:

@@ -5,8 +5,9 @@ pydantic models.
 an organization's, `PreviewOverrides` the trial settings of a preview. All are strict (no coercion:
 `"300"` is not a number, `1` is not `true`) and refuse unknown fields. Every field is optional: a
 PATCH changes only the fields it names, and nested objects (`org_functions`, `user_functions`,
-`branding`, `seller`) field by field, so `parse_patch` returns only the fields that were given. A field cannot
-be given as null, except `branding.logo_url` (null or "" for no logo).
+`branding`, `seller`) field by field (`retention_coupon` is given whole), so `parse_patch` returns only the fields that were given. A field cannot
+be given as null, except `branding.logo_url` (null or "" for no logo) and `retention_coupon`
+(null: no offer).
 
 `parse_patch` turns a pydantic `ValidationError` into `InvalidInput` whose message names the field,
 e.g. "branding.accent_color: give a colour as #rrggbb". The OpenAPI document
@@ -132,6 +133,15 @@ class Seller(_Body):
     tax_id: _line(64, "The seller's tax or VAT ID as it should be printed, e.g. \"GB 980 7806 84\".") = None
 
 
+class RetentionCoupon(_Body):
+    """A discount offered once per subscription to someone about to cancel (README "Plan changes").
+    All three fields are given together; null turns the offer off."""
+
+    percent_off: StrictInt = Field(ge=1, le=100, description="Percent off each invoice while it lasts.")
+    duration_months: StrictInt = Field(ge=1, le=24, description="For how many months of invoices.")
+    label: _text(60, "What the offer is called on the page and the invoices, e.g. \"Stay with us\".")
+
+
 APPEARANCES = get_args(Branding.model_fields["appearance"].annotation)
 
 
@@ -170,6 +180,8 @@ class EnvironmentSettingsPatch(_Body):
     session_max_seconds: StrictInt = _seconds("session_max_seconds")
     branding: Branding = Field(default=None)
     seller: Seller = Field(default=None)
+    retention_coupon: Optional[RetentionCoupon] = Field(
+        default=None, description="The coupon offered when someone cancels; null for none.")
 
     @field_validator("return_url")
     @classmethod
@@ -207,6 +219,9 @@ FIELD_MESSAGES = {
     "seller.address": f"must be a list of at most {SELLER_LINES} lines of at most 120 characters each",
     "seller.email": "must be at most 254 characters, without control characters",
     "seller.tax_id": "must be at most 64 characters, without control characters",
+    "retention_coupon.percent_off": "must be a whole number from 1 to 100",
+    "retention_coupon.duration_months": "must be a whole number from 1 to 24",
+    "retention_coupon.label": "must be 1 to 60 characters, without control characters",
     "override_environment": _SWITCH,
     **{f"org_functions.{key}": _SWITCH for key in ORG_FUNCTIONS},
     **{f"user_functions.{key}": _SWITCH for key in USER_FUNCTIONS},

@@ -16,7 +16,8 @@ from pydantic import BaseModel
 from portal_ui.api.openapi.builder import Builder
 from portal_ui.api.openapi.schema import model_schema, obj, ref, string
 from portal_ui.domain.settings_models import (Branding, EnvironmentSettingsPatch, OrganizationSettingsPatch,
-                                              OrgFunctions, PreviewOverrides, Seller, UserFunctions)
+                                              OrgFunctions, PreviewOverrides, RetentionCoupon, Seller,
+                                              UserFunctions)
 
 # The component name of each model's schema.
 COMPONENTS: dict[type[BaseModel], str] = {
@@ -27,6 +28,7 @@ COMPONENTS: dict[type[BaseModel], str] = {
     OrgFunctions: "portal_org_functions_patch",
     UserFunctions: "portal_user_functions_patch",
     Seller: "portal_seller_patch",
+    RetentionCoupon: "portal_retention_coupon",
 }
 
 

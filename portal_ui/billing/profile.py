@@ -1,0 +1,208 @@
+"""Billing details: who the owner's invoices are addressed to, and their tax IDs.
+
+An owner (user or organization) may keep billing details of their own: a name, a billing email,
+a postal address and up to five tax IDs (`portal_ui.billing.tax_ids`). Until they do, invoices are
+addressed from what the portal already knows: an organization's details (legal business name,
+address, tax ID, billing email), a user's name and email. Each invoice copies the details as they
+stand when it is issued (`buyer_snapshot`, stored in `invoices.buyer`); later changes never rewrite
+an invoice already issued.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from sqlmodel import Session, select
+
+from portal_ui.billing.owner import Owner, require_owner
+from portal_ui.billing.tax_ids import MAX_TAX_IDS, TaxId, check_tax_id, display
+from portal_ui.domain import audit
+from portal_ui.domain.clock import utcnow
+from portal_ui.domain.countries import COUNTRIES, country_name
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, Text, field_message, say
+from portal_ui.domain.secrets import new_id
+from portal_ui.domain.users import clean_name, normalize_email
+from portal_ui.i18n import FALLBACK, translate
+from portal_ui.models import BillingProfile, Organization, User
+
+# name, English label (for messages), maximum length
+FIELDS: tuple[tuple[str, str, int], ...] = (
+    ("name", "Name", 200), ("email", "Billing email", 254), ("address_line1", "Address", 200),
+    ("address_line2", "Address line 2", 200), ("city", "City", 120), ("region", "State or region", 120),
+    ("postcode", "Postal code", 32), ("country", "Country", 2),
+)
+FIELD_NAMES = tuple(name for name, _, _ in FIELDS)
+_POSTCODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]*$")
+
+
+@dataclass(frozen=True)
+class BillingDetails:
+    name: str = ""
+    email: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    tax_ids: tuple[TaxId, ...] = field(default_factory=tuple)
+    saved: bool = False  # False: taken from the organization's details or the user, never saved here
+
+    def fields(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in FIELD_NAMES}
+
+    def address_lines(self) -> list[str]:
+        lines = [self.address_line1, self.address_line2, " ".join(p for p in (self.postcode, self.city) if p),
+                 self.region, country_name(self.country) or self.country]
+        return [x for x in lines if x]
+
+
+def _profile(session: Session, owner: Owner) -> BillingProfile | None:
+    return session.exec(select(BillingProfile).where(owner.where(BillingProfile))).first()
+
+
+def _from_row(row: BillingProfile) -> BillingDetails:
+    ids = tuple(TaxId(str(x.get("type", "")), str(x.get("value", ""))) for x in row.tax_ids or [])
+    return BillingDetails(**{name: getattr(row, name) or "" for name in FIELD_NAMES}, tax_ids=ids, saved=True)
+
+
+def billing_details(session: Session, owner: Owner) -> BillingDetails:
+    """The owner's billing details: their own, else what the portal knows of them."""
+    row = _profile(session, owner)
+    if row is not None:
+        return _from_row(row)
+    if owner.org_code is not None:
+        org = session.get(Organization, owner.org_code)
+        if org is None:
+            return BillingDetails(name=owner.org_code)
+        ids = (TaxId("", org.tax_id),) if org.tax_id else ()
+        return BillingDetails(name=org.business_name or org.name, email=org.billing_email or "",
+                              address_line1=org.address_line1, address_line2=org.address_line2, city=org.city,
+                              region=org.region, postcode=org.postcode, country=org.country, tax_ids=ids)
+    user = session.get(User, owner.user_id)
+    if user is None:
+        return BillingDetails(name=owner.user_id or "")
+    return BillingDetails(name=f"{user.given_name} {user.family_name}".strip(), email=user.email or "")
+
+
+def _clean(name: str, label: str, max_len: int, raw: object) -> str:
+    value = clean_name(raw, field=Text(f"billing_rules.details.{name}"), max_len=max_len)
+    if not value:
+        return value
+    if name == "email":
+        return normalize_email(value, field=label)
+    if name == "postcode" and not _POSTCODE.match(value):
+        raise InvalidInput(say("billing_rules.details.postcode_invalid"))
+    if name == "country":
+        value = value.upper()
+        if value not in COUNTRIES:
+            raise InvalidInput(say("billing_rules.details.country_invalid"))
+    return value
+
+
+def clean_billing_fields(form: Any) -> dict[str, str]:
+    """The submitted fields trimmed and checked; InvalidFields names every bad one. Only the known
+    fields are read; a name is required."""
+    if not isinstance(form, Mapping):
+        raise InvalidInput(say("billing_rules.details.form"))
+    out: dict[str, str] = {}
+    errors: dict[str, str | Text] = {}
+    for name, label, max_len in FIELDS:
+        try:
+            out[name] = _clean(name, label, max_len, form.get(name, ""))
+        except InvalidInput as exc:
+            errors[name] = field_message(exc, label)
+    if not errors.get("name") and not out.get("name"):
+        errors["name"] = say("billing_rules.details.name_required")
+    if errors:
+        raise InvalidFields(errors, labels={name: label for name, label, _ in FIELDS})
+    return out
+
+
+def _row_for_write(session: Session, owner: Owner) -> tuple[BillingProfile, dict[str, Any]]:
+    """The owner's profile row (created from the current details if there is none) and its state before."""
+    require_owner(session, owner)
+    row = _profile(session, owner)
+    if row is not None:
+        return row, {**{n: getattr(row, n) for n in FIELD_NAMES}, "tax_ids": list(row.tax_ids or [])}
+    current = billing_details(session, owner)
+    ids = [t.as_dict() for t in current.tax_ids if t.type]  # a free-text organization tax ID has no type
+    row = BillingProfile(id=new_id("bp"), **owner.columns(), **current.fields(), tax_ids=ids, updated_on=utcnow())
+    return row, {}
+
+
+def _write(session: Session, actor: audit.Actor, owner: Owner, row: BillingProfile, action: str,
+           before: dict[str, Any], after: dict[str, Any]) -> BillingDetails:
+    row.updated_on = utcnow()
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action=f"billing_details.{action}", target_type="billing_details",
+                 target_id=owner.id, org_code=owner.org_code, before=before, after=after)
+    return _from_row(row)
+
+
+def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, values: Any) -> BillingDetails:
+    """Save the owner's name, email and address (tax IDs unchanged). One audit event
+    `billing_details.updated` with the fields that changed (none when nothing did).
+    Raises InvalidFields, NotFound (owner)."""
+    clean = clean_billing_fields(values)
+    row, before_row = _row_for_write(session, owner)
+    before, after = audit.changed_fields({n: before_row.get(n, "") for n in FIELD_NAMES} if before_row else {}, clean)
+    if not after and before_row:
+        return _from_row(row)
+    for name, value in clean.items():
+        setattr(row, name, value)
+    return _write(session, actor, owner, row, "updated", before, after)
+
+
+def add_tax_id(session: Session, *, actor: audit.Actor, owner: Owner, tax_type: object, number: object) -> TaxId:
+    """Check and add a tax ID. One audit event `billing_details.tax_id_added`.
+    Raises InvalidInput (INVALID_TAX_ID_TYPE, INVALID_TAX_ID, TOO_MANY_TAX_IDS), Conflict (TAX_ID_EXISTS)."""
+    tax_id = check_tax_id(tax_type, number)
+    row, _ = _row_for_write(session, owner)
+    ids = list(row.tax_ids or [])
+    if tax_id.as_dict() in ids:
+        raise Conflict(say("billing_rules.tax_id.exists", number=tax_id.display), code="TAX_ID_EXISTS")
+    if len(ids) >= MAX_TAX_IDS:
+        raise InvalidInput(say("billing_rules.tax_id.too_many", max=MAX_TAX_IDS), code="TOO_MANY_TAX_IDS")
+    row.tax_ids = [*ids, tax_id.as_dict()]
+    _write(session, actor, owner, row, "tax_id_added", {}, {"tax_id": tax_id.as_dict()})
+    return tax_id
+
+
+def remove_tax_id(session: Session, *, actor: audit.Actor, owner: Owner, tax_type: object, value: object) -> None:
+    """Remove one of the owner's tax IDs. One audit event `billing_details.tax_id_removed`.
+    Raises NotFound (TAX_ID_NOT_FOUND)."""
+    row = _profile(session, owner)
+    wanted = {"type": tax_type, "value": value}
+    ids = list(row.tax_ids or []) if row is not None else []
+    if wanted not in ids:
+        raise NotFound(say("billing_rules.tax_id.not_found"), code="TAX_ID_NOT_FOUND")
+    row.tax_ids = [x for x in ids if x != wanted]
+    _write(session, actor, owner, row, "tax_id_removed", {"tax_id": wanted}, {})
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+def buyer_snapshot(session: Session, owner: Owner) -> dict[str, Any]:
+    """The billing details an invoice copies when it is issued."""
+    details = billing_details(session, owner)
+    return {"name": details.name, "address": details.address_lines(), "email": details.email,
+            "tax_ids": [t.as_dict() for t in details.tax_ids]}
+
+
+def tax_id_line(tax_id: Mapping[str, Any], lang: str = FALLBACK) -> str:
+    """"VAT: DE136695976", "EIN: 04-1234567"... ("Tax ID: …" for one without a known type)."""
+    kind, value = str(tax_id.get("type") or ""), str(tax_id.get("value") or "")
+    key = f"invoice.tax_id_{kind}" if kind else "invoice.tax_id"
+    return translate(lang, key, value=display(kind, value) if kind else value)
+
+
+def buyer_lines(buyer: Mapping[str, Any], lang: str = FALLBACK) -> list[str]:
+    """The "Billed to" block of an invoice: name, address lines, tax IDs, email (empty parts left out)."""
+    lines = [str(buyer.get("name") or ""), *[str(x) for x in buyer.get("address") or []],
+             *[tax_id_line(t, lang) for t in buyer.get("tax_ids") or [] if isinstance(t, Mapping)],
+             str(buyer.get("email") or "")]
+    return [x for x in lines if x]
