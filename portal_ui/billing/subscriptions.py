@@ -20,10 +20,12 @@ from portal_ui.billing.payment_methods import charge_default, default_payment_me
 from portal_ui.billing.periods import add_interval, change_kind, prorate
 from portal_ui.billing.plans import get_plan, price_text
 from portal_ui.billing.provider import CardDeclined
+from portal_ui.billing.retention import RetentionOffer, check_reason, offer_for
 from portal_ui.billing.quotes import discount_of, period_lines, total, upgrade_lines
 from portal_ui.billing.renewals import (LIVE_STATUSES, get_subscription, is_live, period_end_of,
                                         settle_all_due, settle_due, snapshot)
 from portal_ui.domain import audit
+from portal_ui.domain.portal_settings import retention_coupon
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, Text, say
 from portal_ui.domain.secrets import new_id
@@ -265,6 +267,7 @@ class CancelPreview:
     ends_on: datetime | None  # None: ends at once (a plan without a period)
     summary: str  # English
     summary_text: str | Text = ""  # the summary as a catalogue message, for any language ("": use `summary`)
+    offer: RetentionOffer | None = None  # the retention coupon to offer before confirming
 
 
 def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
@@ -275,7 +278,7 @@ def preview_cancel(session: Session, owner: Owner) -> CancelPreview:
     plan, end = session.get(Plan, sub.plan_key), period_end_of(sub)
     summary = (say("billing_rules.summary.ends_now", plan=plan.name) if end is None
                else say("billing_rules.summary.ends_later", plan=plan.name, date=end))
-    return CancelPreview(plan, end, str(summary), summary)
+    return CancelPreview(plan, end, str(summary), summary, offer_for(session, sub))
 
 
 def _cancellable(sub: Subscription | None) -> Subscription:
@@ -286,22 +289,31 @@ def _cancellable(sub: Subscription | None) -> Subscription:
     return sub
 
 
-def cancel_at_period_end(session: Session, *, actor: audit.Actor, owner: Owner) -> Subscription:
+def cancel_at_period_end(session: Session, *, actor: audit.Actor, owner: Owner, reason: str | None = None,
+                         comment: str = "") -> Subscription:
     """End the plan at the end of the current period (at once for a plan without a period); any
-    scheduled change is dropped. One audit event `subscription.cancel_scheduled` (or `.ended`).
-    Raises Conflict (NO_ACTIVE_PLAN, ALREADY_CANCELED)."""
+    scheduled change is dropped. `reason` (one of `retention.REASONS`) and `comment` are stored and
+    go with the audit event `subscription.cancel_scheduled` (or `.ended`); a retention offer not
+    taken is used up. Raises InvalidInput (reason, comment), Conflict (NO_ACTIVE_PLAN, ALREADY_CANCELED)."""
+    if reason is not None:
+        reason, comment = check_reason(reason, comment)
     settle_due(session, owner)
     sub = _cancellable(get_subscription(session, owner, lock=True))
     before, now = snapshot(sub), utcnow()
+    declined = reason is not None and retention_coupon(session) is not None and sub.retention_offered_on is None
     sub.pending_plan_key, sub.updated_on = None, now
+    sub.cancel_reason, sub.cancel_comment = reason, comment if reason is not None else ""
+    if declined:
+        sub.retention_offered_on = now
     if sub.current_period_end is None:
         sub.status, sub.ended_on, action = "canceled", now, "ended"
     else:
         sub.cancel_at_period_end, action = True, "cancel_scheduled"
     session.add(sub)
     session.flush()
+    after = {**snapshot(sub), **({"cancel_reason": reason, "cancel_comment": comment} if reason is not None else {})}
     audit.record(session, actor=actor, action=f"subscription.{action}", target_type="subscription",
-                 target_id=sub.id, org_code=owner.org_code, before=before, after=snapshot(sub))
+                 target_id=sub.id, org_code=owner.org_code, before=before, after=after)
     return sub
 
 

@@ -70,7 +70,7 @@ def _merge(stored: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any
     merged = dict(stored)
     for key, value in patch.items():
         if isinstance(value, dict):
-            merged[key] = {**merged.get(key, {}), **value}
+            merged[key] = {**(merged.get(key) or {}), **value}
         else:
             merged[key] = value
     return merged
