@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_ui.billing.profile import FIELDS as DETAIL_FIELDS
+from portal_ui.billing.retention import COMMENT_MAX, REASONS as CANCEL_REASONS
+from portal_ui.billing.tax_ids import TYPES as TAX_ID_TYPES
+from portal_ui.domain.countries import COUNTRY_OPTIONS
+from portal_ui.ui.components.forms import SELECT_STYLE, field_label, form_actions, select_field, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
 from portal_ui.ui.state import BillingState, PortalState
@@ -154,16 +159,131 @@ def _billing_history() -> rx.Component:
     )
 
 
-def _billed_to() -> rx.Component:
-    return rx.card(
-        rx.data_list.root(
-            rx.data_list.item(rx.data_list.label(t("billing.billed_to"), min_width="8rem"),
-                              rx.data_list.value(BillingState.billed_name, id="billed-name")),
-            rx.data_list.item(rx.data_list.label(t("billing.billing_email"), min_width="8rem"),
-                              rx.data_list.value(rx.cond(BillingState.billed_email != "", BillingState.billed_email,
-                                                         t("billing.none_on_file")), id="billed-email")),
-            orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+DETAILS_FORM = "billing-details"
+DETAIL_WIDE = ("name", "email", "address_line1", "address_line2")
+DETAIL_AUTOCOMPLETE = {"name": "organization", "email": "email", "address_line1": "address-line1",
+                       "address_line2": "address-line2", "city": "address-level2", "region": "address-level1",
+                       "postcode": "postal-code", "country": "country"}
+
+
+def _detail_field(name: str, max_len: int) -> rx.Component:
+    common = dict(form=DETAILS_FORM, name=name, label=t(f"billing_rules.details.{name}"),
+                  value=BillingState.details[name], errors=BillingState.details_errors,
+                  revision=BillingState.details_revision, disabled=PortalState.read_only,
+                  auto_complete=DETAIL_AUTOCOMPLETE.get(name, "off"),
+                  grid_column=["span 1", "span 2"] if name in DETAIL_WIDE else "span 1")
+    if name == "country":
+        return select_field(options=COUNTRY_OPTIONS, empty_label=t("billing.details.country_not_set"), **common)
+    return text_field(max_length=max_len, required=name == "name", type_="email" if name == "email" else "text",
+                      **common)
+
+
+def _tax_id_row(row) -> rx.Component:
+    return rx.flex(
+        rx.vstack(rx.text(row.number, weight="medium", class_name="tax-id-number"),
+                  rx.text(row.kind, size="1", color_scheme="gray"), spacing="0"),
+        rx.button(t("billing.tax.remove"), variant="ghost", color_scheme="red", size="1", type="button",
+                  aria_label=t("billing.tax.remove_label", number=row.number),
+                  on_click=BillingState.remove_tax_id(KEY, row.type, row.value),
+                  loading=BillingState.busy == "tax-remove:" + row.value, disabled=PortalState.read_only),
+        justify="between", align="center", gap="0.75rem", class_name="tax-id", data_tax_id=row.value,
+    )
+
+
+def _tax_ids() -> rx.Component:
+    return rx.vstack(
+        rx.heading(t("billing.tax.heading"), as_="h3", size="3"),
+        rx.cond(BillingState.tax_ids.length() > 0,
+                rx.vstack(rx.foreach(BillingState.tax_ids, _tax_id_row), spacing="2", align="stretch",
+                          id="tax-id-list"),
+                rx.text(t("billing.tax.none"), size="2", color_scheme="gray", id="tax-ids-none")),
+        rx.el.form(
+            rx.flex(
+                rx.el.div(
+                    field_label(t("billing.tax.type"), "tax-type"),
+                    rx.el.select(*(rx.el.option(t(f"billing_rules.tax_id.type.{kind}"), value=kind)
+                                   for kind in TAX_ID_TYPES),
+                                 name="tax_type", id="tax-type", style=SELECT_STYLE, disabled=PortalState.read_only),
+                    flex="1 1 12rem"),
+                rx.el.div(
+                    field_label(t("billing.tax.number"), "tax_number"),
+                    rx.input(name="tax_number", id="tax_number", max_length=40, disabled=PortalState.read_only,
+                             auto_complete="off"),
+                    flex="1 1 12rem"),
+                rx.button(t("billing.tax.add"), type="submit", id="tax-add", disabled=PortalState.read_only,
+                          loading=BillingState.busy == "tax-add"),
+                gap="0.75rem", align="end", wrap="wrap",
+            ),
+            error_callout(BillingState.tax_error, "tax-error"),
+            on_submit=BillingState.add_tax_id(KEY), reset_on_submit=False, no_validate=True, id="tax-form",
+            aria_label=t("billing.tax.heading"),
         ),
+        spacing="3", align="stretch",
+    )
+
+
+def _billing_details() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("billing.details.heading"), as_="h2", size="4"),
+            rx.text(t("billing.details.intro"), size="2", color_scheme="gray"),
+            rx.el.form(
+                rx.grid(*(_detail_field(name, max_len) for name, _label, max_len in DETAIL_FIELDS),
+                        columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%"),
+                form_actions(form=DETAILS_FORM, saving=BillingState.busy == "details", disabled=PortalState.read_only,
+                             on_discard=BillingState.discard_details, errors=BillingState.details_errors,
+                             save_label=t("billing.details.save")),
+                on_submit=BillingState.save_details(KEY), reset_on_submit=False, no_validate=True,
+                id="billing-details-form", aria_label=t("billing.details.heading"),
+            ),
+            rx.separator(size="4"),
+            _tax_ids(),
+            spacing="4", align="stretch",
+        ),
+        id="billing-details",
+    )
+
+
+def _cancel_reason_step() -> rx.Component:
+    return rx.el.form(
+        rx.el.div(
+            field_label(t("billing.cancel.reason_label"), "cancel-reason", required=True),
+            rx.el.select(rx.el.option(t("billing.cancel.reason_choose"), value=""),
+                         *(rx.el.option(t(f"billing.cancel.reason.{r}"), value=r) for r in CANCEL_REASONS),
+                         name="reason", id="cancel-reason", style=SELECT_STYLE, required=True),
+            margin_top="1rem"),
+        rx.el.div(
+            field_label(t("billing.cancel.comment_label"), "cancel-comment"),
+            rx.text_area(name="comment", id="cancel-comment", max_length=COMMENT_MAX, rows="3"),
+            margin_top="0.75rem"),
+        rx.box(error_callout(BillingState.cancel_error, "cancel-error"), margin_top="1rem"),
+        dialog_buttons(
+            rx.button(t("billing.cancel_confirm"), color_scheme="red", id="cancel-confirm", type="submit",
+                      loading=BillingState.busy == "cancel"),
+            keep=t("billing.keep_my_plan"),
+        ),
+        on_submit=BillingState.confirm_cancel(KEY), reset_on_submit=False, id="cancel-form",
+    )
+
+
+def _cancel_offer_step() -> rx.Component:
+    return rx.vstack(
+        rx.callout.root(
+            rx.callout.icon(rx.icon("gift")),
+            rx.vstack(rx.text(BillingState.offer_title, weight="bold", id="offer-title"),
+                      rx.callout.text(BillingState.offer_text, id="offer-text"), spacing="1"),
+            color_scheme="green", id="retention-offer", margin_top="1rem",
+        ),
+        rx.box(error_callout(BillingState.cancel_error, "cancel-error"), margin_top="1rem"),
+        rx.flex(
+            rx.button(t("billing.cancel.decline_offer"), color_scheme="red", variant="soft", id="offer-decline",
+                      on_click=BillingState.decline_offer(KEY), loading=BillingState.busy == "cancel",
+                      disabled=BillingState.busy != ""),
+            rx.button(t("billing.cancel.accept_offer"), id="offer-accept", on_click=BillingState.accept_offer(KEY),
+                      loading=BillingState.busy == "offer", disabled=BillingState.busy != ""),
+            gap="0.75rem", justify="end", wrap="wrap", margin_top="1.25rem",
+        ),
+        spacing="0", align="stretch",
     )
 
 
@@ -172,12 +292,7 @@ def _cancel_dialog() -> rx.Component:
         rx.alert_dialog.content(
             rx.alert_dialog.title(t("billing.cancel_title")),
             rx.alert_dialog.description(BillingState.cancel_summary, id="cancel-summary"),
-            rx.box(error_callout(BillingState.cancel_error, "cancel-error"), margin_top="1rem"),
-            dialog_buttons(
-                rx.button(t("billing.cancel_confirm"), color_scheme="red", id="cancel-confirm",
-                          on_click=BillingState.confirm_cancel(KEY), loading=BillingState.busy == "cancel"),
-                keep=t("billing.keep_my_plan"),
-            ),
+            rx.cond(BillingState.cancel_step == "offer", _cancel_offer_step(), _cancel_reason_step()),
             id="cancel-dialog", max_width="30rem",
         ),
         open=BillingState.cancel_open, on_open_change=BillingState.dialog_open_change,
@@ -190,7 +305,7 @@ def plan_details() -> rx.Component:
             error_callout(BillingState.plan_error, "plan-error"),
             _current_plan(),
             _billing_history(),
-            _billed_to(),
+            _billing_details(),
             _cancel_dialog(),
             spacing="5", align="stretch",
         ),
@@ -227,6 +342,26 @@ def _plan_choice(choice) -> rx.Component:
     )
 
 
+def _lines_table(title, lines, total, table_id: str) -> rx.Component:
+    """An invoice's lines and total, as the invoice will have them."""
+    return rx.box(
+        rx.text(title, weight="bold", size="2", margin_bottom="0.4rem"),
+        rx.table.root(
+            rx.table.body(
+                rx.foreach(lines, lambda row: rx.table.row(
+                    rx.table.cell(row.description), rx.table.cell(rx.text(row.amount, white_space="nowrap"),
+                                                                  text_align="right"),
+                    class_name="quote-line")),
+                rx.table.row(rx.table.row_header_cell(t("billing.preview.total")),
+                             rx.table.cell(rx.text(total, weight="bold", white_space="nowrap"), text_align="right",
+                                           class_name="quote-total")),
+            ),
+            size="1", variant="ghost", width="100%",
+        ),
+        id=table_id, margin_top="1rem",
+    )
+
+
 def _change_dialog() -> rx.Component:
     change = BillingState.change
     return rx.alert_dialog.root(
@@ -241,6 +376,12 @@ def _change_dialog() -> rx.Component:
                                   rx.data_list.value(change.effective, id="change-effective")),
                 margin_top="1rem",
             ),
+            rx.cond(change.later_note != "", rx.callout(change.later_note, icon="calendar-clock", color_scheme="blue",
+                                                        margin_top="1rem", id="change-later")),
+            rx.cond(change.lines.length() > 0,
+                    _lines_table(t("billing.preview.today"), change.lines, change.total, "change-today")),
+            rx.cond(change.next_lines.length() > 0,
+                    _lines_table(change.next_title, change.next_lines, change.next_total, "change-next")),
             rx.cond(change.needs_card, rx.callout(
                 rx.text(t("billing.needs_card"), " ",
                         rx.link(t("billing.go_to_payment_methods"), href=BillingState.payment_path,

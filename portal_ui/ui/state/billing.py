@@ -13,6 +13,7 @@ a card is added.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, AsyncIterator, Callable
 
 import reflex as rx
@@ -20,18 +21,18 @@ from sqlmodel import Session
 
 from portal_ui.billing import payment_methods as cards
 from portal_ui.billing import subscriptions
+from portal_ui.billing import profile, retention
 from portal_ui.billing.invoices import list_invoices
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import active_plans
 from portal_ui.billing.provider import default_provider
-from portal_ui.domain.errors import InvalidInput, say
+from portal_ui.domain.errors import InvalidFields, InvalidInput, say
 from portal_ui.domain.sections import BY_KEY
 from portal_ui.domain.sessions import ActiveSession
-from portal_ui.models import Organization, User
-from portal_ui.ui import routes, text
-from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, cancel_summary,
-                                             card_rows, card_text, change_view, invoice_rows, plan_choices, plan_view,
-                                             provider_text)
+from portal_ui.ui import routes
+from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, TaxIdRow,
+                                             cancel_summary, card_rows, card_text, change_view, invoice_rows,
+                                             offer_texts, plan_choices, plan_view, provider_text, tax_id_rows)
 from portal_ui.ui.state.portal import PortalState
 
 SECTIONS = ("plan_details", "plan_selection", "payment_details", "organization_plan_details",
@@ -68,8 +69,6 @@ def parse_expiry(value: Any) -> tuple[str, str]:
 
 class BillingState(PortalState):
     billing_loaded: bool = False
-    billed_name: str = ""
-    billed_email: str = ""
     provider_label: str = ""
     plans_path: str = ""  # the plan picker of the same side (user or organization)
     payment_path: str = ""
@@ -84,6 +83,14 @@ class BillingState(PortalState):
     cancel_open: bool = False
     cancel_summary: str = ""
     cancel_error: str = ""
+    cancel_step: str = "reason"  # reason|offer: the retention offer is shown after the reason is given
+    offer_title: str = ""  # "" when no retention offer is made
+    offer_text: str = ""
+    details: dict[str, str] = {}  # the billing details form's loaded values
+    details_errors: dict[str, str] = {}
+    details_revision: int = 0  # moves on whenever the inputs must show `details` again
+    tax_ids: list[TaxIdRow] = []
+    tax_error: str = ""  # the add-tax-ID row
     remove_open: bool = False
     remove_label: str = ""
     remove_error: str = ""
@@ -92,6 +99,9 @@ class BillingState(PortalState):
     cards_error: str = ""  # the card list (make default)
     _change_plan_key: str = ""
     _change_section: str = ""  # the section the open confirmation was made for
+    _change_quoted_at: str = ""  # the preview's pricing moment (ISO), handed back to the domain on confirm
+    _cancel_reason: str = ""
+    _cancel_comment: str = ""
     _remove_id: str = ""
 
     # ---- loading ---------------------------------------------------------------------------
@@ -100,13 +110,6 @@ class BillingState(PortalState):
         """Fill every billing var from the domain, for the owner of section `key`."""
         owner = _owner(active, key)
         org = BY_KEY[key].portal == "organization"
-        if org:
-            row = db.get(Organization, active.org_code)
-            self.billed_name, self.billed_email = (row.name, row.billing_email or "") if row else ("", "")
-        else:
-            user = db.get(User, active.user_id)
-            self.billed_name = text.person_name(user.given_name, user.family_name, None) if user else ""
-            self.billed_email = (user.email or "") if user else ""
         current = subscriptions.current_plan(db, owner)
         lang = self._shell().lang
         self.plans_path = routes.ORG_PLANS if org else routes.PLANS
@@ -116,12 +119,17 @@ class BillingState(PortalState):
         self.choices = plan_choices(active_plans(db), current, lang)
         self.cards = card_rows(cards.list_payment_methods(db, owner), lang=lang)
         self.invoices = invoice_rows(list_invoices(db, owner, page_size=INVOICES_SHOWN).items, lang)
+        details = profile.billing_details(db, owner)
+        self.details, self.tax_ids = details.fields(), tax_id_rows(details, lang)
+        self.details_revision += 1
         self.billing_loaded = True
 
     def _close_dialogs(self) -> None:
         self.change_open = self.cancel_open = self.remove_open = False
         self.change_error = self.cancel_error = self.remove_error = ""
-        self._change_plan_key = self._change_section = self._remove_id = ""
+        self._change_plan_key = self._change_section = self._remove_id = self._change_quoted_at = ""
+        self._cancel_reason = self._cancel_comment = ""
+        self.cancel_step = "reason"
 
     @rx.event
     def load_billing(self, key: str):
@@ -130,7 +138,8 @@ class BillingState(PortalState):
 
         def work(db: Session, active: ActiveSession):
             self._close_dialogs()
-            self.plan_error = self.card_error = self.cards_error = ""
+            self.plan_error = self.card_error = self.cards_error = self.tax_error = ""
+            self.details_errors = {}
             self.busy = ""
             self._load(db, active, key)
 
@@ -139,11 +148,13 @@ class BillingState(PortalState):
     # ---- the one path of every change --------------------------------------------------------
 
     def _change(self, key: Any, busy: str, error: str, work: Callable[[Session, ActiveSession, Owner], Any],
-                after: Callable[[], None] | None = None) -> AsyncIterator[Any]:
+                after: Callable[[], None] | None = None,
+                failed: Callable[[Exception], Any] | None = None) -> AsyncIterator[Any]:
         """`_act` for a billing change: `busy` names the action in progress (the `busy` var),
         `work(db, session, owner)` makes the change and returns the follow-up (a toast), and the
         page is reloaded after it committed. A DomainError's message, in the tab's language, goes
-        to the var named `error` and nothing is written; a refusal closes the dialogs.
+        to the var named `error` (or to `failed`, when given) and nothing is written; a refusal
+        closes the dialogs.
         """
         key = _billing_key(key)
 
@@ -153,12 +164,12 @@ class BillingState(PortalState):
             self._load(db, active, key)
             return outcome
 
-        def failed(exc: Exception) -> None:
+        def to_var(exc: Exception) -> None:
             setattr(self, error, self._error(exc))
 
         setattr(self, error, "")
-        return self._act(key, run, busy="busy", busy_value=busy, refused=self._close_dialogs, failed=failed,
-                         after=after)
+        return self._act(key, run, busy="busy", busy_value=busy, refused=self._close_dialogs,
+                         failed=failed or to_var, after=after)
 
     # ---- plan ------------------------------------------------------------------------------
 
@@ -169,6 +180,7 @@ class BillingState(PortalState):
             preview = subscriptions.preview_change(db, owner, str(plan_key))
             self.change = change_view(preview, lang=self._shell().lang)
             self._change_plan_key, self._change_section = self.change.plan_key, str(key)
+            self._change_quoted_at = preview.quoted_at.isoformat() if preview.quoted_at else ""
             self.change_error = ""
             self.change_open = True
 
@@ -181,8 +193,9 @@ class BillingState(PortalState):
         def work(db: Session, active: ActiveSession, owner: Owner):
             if not self._change_plan_key or self._change_section != key:
                 raise InvalidInput(say("billing.choose_plan_first"))
+            quoted_at = datetime.fromisoformat(self._change_quoted_at) if self._change_quoted_at else None
             result = subscriptions.change_plan(db, actor=self._actor(active), owner=owner,
-                                               plan_key=self._change_plan_key)
+                                               plan_key=self._change_plan_key, quoted_at=quoted_at)
             self._close_dialogs()
             preview = result.preview
             if preview.kind == "scheduled":
@@ -196,23 +209,113 @@ class BillingState(PortalState):
 
     @rx.event
     def start_cancel(self, key: str):
-        """Open the cancel confirmation with what cancelling means."""
+        """Open the cancel confirmation: what cancelling means, and a reason to give."""
         def work(db: Session, _active: ActiveSession, owner: Owner):
-            self.cancel_summary = cancel_summary(subscriptions.preview_cancel(db, owner), self._shell().lang)
+            preview = subscriptions.preview_cancel(db, owner)
+            self.cancel_summary = cancel_summary(preview, self._shell().lang)
+            self.offer_title, self.offer_text = offer_texts(preview, self._shell().lang)
             self.cancel_open = True
 
         self._close_dialogs()
         return self._change(key, "cancel-preview", "plan_error", work)
 
     @rx.event
-    def confirm_cancel(self, key: str):
-        """Cancel at the end of the period (undoable until then)."""
+    def confirm_cancel(self, key: str, form: dict):
+        """The reason form: with a retention offer still open, show it next; otherwise cancel at
+        the end of the period (undoable until then)."""
+        submitted = form if isinstance(form, dict) else {}
+
         def work(db: Session, active: ActiveSession, owner: Owner):
-            subscriptions.cancel_at_period_end(db, actor=self._actor(active), owner=owner)
-            self._close_dialogs()
-            return rx.toast.success(self._t("billing.toast.set_to_end"))
+            reason, comment = retention.check_reason(submitted.get("reason"), submitted.get("comment", ""))
+            if self.cancel_step == "reason" and retention.retention_offer(db, owner) is not None:
+                self._cancel_reason, self._cancel_comment, self.cancel_step = reason, comment, "offer"
+                return None
+            return self._cancel(db, active, owner, reason, comment)
 
         return self._change(key, "cancel", "cancel_error", work)
+
+    def _cancel(self, db: Session, active: ActiveSession, owner: Owner, reason: str, comment: str):
+        subscriptions.cancel_at_period_end(db, actor=self._actor(active), owner=owner, reason=reason, comment=comment)
+        self._close_dialogs()
+        return rx.toast.success(self._t("billing.toast.set_to_end"))
+
+    @rx.event
+    def decline_offer(self, key: str):
+        """"No thanks": cancel with the reason given (the offer is not made again)."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if self.cancel_step != "offer":
+                raise InvalidInput(say("billing_rules.cancel.reason_needed"))
+            return self._cancel(db, active, owner, self._cancel_reason, self._cancel_comment)
+
+        return self._change(key, "cancel", "cancel_error", work)
+
+    @rx.event
+    def accept_offer(self, key: str):
+        """Take the retention offer: the plan keeps running, the next invoices are discounted."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if self.cancel_step != "offer":
+                raise InvalidInput(say("billing_rules.cancel.reason_needed"))
+            retention.accept_retention_offer(db, actor=self._actor(active), owner=owner, reason=self._cancel_reason,
+                                             comment=self._cancel_comment)
+            title = self.offer_title
+            self._close_dialogs()
+            return rx.toast.success(self._t("billing.toast.offer_accepted", offer=title))
+
+        return self._change(key, "offer", "cancel_error", work)
+
+    # ---- billing details -------------------------------------------------------------------
+
+    @rx.event
+    def save_details(self, key: str, form: dict):
+        """Save the billing details form (name, email, address)."""
+        submitted = form if isinstance(form, dict) else {}
+
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            profile.save_billing_details(db, actor=self._actor(active), owner=owner, values=submitted)
+            return rx.toast.success(self._t("billing.toast.details_saved"))
+
+        self.details_errors = {}
+        return self._details_change(key, "details", work)
+
+    def _details_change(self, key: Any, busy: str, work: Callable[[Session, ActiveSession, Owner], Any]):
+        """`_change` for the billing details: each bad field's message beside it, others by the tax IDs."""
+        def failed(exc: Exception):
+            if isinstance(exc, InvalidFields):
+                self.details_errors = self._field_errors(exc)
+                return rx.set_focus(f"billing-details-{next(iter(exc.fields))}")
+            self.tax_error = self._error(exc)
+            return None
+
+        return self._change(key, busy, "tax_error", work, failed=failed)
+
+    @rx.event
+    def discard_details(self):
+        """Put the loaded values back in the form (this tab only; nothing is read or written)."""
+        self.details_errors = {}
+        self.details_revision += 1
+
+    @rx.event
+    def add_tax_id(self, key: str, form: dict):
+        """Add the tax ID of the submitted type and number (checked by the domain)."""
+        submitted = form if isinstance(form, dict) else {}
+
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            tax_id = profile.add_tax_id(db, actor=self._actor(active), owner=owner,
+                                        tax_type=submitted.get("tax_type"), number=submitted.get("tax_number"))
+            return [rx.set_value("tax_number", ""),
+                    rx.toast.success(self._t("billing.toast.tax_added", number=tax_id.display))]
+
+        return self._details_change(key, "tax-add", work)
+
+    @rx.event
+    def remove_tax_id(self, key: str, tax_type: str, value: str):
+        """Remove one of the owner's tax IDs."""
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            profile.remove_tax_id(db, actor=self._actor(active), owner=owner, tax_type=str(tax_type)[:16],
+                                  value=str(value)[:64])
+            return rx.toast.success(self._t("billing.toast.tax_removed"))
+
+        return self._details_change(key, f"tax-remove:{str(value)[:64]}", work)
 
     @rx.event
     def resume_plan(self, key: str):

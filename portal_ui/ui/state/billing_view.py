@@ -20,7 +20,9 @@ from portal_ui.billing.money import format_money
 from portal_ui.billing.payment_methods import card_text as _card_text, expiry_label
 from portal_ui.billing.plans import price_text as _price_text
 from portal_ui.billing.provider import is_expired
-from portal_ui.billing.renewals import day_label
+from portal_ui.billing.profile import BillingDetails
+from portal_ui.billing.quotes import day_label
+from portal_ui.billing.tax_ids import TYPES as TAX_ID_TYPES
 from portal_ui.billing.subscriptions import CancelPreview, ChangePreview, CurrentPlan
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import render
@@ -105,8 +107,25 @@ class InvoiceRow:
 
 
 @dataclass
+class LineRow:
+    """One line of an invoice (or of the preview of one)."""
+
+    description: str = ""
+    amount: str = ""
+
+
+@dataclass
+class TaxIdRow:
+    type: str = ""
+    value: str = ""  # compact, as stored
+    kind: str = ""  # "EU VAT number"
+    number: str = ""  # as printed
+
+
+@dataclass
 class ChangeView:
-    """The plan change confirmation: what changes, what is paid today, and when it takes effect."""
+    """The plan change confirmation: what changes, what is paid today, and when it takes effect;
+    the lines of today's invoice and of the next one, as the invoices will have them."""
 
     plan_key: str = ""
     plan_name: str = ""
@@ -116,6 +135,12 @@ class ChangeView:
     effective: str = ""
     confirm: str = ""  # the confirm button's words
     needs_card: bool = False  # a paid plan, and no card on file: confirming would fail
+    lines: list[LineRow] = field(default_factory=list)  # today's invoice
+    total: str = ""
+    next_title: str = ""  # "Next invoice, 4 Jan 2027"
+    next_lines: list[LineRow] = field(default_factory=list)
+    next_total: str = ""
+    later_note: str = ""  # a downgrade or interval change: when it takes effect, and that nothing is charged now
 
 
 def plan_view(current: CurrentPlan, lang: str = FALLBACK) -> PlanView:
@@ -195,7 +220,19 @@ def change_view(preview: ChangePreview, now: datetime | None = None, lang: str =
         confirm = _tr(lang, "confirm.pay", amount=format_money(preview.amount_due_now, preview.currency, lang=lang))
     else:
         confirm = _tr(lang, "confirm.switch", plan=preview.plan.name)
+    def rows(lines) -> list[LineRow]:
+        return [LineRow(str(x["description"]), format_money(int(x["amount_minor"]), preview.currency, lang=lang))
+                for x in lines]
+
+    later = (_tr(lang, "preview.later", plan=preview.plan.name, current=preview.current.name if preview.current else "",
+                 date=day_label(effective, lang)) if preview.takes_effect_later else "")
     return ChangeView(plan_key=preview.plan.key, plan_name=preview.plan.name, kind=preview.kind,
+                      lines=rows(preview.lines), total=format_money(preview.amount_due_now, preview.currency, lang=lang),
+                      next_title=(_tr(lang, "preview.next", date=day_label(preview.next_charge_on, lang))
+                                  if preview.next_lines else ""),
+                      next_lines=rows(preview.next_lines),
+                      next_total=format_money(preview.next_charge_amount, preview.currency, lang=lang),
+                      later_note=later,
                       summary=change_summary(preview, lang),
                       due_now=format_money(preview.amount_due_now, preview.currency, lang=lang),
                       effective=_tr(lang, "effective.today") if today else day_label(effective, lang), confirm=confirm,
@@ -214,3 +251,23 @@ def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceR
                        amount=format_money(i.amount_minor, i.currency, lang=lang), status=i.status,
                        status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
                        url=INVOICE_PDF.format(invoice_id=i.id)) for i in invoices]
+
+
+def tax_id_rows(details: BillingDetails, lang: str = FALLBACK) -> list[TaxIdRow]:
+    """The owner's tax IDs with their kind and printed form (a free-text organization tax ID has no kind)."""
+    return [TaxIdRow(type=x.type, value=x.value,
+                     kind=translate(lang, f"billing_rules.tax_id.type.{x.type}") if x.type else _tr(lang, "tax.other"),
+                     number=x.display) for x in details.tax_ids]
+
+
+def tax_type_options(lang: str = FALLBACK) -> list[tuple[str, str]]:
+    return [(kind, translate(lang, f"billing_rules.tax_id.type.{kind}")) for kind in TAX_ID_TYPES]
+
+
+def offer_texts(preview: CancelPreview, lang: str = FALLBACK) -> tuple[str, str]:
+    """The retention offer's title and sentence ("", "" when there is none)."""
+    offer = preview.offer
+    if offer is None:
+        return "", ""
+    return offer.label, _tr(lang, "cancel.offer_text", plan=preview.plan.name, percent=offer.percent_off,
+                            months=offer.duration_months)
