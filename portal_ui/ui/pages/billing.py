@@ -262,7 +262,7 @@ def _cancel_reason_step() -> rx.Component:
                       loading=BillingState.busy == "cancel"),
             keep=t("billing.keep_my_plan"),
         ),
-        on_submit=BillingState.confirm_cancel(KEY), reset_on_submit=False, id="cancel-form",
+        on_submit=BillingState.confirm_cancel(KEY), reset_on_submit=False, no_validate=True, id="cancel-form",
     )
 
 
