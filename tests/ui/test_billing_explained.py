@@ -110,6 +110,7 @@ def test_cancel_asks_why_and_makes_the_offer_once(page: Page, portal, shot, bea_
     page.locator("#offer-accept").click()
     toast(page, "the discount applies to your next invoices").to_be_visible()
     expect(page.locator("#plan-status")).to_have_text("Active")
+    expect(page.locator("#plan-discount")).to_contain_text("Half price for two months: 50% off invoices")
     with portal_db(portal) as session:
         sub = current_plan(session, bea_on_pro).subscription
         assert (sub.discount_percent, sub.cancel_at_period_end) == (50, False)

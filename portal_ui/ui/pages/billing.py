@@ -102,6 +102,9 @@ def _current_plan() -> rx.Component:
                 rx.data_list.value(BillingState.plan.period, id="plan-period"))),
             rx.data_list.item(rx.data_list.label(t("billing.whats_next"), min_width="8rem"),
                               rx.data_list.value(BillingState.plan.next_step, id="plan-next")),
+            rx.cond(BillingState.plan.discount != "", rx.data_list.item(
+                rx.data_list.label(t("billing.discount_label"), min_width="8rem"),
+                rx.data_list.value(BillingState.plan.discount, id="plan-discount"))),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
         _plan_actions(),
@@ -240,7 +243,7 @@ def _billing_details() -> rx.Component:
             _tax_ids(),
             spacing="4", align="stretch",
         ),
-        id="billing-details",
+        size=rx.breakpoints(initial="2", sm="3"), id="billing-details",
     )
 
 

@@ -21,7 +21,7 @@ from portal_ui.billing.payment_methods import card_text as _card_text, expiry_la
 from portal_ui.billing.plans import price_text as _price_text
 from portal_ui.billing.provider import is_expired
 from portal_ui.billing.profile import BillingDetails
-from portal_ui.billing.quotes import day_label
+from portal_ui.billing.quotes import day_label, discount_of
 from portal_ui.billing.tax_ids import TYPES as TAX_ID_TYPES
 from portal_ui.billing.subscriptions import CancelPreview, ChangePreview, CurrentPlan
 from portal_ui.domain.clock import as_utc, utcnow
@@ -66,6 +66,7 @@ class PlanView:
     status_label: str = ""
     period: str = ""  # "1 May 2026 to 1 Jun 2026"
     next_step: str = ""  # what happens at the end of the period
+    discount: str = ""  # a retention discount still to come: "Half price: 50% off invoices of periods starting before …"
     cancelable: bool = False
     resumable: bool = False
 
@@ -171,6 +172,10 @@ def plan_view(current: CurrentPlan, lang: str = FALLBACK) -> PlanView:
         view.next_step = _tr(lang, "next.renews", date=day_label(current.renews_on, lang))
     else:
         view.next_step = _tr(lang, "next.no_renewal")
+    discount = discount_of(current.subscription)
+    if discount is not None and current.is_live and current.period_end and discount.applies(current.period_end):
+        view.discount = _tr(lang, "discount", label=discount.label, percent=discount.percent,
+                            date=day_label(discount.ends_on, lang))
     view.cancelable = current.is_live and not current.cancel_at_period_end and current.period_end is not None
     if current.status == "past_due":
         view.next_step += " " + _tr(lang, "next.payment_due")
