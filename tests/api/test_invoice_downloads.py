@@ -142,3 +142,26 @@ def test_the_pdf_follows_the_browsers_language_and_prints_seller_and_buyer(world
     english = pdf_text(client.get(pdf_url(invoice_id), headers={**cookie, "accept-language": "en"}).content)
     assert "Billed to" in english and "Tax ID: GB 980 7806 84" in english
     assert re.search(r"^USD \d+\.\d\d$", english, re.MULTILINE), english
+
+
+def test_the_pdf_prints_the_buyers_billing_details_and_tax_ids(demo, engine, client, user_headers):
+    """The organization's billing details, saved before the invoice is issued, are on its PDF; the
+    tax IDs are printed as their countries write them, labelled in the reader's language."""
+    from portal_ui.billing.profile import add_tax_id, save_billing_details
+
+    acme = Owner.org(DEMO_ORG_CODE)
+    with db.session_scope(engine) as s:
+        save_billing_details(s, actor=SYSTEM, owner=acme, values={
+            "name": "Acme Trading Pty Ltd", "email": "ap@acme.example", "address_line1": "1 George Street",
+            "city": "Sydney", "region": "NSW", "postcode": "2000", "country": "AU"})
+        add_tax_id(s, actor=SYSTEM, owner=acme, tax_type="au_abn", number="51824753556")
+        add_tax_id(s, actor=SYSTEM, owner=acme, tax_type="eu_vat", number="DE 136 695 976")
+        invoice_id = change_plan(s, actor=SYSTEM, owner=acme, plan_key="business").invoice.id
+    headers = session_cookie(client, user_headers, BILL, DEMO_ORG_CODE)
+    text = pdf_text(client.get(pdf_url(invoice_id), headers=headers).content)
+    billed = text[text.index("Billed to"):]
+    for expected in ("Acme Trading Pty Ltd", "1 George Street", "2000 Sydney", "NSW", "Australia",
+                     "ABN: 51 824 753 556", "VAT: DE136695976", "ap@acme.example"):
+        assert expected in billed, expected
+    german = pdf_text(client.get(pdf_url(invoice_id), headers={**headers, "accept-language": "de"}).content)
+    assert "USt-IdNr.: DE136695976" in german and "ABN: 51 824 753 556" in german
