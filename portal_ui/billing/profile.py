@@ -21,7 +21,7 @@ from portal_ui.billing.tax_ids import MAX_TAX_IDS, TaxId, check_tax_id, display
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.countries import COUNTRIES, country_name
-from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, NotFound, Text, field_message, say
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, clean_fields, say
 from portal_ui.domain.secrets import new_id
 from portal_ui.domain.users import clean_name, normalize_email
 from portal_ui.i18n import FALLBACK, translate
@@ -89,6 +89,8 @@ def billing_details(session: Session, owner: Owner) -> BillingDetails:
 
 def _clean(name: str, label: str, max_len: int, raw: object) -> str:
     value = clean_name(raw, field=Text(f"billing_rules.details.{name}"), max_len=max_len)
+    if name == "name" and not value:
+        raise InvalidInput(say("billing_rules.details.name_required"))
     if not value:
         return value
     if name == "email":
@@ -105,20 +107,7 @@ def _clean(name: str, label: str, max_len: int, raw: object) -> str:
 def clean_billing_fields(form: Any) -> dict[str, str]:
     """The submitted fields trimmed and checked; InvalidFields names every bad one. Only the known
     fields are read; a name is required."""
-    if not isinstance(form, Mapping):
-        raise InvalidInput(say("billing_rules.details.form"))
-    out: dict[str, str] = {}
-    errors: dict[str, str | Text] = {}
-    for name, label, max_len in FIELDS:
-        try:
-            out[name] = _clean(name, label, max_len, form.get(name, ""))
-        except InvalidInput as exc:
-            errors[name] = field_message(exc, label)
-    if not errors.get("name") and not out.get("name"):
-        errors["name"] = say("billing_rules.details.name_required")
-    if errors:
-        raise InvalidFields(errors, labels={name: label for name, label, _ in FIELDS})
-    return out
+    return clean_fields(form, FIELDS, _clean, unreadable=say("billing_rules.details.form"))
 
 
 def _row_for_write(session: Session, owner: Owner) -> tuple[BillingProfile, dict[str, Any]]:

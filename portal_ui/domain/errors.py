@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 from portal_ui.i18n import FALLBACK, format_date, translate
 
@@ -127,3 +127,23 @@ def field_message(exc: DomainError, label: str) -> "str | Text":
     if isinstance(exc.text, Text):
         return Text(exc.text.key, exc.text.values, about=label)
     return _sentence(exc.message, label)
+
+
+def clean_fields(form: Any, fields: Sequence[tuple[str, str, int]], clean_one: Callable[[str, str, int, object], str],
+                 *, unreadable: "str | Text") -> dict[str, str]:
+    """Each (name, label, max length) of `fields` read from `form` (a missing one counts as empty)
+    and cleaned by `clean_one(name, label, max_len, raw)`; InvalidFields names every field whose
+    cleaning raised InvalidInput. Anything else in `form` is ignored; a form that is not a mapping
+    is InvalidInput(`unreadable`)."""
+    if not isinstance(form, Mapping):
+        raise InvalidInput(unreadable)
+    out: dict[str, str] = {}
+    errors: dict[str, str | Text] = {}
+    for name, label, max_len in fields:
+        try:
+            out[name] = clean_one(name, label, max_len, form.get(name, ""))
+        except InvalidInput as exc:
+            errors[name] = field_message(exc, label)
+    if errors:
+        raise InvalidFields(errors, labels={name: label for name, label, _ in fields})
+    return out

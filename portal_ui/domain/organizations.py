@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.countries import COUNTRIES
-from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, Text, field_message, say
+from portal_ui.domain.errors import Conflict, InvalidInput, Text, clean_fields, say
 from portal_ui.domain.members import get_org, insert_membership
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.return_urls import check_http_url
@@ -156,18 +156,7 @@ def clean_details(form: Any) -> dict[str, str]:
     Only the known fields are read (a missing one counts as empty); anything else in the
     submission is ignored. Cleaning clean values changes nothing.
     """
-    if not isinstance(form, Mapping):
-        raise InvalidInput(FORM_NOT_UNDERSTOOD)
-    out: dict[str, str] = {}
-    errors: dict[str, str | Text] = {}
-    for name, label, max_len in DETAIL_FIELDS:
-        try:
-            out[name] = _clean_detail(name, label, max_len, form.get(name, ""))
-        except InvalidInput as exc:
-            errors[name] = field_message(exc, label)
-    if errors:
-        raise InvalidFields(errors, labels=DETAIL_LABELS)
-    return out
+    return clean_fields(form, DETAIL_FIELDS, _clean_detail, unreadable=FORM_NOT_UNDERSTOOD)
 
 
 def update_details(session: Session, *, actor: audit.Actor, org_code: str, values: Mapping[str, Any],
