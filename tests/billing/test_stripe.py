@@ -319,3 +319,47 @@ def test_unknown_event_types_are_acknowledged(world, client):
 def test_without_stripe_the_route_is_not_there(env, client):
     answer = client.post("/webhooks/stripe", content=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
     assert answer.status_code == 404
+
+
+# --- no card data in the portal -----------------------------------------------------------------------
+
+def test_with_stripe_no_card_number_or_cvc_reaches_the_portal(world, org, client, settings, engine, localstripe_url,
+                                                               stripe_api, caplog):
+    """The browser sends the card to Stripe; the portal sees only the SetupIntent's id. After a whole
+    flow (card, subscription, upgrade, a webhook), neither the database file nor any log line of
+    the portal holds the number or the CVC, and the one portal function that takes card input
+    refuses it without echoing it."""
+    import logging
+
+    from tests.billing.test_card_data_never_stored import STATEMENT_TIMINGS, database_bytes
+
+    number, cvc = "5555555555554444", "868"
+    session = world
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # every statement and its parameters
+    try:
+        setup = stripe_billing.begin_card_setup(session, org)
+        confirmed = confirm_in_browser(localstripe_url, setup, number=number, exp_month=12, exp_year=2034, cvc=cvc)
+        assert confirmed["status"] == "succeeded"
+        method = stripe_billing.complete_card_setup(session, actor=ACTOR, owner=org, setup_intent_id=setup.id)
+        change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
+        change_plan(session, actor=ACTOR, owner=org, plan_key="business")
+        session.commit()
+        with pytest.raises(InvalidInput) as err:
+            add_card(session, actor=ACTOR, owner=org, number=number, exp_month=12, exp_year=2034, cvc=cvc)
+        assert number not in str(err.value) and cvc not in str(err.value)
+        ended = stripe_api.subscriptions.cancel(get_subscription(session, org).provider_ref)
+        assert post_event(client, stripe_event("evt_nocard_1", "customer.subscription.deleted", ended)).status_code == 200
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    assert (method.last4, method.exp_year) == ("4444", 2034)
+    assert stripe_api.payment_methods.retrieve(method.provider_ref).card.last4 == "4444"  # Stripe had the card
+    session.close()
+    engine.dispose()
+    data = database_bytes(settings)
+    assert method.provider_ref.encode() in data  # the files read do hold the new rows
+    assert number.encode() not in data and number[:6].encode() + b" " not in data
+    assert b"cvc" not in data.lower()
+    logged = STATEMENT_TIMINGS.sub("[timing]", caplog.text)
+    assert "INSERT INTO payment_methods" in logged  # the statement log was on
+    assert number not in logged and f"'{cvc}'" not in logged and "cvc" not in logged.lower()
