@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from portal_ui.api.body import read_raw_body
 from portal_ui.api.errors import ApiError
 from portal_ui.billing import stripe_billing
 from portal_ui.billing.stripe_provider import ProviderError, WebhookRejected
@@ -27,22 +28,10 @@ log = logging.getLogger("portal_ui.api")
 MAX_BODY_BYTES = 512 * 1024  # Stripe's events are well under this
 
 
-async def _raw_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-    return raw
-
-
 async def stripe_webhook(request: Request) -> JSONResponse:
     if stripe_billing.stripe_provider() is None:
         raise ApiError(404, "ROUTE_NOT_FOUND", "Stripe is not the billing provider of this portal.")
-    payload = await _raw_body(request)
+    payload = await read_raw_body(request, MAX_BODY_BYTES)
     signature = request.headers.get("stripe-signature")
 
     def work() -> str:

@@ -143,11 +143,8 @@ def test_a_declined_card_starts_nothing(world, org, localstripe_url):
     assert events(session, "subscription") == []
 
 
-def test_an_upgrade_is_prorated_and_charged_by_stripe_at_once(world, org, localstripe_url, stripe_api):
-    session = world
-    add_stripe_card(session, org, localstripe_url)
-    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
-    session.commit()
+def test_an_upgrade_is_prorated_and_charged_by_stripe_at_once(subscribed, org, localstripe_url, stripe_api):
+    session = subscribed
     result = change_plan(session, actor=ACTOR, owner=org, plan_key="business")
     session.commit()
     assert result.preview.kind == "upgrade"
@@ -161,11 +158,8 @@ def test_an_upgrade_is_prorated_and_charged_by_stripe_at_once(world, org, locals
     assert invoice.amount_minor == credit + charge == pytest.approx(result.preview.amount_due_now, abs=5)
 
 
-def test_cancel_and_resume_go_to_stripe(world, org, localstripe_url, stripe_api):
-    session = world
-    add_stripe_card(session, org, localstripe_url)
-    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
-    session.commit()
+def test_cancel_and_resume_go_to_stripe(subscribed, org, localstripe_url, stripe_api):
+    session = subscribed
     cancel_at_period_end(session, actor=ACTOR, owner=org)
     session.commit()
     assert stripe_sub(stripe_api, session, org).cancel_at_period_end is True
@@ -363,3 +357,8 @@ def test_with_stripe_no_card_number_or_cvc_reaches_the_portal(world, org, client
     logged = STATEMENT_TIMINGS.sub("[timing]", caplog.text)
     assert "INSERT INTO payment_methods" in logged  # the statement log was on
     assert number not in logged and f"'{cvc}'" not in logged and "cvc" not in logged.lower()
+
+
+def test_an_oversized_webhook_is_refused_unread(world, client):
+    answer = client.post("/webhooks/stripe", content=b"x" * (512 * 1024 + 1), headers={"Stripe-Signature": "t=1,v1=0"})
+    assert answer.status_code == 413
