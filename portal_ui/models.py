@@ -296,6 +296,10 @@ class Subscription(SQLModel, table=True):
     created_on: datetime
     updated_on: datetime
     ended_on: Optional[datetime] = None
+    # Set when a payment provider runs the subscription (Stripe: "stripe" and its sub_... id); the
+    # provider then renews and charges it, and its webhooks keep this row in step (migration 0013).
+    provider: str = Field(default="", max_length=32)
+    provider_ref: Optional[str] = Field(default=None, max_length=128, index=True)
 
 
 class PaymentMethod(SQLModel, table=True):
@@ -336,6 +340,30 @@ class Invoice(SQLModel, table=True):
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
     provider: str = Field(default="", max_length=32)
     provider_ref: str = Field(default="", max_length=128)
+    # The provider's own pages for this invoice (Stripe's hosted invoice page and PDF; 0013).
+    hosted_url: str = Field(default="", max_length=URL_MAX)
+    pdf_url: str = Field(default="", max_length=URL_MAX)
+
+
+# --- Stripe (portal_ui.billing.stripe_billing; migration 0013_stripe) -------------------------------
+# Only Stripe's ids are kept: a customer per billing owner, and the ids of the Stripe events already
+# handled (webhooks are delivered at least once; each is applied once).
+
+
+class StripeCustomer(SQLModel, table=True):
+    __tablename__ = "stripe_customers"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_stripe_customer_one_owner"),)
+    customer_id: str = Field(primary_key=True, max_length=128)  # cus_...
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", unique=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", unique=True, max_length=64)
+    created_on: datetime
+
+
+class StripeEvent(SQLModel, table=True):
+    __tablename__ = "stripe_events"
+    id: str = Field(primary_key=True, max_length=128)  # evt_...
+    type: str = Field(max_length=128)
+    received_on: datetime
 
 
 # --- Webhooks (portal_ui.webhooks; migration 0008_webhooks) --------------------------------------

@@ -15,3 +15,5 @@ INVOICE_PDF = "/billing/invoices/{invoice_id}.pdf"
 # The audit log's CSV export: a Starlette route (portal_ui.api.audit_export) behind the audit-log page's
 # button, which adds the page's filters as the query string.
 AUDIT_LOG_CSV = "/org/audit-log/export.csv"
+# Stripe's webhooks: a Starlette route (portal_ui.api.stripe_webhooks), with PORTAL_BILLING_PROVIDER=stripe.
+STRIPE_WEBHOOKS = "/webhooks/stripe"
