@@ -42,12 +42,7 @@ NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's bran
 
 def _context(active: ActiveSession) -> dict[str, Any]:
     """The keyword arguments the domain's section rules take, for this session."""
-    return {
-        "user_functions": active.settings.user_functions,
-        "org_functions": active.settings.org_functions,
-        "permissions": active.permissions,
-        "has_org": active.org_code is not None,
-    }
+    return active.section_context()
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
