@@ -183,6 +183,10 @@ class PortalLink(SQLModel, table=True):
     expires_on: datetime
     redeemed_on: Optional[datetime] = None
     preview: dict = _json_dict()  # empty for real links; preview options otherwise
+    # A focused flow (portal_ui.domain.flows): the task, its target plan, where completion goes.
+    flow: Optional[str] = Field(default=None, max_length=32)
+    flow_plan: Optional[str] = Field(default=None, max_length=64)
+    after_completion_url: Optional[str] = Field(default=None, max_length=URL_MAX)
 
 
 class PortalSession(SQLModel, table=True):
@@ -199,6 +203,9 @@ class PortalSession(SQLModel, table=True):
     expires_on: datetime  # absolute limit (session_max_seconds)
     ended_on: Optional[datetime] = None
     preview: dict = _json_dict()
+    flow: Optional[str] = Field(default=None, max_length=32)  # copied from the link
+    flow_plan: Optional[str] = Field(default=None, max_length=64)
+    after_completion_url: Optional[str] = Field(default=None, max_length=URL_MAX)
 
 
 class ApiKey(SQLModel, table=True):

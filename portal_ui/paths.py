@@ -8,6 +8,8 @@ from __future__ import annotations
 
 # The "session ended" page (a Reflex page); Exit without a return URL lands here.
 SESSION_ENDED = "/session-ended"
+# A focused flow's page (a Reflex page): where a link with a `flow` lands (portal_ui.domain.flows).
+FLOW = "/flow"
 # Exit: a Starlette route (portal_ui.api.portal); POST ends the session.
 EXIT = "/portal_exit"
 # An invoice's PDF: a Starlette route (portal_ui.api.invoices) behind the billing pages' links.

@@ -33,8 +33,7 @@ ID_MAX = 64
 
 def invoice_owner(active: ActiveSession, invoice: Invoice) -> Owner | None:
     """The owner through which `active` may read `invoice`, or None if it may not."""
-    context = {"user_functions": active.settings.user_functions, "org_functions": active.settings.org_functions,
-               "permissions": active.permissions, "has_org": active.org_code is not None}
+    context = active.section_context()
     if invoice.org_code is not None:
         section = BY_KEY["organization_plan_details"]
         if invoice.org_code == active.org_code and section_access(section, **context) != "hidden":
