@@ -352,7 +352,7 @@ class Invoice(SQLModel, table=True):
     pdf_url: str = Field(default="", max_length=URL_MAX)
 
 
-# --- Stripe (portal_ui.billing.stripe_billing; migration 0013_stripe) -------------------------------
+# --- Stripe (portal_ui.billing.stripe_billing; migration 0011_stripe) -------------------------------
 # Only Stripe's ids are kept: a customer per billing owner, and the ids of the Stripe events already
 # handled (webhooks are delivered at least once; each is applied once).
 

@@ -4,8 +4,8 @@ Portal links and the sessions they open gain `flow` (payment_method_update, subs
 subscription_update), `flow_plan` (subscription_update's target plan key) and
 `after_completion_url` (where the browser goes when the task is done). NULL for ordinary links.
 
-Revision ID: 0015_link_flows
-Revises: 0010_billing_details
+Revision ID: 0012_link_flows
+Revises: 0011_stripe
 """
 from typing import Sequence, Union
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015_link_flows"
-down_revision: Union[str, None] = "0010_billing_details"
+revision: str = "0012_link_flows"
+down_revision: Union[str, None] = "0011_stripe"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

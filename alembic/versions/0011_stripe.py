@@ -5,7 +5,7 @@ keeps what the portal needs to follow it: a Stripe customer per billing owner (`
 the ids of Stripe events already applied (`stripe_events`, so a redelivered webhook changes nothing),
 the provider and its id on each subscription it runs, and each invoice's hosted page and PDF links.
 
-Revision ID: 0013_stripe
+Revision ID: 0011_stripe
 Revises: 0010_billing_details
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0013_stripe"
+revision: str = "0011_stripe"
 down_revision: Union[str, None] = "0010_billing_details"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
