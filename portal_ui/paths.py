@@ -15,3 +15,5 @@ INVOICE_PDF = "/billing/invoices/{invoice_id}.pdf"
 # The audit log's CSV export: a Starlette route (portal_ui.api.audit_export) behind the audit-log page's
 # button, which adds the page's filters as the query string.
 AUDIT_LOG_CSV = "/org/audit-log/export.csv"
+# "Download my data": a Starlette route (portal_ui.api.data_export) behind the profile page's link.
+DATA_EXPORT = "/profile/my-data.json"
