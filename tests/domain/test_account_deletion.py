@@ -183,3 +183,23 @@ def test_download_my_data_holds_the_users_own_data_and_no_secrets(demo, session)
     # Nobody else's activity or details.
     assert "bill@acme.example" not in text and "vic@acme.example" not in text
     assert isinstance(data["invoices"], list)
+
+
+def test_the_cli_and_the_workers_housekeeping_purge_due_accounts(demo, engine, settings, capsys):
+    from portal_ui.cli import main
+    from portal_ui.webhooks.worker import Worker
+
+    with db.session_scope(engine) as s:
+        schedule_deletion(s, actor=me(VIC), user_id=VIC, now=utcnow() - timedelta(days=GRACE_DAYS + 1))
+        schedule_deletion(s, actor=me(BILL), user_id=BILL, now=utcnow() - timedelta(days=GRACE_DAYS + 1))
+        transfer_ownership(s, actor=me(OLIVIA), org_code=DEMO_ORG_CODE, from_user_id=OLIVIA, to_user_id=BILL,
+                           confirm_name="Acme")  # Bill is held: Acme's last owner now
+    assert main(["accounts", "purge"]) == 0
+    out = capsys.readouterr().out
+    assert f"1 account(s) deleted {VIC}" in out and "1 account(s) held" in out and BILL in out
+    with db.session_scope(engine) as s:
+        transfer_ownership(s, actor=me(BILL), org_code=DEMO_ORG_CODE, from_user_id=BILL, to_user_id=OLIVIA,
+                           confirm_name="Acme")
+    Worker(settings)._prune()  # the server's hourly housekeeping
+    with db.session_scope(engine) as s:
+        assert s.get(User, BILL).deleted_on is not None
