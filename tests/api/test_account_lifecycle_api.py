@@ -15,19 +15,10 @@ from portal_ui.domain.audit import Actor
 from portal_ui.domain.links import create_link
 from portal_ui.domain.portal_settings import update_environment_settings
 from portal_ui.models import AuditEvent, Membership, User
+from tests.api.test_invoice_downloads import session_cookie
 
-LINK = "/account_api/v1/portal_link"
 EXPORT = "/profile/my-data.json"
 OLIVIA, VIC, BEA = "kp_demo_olivia", "kp_demo_vic", "kp_demo_bea"
-
-
-def session_cookie(client, user_headers, user: str, org: str | None = None) -> dict:
-    url = client.get(LINK, headers=user_headers(user, org)).json()["url"]
-    resp = client.get(url, follow_redirects=False)
-    assert resp.status_code == 303, resp.text
-    token = resp.cookies["portal_session"]
-    client.cookies.clear()
-    return {"cookie": f"portal_session={token}"}
 
 
 def test_a_user_downloads_their_own_data(demo, client, user_headers, engine):

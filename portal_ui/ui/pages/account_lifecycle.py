@@ -106,24 +106,26 @@ def delete_account() -> rx.Component:
     )
 
 
-def _leave_dialog() -> rx.Component:
-    refused = S.leave_error != ""
+def _confirm_dialog(prefix: str, *, title, body, error: rx.Var, action, on_confirm, busy: rx.Var,
+                    is_open: rx.Var) -> rx.Component:
+    """An "are you sure?" dialog; after a refusal it shows why and offers only Cancel. Ids: `prefix`-…"""
+    refused = error != ""
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(S.leave_title),
-            rx.alert_dialog.description(S.leave_body),
-            rx.cond(refused, rx.callout(S.leave_error, icon="triangle-alert", color_scheme="red", id="leave-error",
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(body),
+            rx.cond(refused, rx.callout(error, icon="triangle-alert", color_scheme="red", id=f"{prefix}-error",
                                         margin_top="1rem", role="alert")),
             rx.flex(
                 rx.alert_dialog.cancel(rx.button(t("lifecycle.cancel"), variant="soft", color_scheme="gray",
-                                                 id="leave-cancel")),
-                rx.cond(~refused, rx.button(t("lifecycle.leave"), color_scheme="red", on_click=S.confirm_leave,
-                                            loading=S.leave_busy, id="leave-confirm")),
+                                                 id=f"{prefix}-cancel")),
+                rx.cond(~refused, rx.button(action, color_scheme="red", on_click=on_confirm, loading=busy,
+                                            id=f"{prefix}-confirm")),
                 spacing="3", justify="end", margin_top="1.25rem",
             ),
-            max_width="28rem", id="leave-dialog",
+            max_width="28rem", id=f"{prefix}-dialog",
         ),
-        open=S.leave_open, on_open_change=S.close_dialogs,
+        open=is_open, on_open_change=S.close_dialogs,
     )
 
 
@@ -168,26 +170,13 @@ def _transfer_dialog() -> rx.Component:
     )
 
 
-def _delete_dialog() -> rx.Component:
-    refused = S.delete_error != ""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("lifecycle.delete_title")),
-            rx.alert_dialog.description(S.delete_body),
-            rx.cond(refused, rx.callout(S.delete_error, icon="triangle-alert", color_scheme="red",
-                                        id="delete-error", margin_top="1rem", role="alert")),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button(t("lifecycle.cancel"), variant="soft", color_scheme="gray",
-                                                 id="delete-cancel")),
-                rx.cond(~refused, rx.button(t("lifecycle.delete_confirm"), color_scheme="red",
-                                            on_click=S.confirm_delete, loading=S.delete_busy, id="delete-confirm")),
-                spacing="3", justify="end", margin_top="1.25rem",
-            ),
-            max_width="28rem", id="delete-dialog",
-        ),
-        open=S.delete_open, on_open_change=S.close_dialogs,
-    )
-
-
 def lifecycle_dialogs() -> rx.Component:
-    return rx.fragment(_leave_dialog(), _transfer_dialog(), _delete_dialog())
+    return rx.fragment(
+        _confirm_dialog("leave", title=S.leave_title, body=S.leave_body, error=S.leave_error,
+                        action=t("lifecycle.leave"), on_confirm=S.confirm_leave, busy=S.leave_busy,
+                        is_open=S.leave_open),
+        _transfer_dialog(),
+        _confirm_dialog("delete", title=t("lifecycle.delete_title"), body=S.delete_body, error=S.delete_error,
+                        action=t("lifecycle.delete_confirm"), on_confirm=S.confirm_delete, busy=S.delete_busy,
+                        is_open=S.delete_open),
+    )
