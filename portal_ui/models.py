@@ -29,12 +29,19 @@ def _json_dict() -> Any:
 
 
 class User(SQLModel, table=True):
+    """A user. `deletion_due_on` is set while a deletion the user asked for waits out its grace
+    period; `deleted_on` marks a deleted account, whose row stays only as an anonymous tombstone
+    (no name, no email) for the invoices that must be kept (portal_ui.domain.account_deletion)."""
+
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_deletion_due", "deletion_due_on"),)
     id: str = Field(primary_key=True, max_length=64)  # kp_<hex>
     given_name: str = Field(default="", max_length=NAME_MAX)
     family_name: str = Field(default="", max_length=NAME_MAX)
     email: Optional[str] = Field(default=None, max_length=EMAIL_COLUMN_MAX, index=True)
     created_on: datetime
+    deletion_due_on: Optional[datetime] = None  # migration 0013_account_lifecycle
+    deleted_on: Optional[datetime] = None
 
 
 class Organization(SQLModel, table=True):

@@ -19,3 +19,5 @@ INVOICE_PDF = "/billing/invoices/{invoice_id}.pdf"
 AUDIT_LOG_CSV = "/org/audit-log/export.csv"
 # Stripe's webhooks: a Starlette route (portal_ui.api.stripe_webhooks), with PORTAL_BILLING_PROVIDER=stripe.
 STRIPE_WEBHOOKS = "/webhooks/stripe"
+# "Download my data": a Starlette route (portal_ui.api.data_export) behind the profile page's link.
+DATA_EXPORT = "/profile/my-data.json"

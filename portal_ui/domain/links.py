@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from urllib.parse import quote
 
 from sqlalchemy import exists, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
@@ -38,11 +38,12 @@ def _check_id(value: Any, name: str) -> str:
 
 def _who_exists(session: Session, user_id: str, org_code: str | None) -> tuple[bool, bool, bool]:
     """Whether the user, the organization and the membership exist: one round trip (making links is
-    the hottest API path)."""
+    the hottest API path). A deleted account is no user."""
+    live = col(User.deleted_on).is_(None)
     if org_code is None:
-        return session.exec(select(exists().where(User.id == user_id))).one(), False, False
+        return session.exec(select(exists().where(User.id == user_id, live))).one(), False, False
     found = session.exec(select(
-        exists().where(User.id == user_id),
+        exists().where(User.id == user_id, live),
         exists().where(Organization.code == org_code),
         exists().where(Membership.org_code == org_code, Membership.user_id == user_id),
     )).one()

@@ -11,12 +11,13 @@ from portal_ui.ui.pages import account, api_keys, audit_log, billing, organizati
 from portal_ui.ui.pages.flow import flow_page
 from portal_ui.ui.pages.session_ended import home, session_ended_page
 from portal_ui.ui.state import ApiKeysState, AuditLogState, BillingState, MembersState, OrgDetailsState, PortalState, ProfileState
+from portal_ui.ui.state.account_lifecycle import LifecycleState
 
 
 def add_pages(app: rx.App) -> None:
     title = PortalState.page_title
     sections = (
-        (routes.PROFILE, account.profile, ProfileState.load_profile),
+        (routes.PROFILE, account.profile, [ProfileState.load_profile, LifecycleState.load_lifecycle]),
         (routes.PLAN, billing.plan_details, BillingState.load_billing("plan_details")),
         (routes.PLANS, billing.plan_selection, BillingState.load_billing("plan_selection")),
         (routes.PAYMENT, payment_methods.payment_details, BillingState.load_billing("payment_details")),
