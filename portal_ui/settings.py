@@ -105,6 +105,32 @@ def _absolute_http_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+BILLING_PROVIDERS = ("test", "stripe")
+STRIPE_VARIABLES = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+
+
+def _billing(env: Mapping[str, str]) -> dict:
+    """PORTAL_BILLING_PROVIDER and, for Stripe, its keys (checked for their Stripe prefixes)."""
+    provider = env.get("PORTAL_BILLING_PROVIDER", "").strip().lower() or "test"
+    if provider not in BILLING_PROVIDERS:
+        raise ConfigError(f"PORTAL_BILLING_PROVIDER: use one of {', '.join(BILLING_PROVIDERS)}, got {provider[:16]!r}")
+    values = {name: env.get(name, "").strip() for name in STRIPE_VARIABLES}
+    base = env.get("STRIPE_API_BASE", "").strip().rstrip("/") or None
+    if provider == "stripe":
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise ConfigError(f"PORTAL_BILLING_PROVIDER=stripe needs {', '.join(missing)} (README \"Stripe\")")
+        for name, prefixes in (("STRIPE_SECRET_KEY", ("sk_", "rk_")), ("STRIPE_PUBLISHABLE_KEY", ("pk_",)),
+                               ("STRIPE_WEBHOOK_SECRET", ("whsec_",))):
+            if not values[name].startswith(prefixes):
+                raise ConfigError(f"{name} must start with {' or '.join(prefixes)} (copy it from the Stripe dashboard)")
+        if base:
+            _absolute_http_url("STRIPE_API_BASE", base)
+    return {"billing_provider": provider, "stripe_secret_key": values["STRIPE_SECRET_KEY"],
+            "stripe_publishable_key": values["STRIPE_PUBLISHABLE_KEY"],
+            "stripe_webhook_secret": values["STRIPE_WEBHOOK_SECRET"], "stripe_api_base": base}
+
+
 def _language(env: Mapping[str, str]) -> str:
     """PORTAL_DEFAULT_LANGUAGE: a catalogue's two-letter code (en, de...)."""
     from portal_ui.i18n import languages
@@ -141,6 +167,13 @@ class Settings:
     # PORTAL_WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (local
     # development, tests, the demo's own receiver). Default: as PORTAL_DEMO.
     webhook_allow_private: bool = True
+    # PORTAL_BILLING_PROVIDER: "test" (the built-in test provider) or "stripe" (README "Stripe"),
+    # which needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.
+    billing_provider: str = "test"
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_api_base: str | None = None  # STRIPE_API_BASE: another address for Stripe's API (a local fake)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -223,6 +256,7 @@ class Settings:
             default_language=_language(env),
             demo=demo,
             webhook_allow_private=_flag(env, "PORTAL_WEBHOOK_ALLOW_PRIVATE", default=demo),
+            **_billing(env),
         )
 
 

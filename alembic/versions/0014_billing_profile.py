@@ -6,7 +6,7 @@ on subscriptions why they were cancelled, when the retention coupon was offered 
 accepted from it.
 
 Revision ID: 0014_billing_profile
-Revises: 0010_billing_details
+Revises: 0013_account_lifecycle
 """
 from typing import Sequence, Union
 
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0014_billing_profile"
-down_revision: Union[str, None] = "0010_billing_details"
+down_revision: Union[str, None] = "0013_account_lifecycle"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.periods import add_interval
 from portal_ui.billing.renewals import get_subscription, is_live, period_end_of, settle_due, snapshot
+from portal_ui.billing.stripe_billing import runs_on_stripe
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, say
@@ -52,6 +53,8 @@ def offer_for(session: Session, sub: Subscription | None) -> RetentionOffer | No
         return None
     if period_end_of(sub) is None:
         return None  # a plan without a period has nothing to discount
+    if runs_on_stripe(sub):
+        return None  # Stripe issues and charges its invoices; the portal's discount would not reach them
     return RetentionOffer(int(coupon["percent_off"]), int(coupon["duration_months"]), str(coupon["label"]))
 
 

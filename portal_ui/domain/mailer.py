@@ -1,4 +1,4 @@
-"""Invitation emails over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
+"""Invitation emails (and short notices, `deliver_notice`) over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
 
 URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
 `smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the
@@ -168,6 +168,37 @@ def send_email(target: SmtpTarget, message: EmailMessage, *, timeout: float = SM
                 raise smtplib.SMTPException("the server offers no TLS; refusing to send the SMTP password in clear")
             client.login(target.username, target.password or "")
         client.send_message(message, to_addrs=recipients)
+
+
+def notice_email(*, sender: str, recipient: str, product_name: str, subject: str, lines: list[str]) -> EmailMessage:
+    """A short notice to one person (ownership handed over, say): `lines` are its paragraphs' lines.
+
+    ValueError when `recipient` is not exactly one plain address (one_recipient).
+    """
+    message = EmailMessage()
+    message["From"] = formataddr((product_name, sender))
+    message["To"] = one_recipient(recipient)
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def deliver_notice(settings: Settings, *, recipient: str, product_name: str, subject: str, lines: list[str]) -> bool:
+    """Email a notice when PORTAL_SMTP_URL is set; True when the server took it. Never raises for a
+    mail problem (it is logged, by server host and port only). Call after the change is committed."""
+    if not settings.smtp_url or not recipient:
+        return False
+    label = "the SMTP server"
+    try:
+        target = parse_smtp_url(settings.smtp_url)
+        label = target.label
+        send_email(target, notice_email(sender=target.sender or default_sender(settings), recipient=recipient,
+                                        product_name=product_name, subject=subject, lines=lines))
+    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
+        log.warning("notice email via %s failed: %s: %s", label, type(exc).__name__, str(exc)[:200])
+        return False
+    return True
 
 
 def _full_name(given: str, family: str) -> str:

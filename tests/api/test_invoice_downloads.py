@@ -165,3 +165,18 @@ def test_the_pdf_prints_the_buyers_billing_details_and_tax_ids(demo, engine, cli
         assert expected in billed, expected
     german = pdf_text(client.get(pdf_url(invoice_id), headers={**headers, "accept-language": "de"}).content)
     assert "USt-IdNr.: DE136695976" in german and "ABN: 51 824 753 556" in german
+
+
+def test_an_invoice_stripe_issued_sends_the_reader_to_stripes_pdf(world, client, user_headers, engine):
+    """Invoices mirrored from Stripe carry Stripe's PDF link; the download redirects there, after
+    the same session checks (another session still gets the 404)."""
+    stripe_pdf = "https://pay.stripe.com/invoice/acct_1/in_1/pdf"
+    with db.session_scope(engine) as s:
+        row = s.get(Invoice, world["bea"])
+        row.provider, row.provider_ref, row.pdf_url = "stripe", "in_1", stripe_pdf
+        s.add(row)
+    resp = client.get(pdf_url(world["bea"]), headers=session_cookie(client, user_headers, BEA), follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == stripe_pdf
+    other = client.get(pdf_url(world["bea"]), headers=session_cookie(client, user_headers, OLIVIA, DEMO_ORG_CODE),
+                       follow_redirects=False)
+    assert other.status_code == 404
