@@ -65,9 +65,23 @@ def _prorated_plan_changes() -> None:
     resources.Subscription._update = _update
 
 
+def _invoice_links(base: str) -> None:
+    """Gap: localstripe's invoices have no `hosted_invoice_url` or `invoice_pdf`, which Stripe gives
+    every finalized invoice; here they are addresses on the fake (which answers them with a 404)."""
+    original = resources.Invoice.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.hosted_invoice_url = f"{base}/hosted_invoices/{self.id}"
+        self.invoice_pdf = f"{base}/hosted_invoices/{self.id}/pdf"
+
+    resources.Invoice.__init__ = __init__
+
+
 def main(port: int) -> None:
     _in_memory_only()
     _prorated_plan_changes()
+    _invoice_links(f"http://127.0.0.1:{port}")
     web.run_app(server.app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
