@@ -5,8 +5,8 @@ on loopback whose fake Stripe.js stands in for Stripe's card element (plain inpu
 instead of Stripe's frame; the same `elements().create("card")` and `confirmCardSetup` calls).
 Bea adds a card through the element, subscribes, and finds the invoice in her billing history
 with its Stripe link, also after the portal lost its copy (the page lists Stripe's invoices when it
-opens). Afterwards the card number and the security code are in none of the portal's files: its
-database, its server log, its Reflex state files.
+opens). Afterwards the card number and the security code, and the SetupIntent's client secret,
+are in none of the portal's files: its database, its server log, its Reflex state files.
 """
 
 from __future__ import annotations
@@ -50,11 +50,10 @@ def stripe_portal(tmp_path_factory, localstripe) -> Iterator[Portal]:
         yield running_portal
 
 
-def stripe_invoices(localstripe: str) -> list:
+def stripe_api(localstripe: str):
     import stripe
 
-    client = stripe.StripeClient(STRIPE_SECRET, base_addresses={"api": localstripe}).v1
-    return client.invoices.list(params={"limit": 100}).data
+    return stripe.StripeClient(STRIPE_SECRET, base_addresses={"api": localstripe}).v1
 
 
 def card_traces(data: bytes) -> list[str]:
@@ -93,7 +92,7 @@ def test_a_card_through_stripes_element_pays_for_a_plan_and_never_reaches_the_po
     page.locator("#change-confirm").click()
     toast(page, "You are now on Pro (monthly).").to_be_visible()
 
-    (invoice,) = stripe_invoices(localstripe)
+    (invoice,) = stripe_api(localstripe).invoices.list(params={"limit": 100}).data
     assert (invoice.status, invoice.total) == ("paid", 1900)
     page.goto(portal.url + routes.PLAN)
     expect(page.locator("#plan-name")).to_have_text("Pro (monthly)")
@@ -119,3 +118,7 @@ def test_a_card_through_stripes_element_pays_for_a_plan_and_never_reaches_the_po
     files = {portal.log: portal.log.read_bytes(), **stored, **states}
     holding = {path.name: found for path, data in files.items() if (found := card_traces(data))}
     assert holding == {}, f"card data in the portal's files: {holding}"
+    # Nor the SetupIntent's client secret, which went to the browser in a script call only.
+    (setup,) = stripe_api(localstripe).setup_intents.list(params={"limit": 100}).data
+    assert setup.status == "succeeded" and setup.client_secret.startswith(setup.id + "_secret_")
+    assert [path.name for path, data in files.items() if setup.client_secret.encode() in data] == []

@@ -116,7 +116,8 @@ def _stripe_card_form() -> rx.Component:
             rx.flex(
                 rx.button(rx.icon("plus", size=16), t("billing.add_card"), id="card-submit",
                           on_click=BillingState.start_stripe_card(KEY),
-                          loading=(BillingState.busy == "card") | BillingState.card_confirming,
+                          loading=(BillingState.busy == "card") | (BillingState.busy == "card:setup")
+                          | BillingState.card_confirming,
                           disabled=PortalState.read_only),
                 rx.text(t("billing.stripe_card_note"), size="1", color_scheme="gray"),
                 gap="0.75rem", align="center", wrap="wrap",

@@ -83,7 +83,7 @@ class BillingState(PortalState):
     choices: list[PlanChoice] = []
     cards: list[CardRow] = []
     invoices: list[InvoiceRow] = []
-    busy: str = ""  # the action in progress: change, cancel, resume, card, remove, default:<id>
+    busy: str = ""  # the action in progress: change, cancel, resume, card, card:setup, remove, default:<id>
     change: ChangeView = ChangeView()
     change_open: bool = False
     change_error: str = ""
@@ -295,7 +295,8 @@ class BillingState(PortalState):
                                   callback=BillingState.finish_stripe_card)
 
         self.card_confirming = False
-        return self._change(key, "card", "card_error", work)
+        # "card:setup": the card action's first step (adding the card is done in finish_stripe_card).
+        return self._change(key, "card:setup", "card_error", work)
 
     @rx.event
     def finish_stripe_card(self, result: dict):
