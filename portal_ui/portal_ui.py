@@ -38,7 +38,8 @@ app = PortalApp(
     api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer,
                      socket_cookie_transformer],
     html_lang="en",
-    head_components=[rx.script(RELOAD_FROM_BFCACHE)],
+    # assets/stripe_card.js: Stripe's card element for the payment methods page (idle until mounted).
+    head_components=[rx.script(RELOAD_FROM_BFCACHE), rx.script(src="/stripe_card.js", defer=True)],
     stylesheets=["/portal.css"],  # assets/portal.css: the few rules no component prop can express
 )
 app.add_middleware(FreshShellOnConnect(), index=0)

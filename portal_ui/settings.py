@@ -106,6 +106,11 @@ def _absolute_http_url(name: str, value: str) -> str:
 
 
 BILLING_PROVIDERS = ("test", "stripe")
+STRIPE_JS_URL = "https://js.stripe.com/v3/"  # Stripe.js, which collects cards in the browser
+# What a page using Stripe.js must be allowed to reach, by Content-Security-Policy directive
+# (Stripe's published list for the card element: its script, its API, its frames).
+STRIPE_BROWSER_SOURCES = {"script-src": ("https://js.stripe.com",), "connect-src": ("https://api.stripe.com",),
+                          "frame-src": ("https://js.stripe.com", "https://hooks.stripe.com")}
 STRIPE_VARIABLES = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
 
 
@@ -198,6 +203,23 @@ class Settings:
         """Origins whose pages may use the portal from a browser (websocket, CORS, uploads): the
         portal's own (PORTAL_PUBLIC_URL's), plus PORTAL_FRAME_ANCESTORS."""
         return tuple(dict.fromkeys((origin_of(self.public_url), *self.frame_ancestors)))
+
+    @property
+    def stripe_js_url(self) -> str:
+        """Stripe.js for the card form: Stripe's own, or with STRIPE_API_BASE the copy a fake serves
+        at `<STRIPE_API_BASE>/js.stripe.com/v3/` (localstripe does, talking to itself)."""
+        return f"{self.stripe_api_base}/js.stripe.com/v3/" if self.stripe_api_base else STRIPE_JS_URL
+
+    @property
+    def stripe_browser_sources(self) -> dict[str, tuple[str, ...]]:
+        """With PORTAL_BILLING_PROVIDER=stripe, the origins the pages' Stripe.js loads from, talks
+        to and frames, by CSP directive (README "Stripe"); nothing in any other mode."""
+        if self.billing_provider != "stripe":
+            return {}
+        if self.stripe_api_base:  # a fake serves its Stripe.js and its API from one origin, no frames
+            origin = origin_of(self.stripe_api_base)
+            return {"script-src": (origin,), "connect-src": (origin,)}
+        return STRIPE_BROWSER_SOURCES
 
     @property
     def is_sqlite(self) -> bool:

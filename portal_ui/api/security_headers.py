@@ -6,24 +6,31 @@ scripts and styles; and Reflex applies events the server sends back (toasts, cli
 by evaluating them, hence 'unsafe-eval'. Everything else is same-origin, except images (a logo may
 live on a CDN); no plugins, no <base>, and frames only where allowed.
 `frame-ancestors` comes from PORTAL_FRAME_ANCESTORS: nobody may frame the portal unless listed.
+With PORTAL_BILLING_PROVIDER=stripe (only then), Stripe.js's origins are added: its script, its API
+and its frames (Settings.stripe_browser_sources; README "Stripe").
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def content_security_policy(frame_ancestors: Iterable[str]) -> str:
+def content_security_policy(frame_ancestors: Iterable[str],
+                            extra_sources: Mapping[str, Iterable[str]] | None = None) -> str:
+    """The policy; `extra_sources` adds origins to script-src, connect-src and frame-src."""
     ancestors = " ".join(frame_ancestors) or "'none'"
+    extra = {name: "".join(f" {origin}" for origin in origins) for name, origins in (extra_sources or {}).items()}
+    frames = (f"frame-src 'self'{extra['frame-src']}",) if extra.get("frame-src") else ()
     return "; ".join((
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        f"script-src 'self' 'unsafe-inline' 'unsafe-eval'{extra.get('script-src', '')}",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob: https:",
         "font-src 'self' data:",
-        "connect-src 'self'",
+        f"connect-src 'self'{extra.get('connect-src', '')}",
+        *frames,
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self' http: https:",  # Exit posts to /portal_exit, which redirects to the return URL
@@ -34,11 +41,12 @@ def content_security_policy(frame_ancestors: Iterable[str]) -> str:
 class SecurityHeaders:
     """Adds the security headers to every HTTP response that does not already set them."""
 
-    def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = ()):
+    def __init__(self, app: ASGIApp, frame_ancestors: Iterable[str] = (),
+                 extra_sources: Mapping[str, Iterable[str]] | None = None):
         self.app = app
         ancestors = tuple(frame_ancestors)
         self.headers = [
-            (b"content-security-policy", content_security_policy(ancestors).encode()),
+            (b"content-security-policy", content_security_policy(ancestors, extra_sources).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
             (b"cross-origin-opener-policy", b"same-origin"),
@@ -66,4 +74,5 @@ def security_headers_transformer(app: ASGIApp) -> ASGIApp:
     """For `rx.App(api_transformer=[...])`: wrap the whole backend (pages and API) in the headers."""
     from portal_ui.settings import get_settings
 
-    return SecurityHeaders(app, get_settings().frame_ancestors)
+    settings = get_settings()
+    return SecurityHeaders(app, settings.frame_ancestors, settings.stripe_browser_sources)

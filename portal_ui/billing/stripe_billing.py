@@ -334,14 +334,16 @@ def _mirror_latest(session: Session, owner: Owner, stripe_sub: dict) -> Invoice 
     return mirror_invoice(session, owner, latest) if isinstance(latest, dict) else None
 
 
-def sync_invoices(session: Session, owner: Owner) -> list[Invoice]:
+def sync_invoices(session: Session, owner: Owner, *, quick: bool = False) -> list[Invoice]:
     """Bring the owner's invoices up to date from Stripe (newest 100); nothing for an owner
-    without a Stripe customer. Returns the invoices mirrored."""
+    without a Stripe customer. `quick`: one short try, for a page that waits (the billing page
+    calls this each time it opens). Returns the invoices mirrored. Raises ProviderError."""
     provider = _require()
     cid = find_customer(session, owner)
     if cid is None:
         return []
-    return [inv for inv in (mirror_invoice(session, owner, x) for x in provider.list_invoices(cid)) if inv]
+    return [inv for inv in (mirror_invoice(session, owner, x) for x in provider.list_invoices(cid, quick=quick))
+            if inv]
 
 
 # --- webhooks --------------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 PLAN_ID_PREFIX = "portal_"  # Stripe plan ids made from the catalogue's keys: pro_monthly -> portal_pro_monthly
 TIMEOUT_SECONDS = 20
+# Reads a page waits for (the invoice list when the billing page opens): one try, a short wait; the
+# page shows what it already has when Stripe is slow.
+QUICK_TIMEOUT_SECONDS = 5
 
 
 class ProviderError(Conflict):
@@ -79,6 +82,8 @@ class StripeProvider:
         base = {"api": api_base} if api_base else None
         self._client = stripe.StripeClient(secret_key, base_addresses=base, max_network_retries=2,
                                            http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS))
+        self._quick_client = stripe.StripeClient(secret_key, base_addresses=base, max_network_retries=0,
+                                                 http_client=stripe.RequestsClient(timeout=QUICK_TIMEOUT_SECONDS))
         self.api_base = api_base
 
     def __repr__(self) -> str:  # never the keys
@@ -192,8 +197,10 @@ class StripeProvider:
     def cancel_subscription(self, subscription_id: str) -> dict:
         return self._call("cancellation", self._v1().subscriptions.cancel, subscription_id)
 
-    def list_invoices(self, customer_id: str, *, limit: int = 100) -> list[dict]:
-        found = self._call("invoices", self._v1().invoices.list, params={"customer": customer_id, "limit": limit})
+    def list_invoices(self, customer_id: str, *, limit: int = 100, quick: bool = False) -> list[dict]:
+        """The customer's newest invoices; `quick`: one try with a short timeout (a page is waiting)."""
+        client = self._quick_client if quick else self._client
+        found = self._call("invoices", client.v1.invoices.list, params={"customer": customer_id, "limit": limit})
         return list(found.get("data") or [])
 
     # --- webhooks ---------------------------------------------------------------------------------

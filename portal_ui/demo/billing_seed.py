@@ -9,6 +9,7 @@ from sqlmodel import Session
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.payment_methods import add_card, list_payment_methods
 from portal_ui.billing.plans import create_plan
+from portal_ui.billing.stripe_billing import stripe_provider
 from portal_ui.billing.subscriptions import change_plan, get_subscription
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain import audit
@@ -46,7 +47,8 @@ def seed_demo_billing(session: Session) -> None:
     """Create the demo plans and Acme's subscription (idempotent: what exists is left as it is).
 
     Acme gets a test Visa ending 4242 and Pro (monthly), which issues one paid invoice. Skipped for
-    Acme when the organization is missing or already has a subscription. Caller commits.
+    Acme when the organization is missing or already has a subscription, and with the Stripe
+    provider (cards reach Stripe from the browser only: Acme starts without a plan). Caller commits.
     """
     actor = audit.Actor.system("seed-demo")
     for demo in DEMO_PLANS:
@@ -54,7 +56,7 @@ def seed_demo_billing(session: Session) -> None:
             create_plan(session, actor=actor, key=demo.key, name=demo.name, description=demo.description,
                         amount_minor=demo.amount_minor, currency=demo.currency, interval=demo.interval,
                         features=list(demo.features), sort_order=demo.sort_order)
-    if session.get(Organization, DEMO_ORG_CODE) is None:
+    if session.get(Organization, DEMO_ORG_CODE) is None or stripe_provider() is not None:
         return
     owner = Owner.org(DEMO_ORG_CODE)
     if get_subscription(session, owner) is not None:

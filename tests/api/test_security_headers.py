@@ -36,3 +36,34 @@ def test_api_routes_get_them_too(demo, client):
     resp = TestClient(SecurityHeaders(build_api()), base_url="http://portal.test").get("/portal_redirect?key=x")
     assert resp.status_code == 410 and resp.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" in resp.headers
+
+
+def _directives(csp: str) -> dict[str, str]:
+    return {part.split(" ", 1)[0]: part.split(" ", 1)[1] for part in csp.split("; ")}
+
+
+STRIPE_KEYS = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+               "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+
+
+def test_stripe_origins_only_in_stripe_mode(env):
+    env(**STRIPE_KEYS)  # keys set, provider still the test one: nothing of Stripe's allowed
+    plain = _directives(TestClient(security_headers_transformer(_app().app)).get("/").headers["content-security-policy"])
+    assert "stripe" not in " ".join(plain.values()) and "frame-src" not in plain
+    env(PORTAL_BILLING_PROVIDER="stripe", **STRIPE_KEYS)
+    csp = _directives(TestClient(security_headers_transformer(_app().app)).get("/").headers["content-security-policy"])
+    assert csp["script-src"] == "'self' 'unsafe-inline' 'unsafe-eval' https://js.stripe.com"
+    assert csp["connect-src"] == "'self' https://api.stripe.com"
+    assert csp["frame-src"] == "'self' https://js.stripe.com https://hooks.stripe.com"
+    assert csp["default-src"] == "'self'" and csp["object-src"] == "'none'"
+
+
+def test_a_stripe_fake_is_the_one_origin_allowed(env):
+    from portal_ui.settings import get_settings
+
+    env(PORTAL_BILLING_PROVIDER="stripe", STRIPE_API_BASE="http://127.0.0.1:8420/", **STRIPE_KEYS)
+    assert get_settings().stripe_js_url == "http://127.0.0.1:8420/js.stripe.com/v3/"
+    csp = _directives(TestClient(security_headers_transformer(_app().app)).get("/").headers["content-security-policy"])
+    assert csp["script-src"].endswith("'unsafe-eval' http://127.0.0.1:8420")
+    assert csp["connect-src"] == "'self' http://127.0.0.1:8420"
+    assert "frame-src" not in csp and "stripe.com" not in " ".join(csp.values())

@@ -62,44 +62,13 @@ STRIPE_PUBLISHABLE = "pk_test_portal"
 STRIPE_WEBHOOK_SECRET = "whsec_portal_test_secret"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe_url():
     """The address of a running localstripe (tests/billing/localstripe_server.py)."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
+    from tests.billing.localstripe_server import running
 
-    port = _free_port()
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "tests.billing.localstripe_server", str(port)], cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("localstripe did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with running() as url:
+        yield url
 
 
 @pytest.fixture

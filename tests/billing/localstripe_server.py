@@ -4,16 +4,21 @@
 in memory only (the package itself writes every change to /tmp/localstripe.pickle, which parallel
 test workers would share), and fills the fake's gaps that the portal's Stripe provider meets, each
 named below. Nothing here changes what the portal sends: the gaps are the fake's, not Stripe's.
+`running()` starts one for a block of tests (the billing tests' fixture, the Stripe browser test's).
 """
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
-from aiohttp import web
-from localstripe import resources, server
-from localstripe.errors import UserError
+# localstripe is imported in the server's process only (`main`): the tests' own process just starts it.
+resources = server = UserError = None
 
 
 def _in_memory_only() -> None:
@@ -65,10 +70,63 @@ def _prorated_plan_changes() -> None:
     resources.Subscription._update = _update
 
 
+def _invoice_links(base: str) -> None:
+    """Gap: localstripe's invoices have no `hosted_invoice_url` or `invoice_pdf`, which Stripe gives
+    every finalized invoice; here they are addresses on the fake (which answers them with a 404)."""
+    original = resources.Invoice.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.hosted_invoice_url = f"{base}/hosted_invoices/{self.id}"
+        self.invoice_pdf = f"{base}/hosted_invoices/{self.id}/pdf"
+
+    resources.Invoice.__init__ = __init__
+
+
 def main(port: int) -> None:
+    global resources, server, UserError
+    from aiohttp import web
+    from localstripe import resources, server
+    from localstripe.errors import UserError
+
     _in_memory_only()
     _prorated_plan_changes()
+    _invoice_links(f"http://127.0.0.1:{port}")
     web.run_app(server.app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running() -> Iterator[str]:
+    """A localstripe in a child process on 127.0.0.1 at a free port, for the block; yields its address."""
+    port = _free_port()
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "tests.billing.localstripe_server", str(port)], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    raise RuntimeError("localstripe did not start: " + proc.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 if __name__ == "__main__":

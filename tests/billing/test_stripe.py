@@ -125,7 +125,9 @@ def test_subscribing_starts_a_stripe_subscription_and_mirrors_its_paid_invoice(w
     invoice = result.invoice
     assert (invoice.provider, invoice.status, invoice.amount_minor, invoice.currency) == ("stripe", "paid", 1900, "USD")
     assert invoice.paid_with == "Visa ending 4242" and invoice.plan_key == "pro_monthly"
-    assert stripe_api.invoices.retrieve(invoice.provider_ref).status == "paid"
+    remote_invoice = stripe_api.invoices.retrieve(invoice.provider_ref)
+    assert remote_invoice.status == "paid"
+    assert (invoice.hosted_url, invoice.pdf_url) == (remote_invoice.hosted_invoice_url, remote_invoice.invoice_pdf)
     plan = current_plan(session, org)
     assert plan.renews_on is not None and plan.renews_on.timestamp() == pytest.approx(
         remote.to_dict()["current_period_end"], abs=1)
@@ -362,3 +364,22 @@ def test_with_stripe_no_card_number_or_cvc_reaches_the_portal(world, org, client
 def test_an_oversized_webhook_is_refused_unread(world, client):
     answer = client.post("/webhooks/stripe", content=b"x" * (512 * 1024 + 1), headers={"Stripe-Signature": "t=1,v1=0"})
     assert answer.status_code == 413
+
+
+def test_a_quick_invoice_sync_gives_up_at_once_when_stripe_does_not_answer(world, org, env, localstripe_url):
+    """The billing page's refresh (`quick`): one try, and a ProviderError the page turns into its note."""
+    import time
+
+    from portal_ui.billing.stripe_provider import ProviderError
+    from tests.billing.conftest import STRIPE_PUBLISHABLE, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET
+    from tests.billing.localstripe_server import _free_port
+
+    session = world
+    stripe_billing.customer_id(session, org)
+    session.commit()
+    env(PORTAL_BILLING_PROVIDER="stripe", STRIPE_SECRET_KEY=STRIPE_SECRET, STRIPE_PUBLISHABLE_KEY=STRIPE_PUBLISHABLE,
+        STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE=f"http://127.0.0.1:{_free_port()}")  # nobody there
+    started = time.monotonic()
+    with pytest.raises(ProviderError):
+        stripe_billing.sync_invoices(session, org, quick=True)
+    assert time.monotonic() - started < 3  # no retries with back-off

@@ -125,8 +125,15 @@ def _invoice_row(row) -> rx.Component:
     )
     status = rx.badge(row.status_label, high_contrast=True,
                       color_scheme=rx.match(row.status, ("paid", "green"), ("open", "amber"), "gray"))
+    # The provider's own page of the invoice (Stripe's hosted invoice), in a new tab.
+    hosted = rx.cond(row.hosted_url != "", rx.el.a(
+        rx.icon("external-link", size=14, flex_shrink="0"), t("billing.view_online"),
+        href=row.hosted_url, target="_blank", rel="noopener noreferrer", class_name="invoice-hosted",
+        aria_label=t("billing.view_invoice_online", number=row.number), display="inline-flex",
+        align_items="center", gap="0.25rem", white_space="nowrap", font_size="var(--font-size-1)",
+        color="var(--gray-11)"))
     return rx.table.row(
-        rx.table.row_header_cell(download),
+        rx.table.row_header_cell(rx.flex(download, hosted, direction="column", gap="0.15rem")),
         rx.table.cell(rx.text(row.date, white_space="nowrap")),
         rx.table.cell(
             rx.vstack(rx.text(row.amount, white_space="nowrap"), rx.box(status, display=["block", "none"]),
@@ -140,7 +147,12 @@ def _invoice_row(row) -> rx.Component:
 
 def _billing_history() -> rx.Component:
     return rx.vstack(
-        rx.heading(t("billing.billing_history"), as_="h2", size="4"),
+        rx.flex(rx.heading(t("billing.billing_history"), as_="h2", size="4"),
+                rx.cond(BillingState.invoices_syncing, rx.spinner(size="2", id="invoices-syncing",
+                                                                  aria_label=t("billing.invoices_refreshing"))),
+                gap="0.5rem", align="center"),
+        rx.cond(BillingState.invoices_note != "", rx.callout(BillingState.invoices_note, icon="cloud-off",
+                                                             color_scheme="amber", id="invoices-note", role="status")),
         rx.cond(
             BillingState.invoices.length() > 0,
             rx.box(

@@ -1,7 +1,9 @@
-"""The payment methods page: the owner's cards, adding one with the test provider, default and remove.
+"""The payment methods page: the owner's cards, adding one, default and remove.
 
-The card form is uncontrolled: number, expiry and security code stay in the browser until the form
-is submitted, and the submitted values go straight to the billing domain (see BillingState.add_card).
+With the test provider the card form is uncontrolled: number, expiry and security code stay in the
+browser until the form is submitted, and the submitted values go straight to the billing domain
+(see BillingState.add_card). With Stripe the form is Stripe's card element (assets/stripe_card.js),
+which sends the card to Stripe only (see BillingState.start_stripe_card).
 """
 
 from __future__ import annotations
@@ -93,6 +95,40 @@ def add_card_form() -> rx.Component:
     )
 
 
+STRIPE_ELEMENT = "stripe-card-element"
+
+
+def _stripe_card_form() -> rx.Component:
+    """Stripe's card element, mounted by assets/stripe_card.js into the box below (Stripe.js, the
+    publishable key and the language in its data attributes)."""
+    element = rx.el.div(
+        id=STRIPE_ELEMENT, class_name="stripe-card-element", data_js_url=BillingState.stripe_js_url,
+        data_key=BillingState.stripe_key, data_locale=PortalState.lang,
+        data_failed_text=t("billing.stripe_unavailable"), aria_label=t("billing.card_details"), role="group",
+        on_mount=rx.call_script(f"window.portalStripeCard.mount('{STRIPE_ELEMENT}')"),
+        on_unmount=rx.call_script("window.portalStripeCard.unmount()"),
+    )
+    return rx.card(
+        rx.vstack(
+            rx.heading(t("billing.add_a_card"), as_="h2", size="4"),
+            rx.cond(PortalState.read_only, rx.fragment(), element),
+            error_callout(BillingState.card_error, "card-error"),
+            rx.flex(
+                rx.button(rx.icon("plus", size=16), t("billing.add_card"), id="card-submit",
+                          on_click=BillingState.start_stripe_card(KEY),
+                          loading=(BillingState.busy == "card") | (BillingState.busy == "card:setup")
+                          | BillingState.card_confirming,
+                          disabled=PortalState.read_only),
+                rx.text(t("billing.stripe_card_note"), size="1", color_scheme="gray"),
+                gap="0.75rem", align="center", wrap="wrap",
+            ),
+            spacing="3", align="stretch",
+        ),
+        size=rx.breakpoints(initial="2", sm="3"),
+        id="stripe-card-form",
+    )
+
+
 def _remove_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
@@ -111,9 +147,13 @@ def _remove_dialog() -> rx.Component:
 def payment_details() -> rx.Component:
     return section_frame(
         rx.vstack(
-            rx.callout(
-                rx.text(rx.text.strong(BillingState.provider_label), ". ", t("billing.test_card_note")),
-                icon="flask-conical", color_scheme="blue", high_contrast=True, id="test-provider-note",
+            rx.cond(
+                BillingState.stripe_card,
+                rx.callout(t("billing.stripe_note"), icon="lock", color_scheme="gray", id="stripe-note"),
+                rx.callout(
+                    rx.text(rx.text.strong(BillingState.provider_label), ". ", t("billing.test_card_note")),
+                    icon="flask-conical", color_scheme="blue", high_contrast=True, id="test-provider-note",
+                ),
             ),
             error_callout(BillingState.cards_error, "cards-error"),
             rx.cond(
@@ -121,7 +161,7 @@ def payment_details() -> rx.Component:
                 rx.vstack(rx.foreach(BillingState.cards, _card_row), spacing="3", align="stretch", id="card-list"),
                 rx.text(t("billing.no_cards"), color_scheme="gray", id="cards-none"),
             ),
-            add_card_form(),
+            rx.cond(BillingState.stripe_card, _stripe_card_form(), add_card_form()),
             _remove_dialog(),
             spacing="4", align="stretch",
         ),

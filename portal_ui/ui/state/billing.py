@@ -8,11 +8,15 @@ writes, so a read-only session, or a client calling handlers directly, changes n
 
 Card numbers and security codes never become state: `add_card` receives the submitted form,
 hands it to the billing domain and drops it; the inputs are uncontrolled and are cleared after
-a card is added.
+a card is added. With Stripe (PORTAL_BILLING_PROVIDER=stripe) the portal never sees them at all:
+Stripe's card element (assets/stripe_card.js) sends them to Stripe, `start_stripe_card` hands the
+element a SetupIntent's client secret in a script call (never a state var, never logged), and
+`finish_stripe_card` receives only the SetupIntent's id and reads the card back from Stripe.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, AsyncIterator, Callable
 
@@ -20,7 +24,7 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_ui.billing import payment_methods as cards
-from portal_ui.billing import subscriptions
+from portal_ui.billing import stripe_billing, subscriptions
 from portal_ui.billing import profile, retention
 from portal_ui.billing.invoices import list_invoices
 from portal_ui.billing.owner import Owner
@@ -35,6 +39,7 @@ from portal_ui.ui import routes
 from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, TaxIdRow,
                                              cancel_summary, card_rows, card_text, change_view, invoice_rows,
                                              offer_texts, plan_choices, plan_view, provider_text, tax_id_rows)
+from portal_ui.settings import get_settings
 from portal_ui.ui.state.portal import FLOW_PAGE, PortalState
 
 SECTIONS = ("plan_details", "plan_selection", "payment_details", "organization_plan_details",
@@ -45,6 +50,7 @@ CARD_FIELDS = ("card_number", "card_expiry", "card_cvc")
 # A change's outcome when it was one step of a longer task (the cancel reason, with the retention
 # offer still to answer): a focused flow goes on instead of completing.
 NEXT_STEP = object()
+PLAN_PAGES = ("plan_details", "organization_plan_details")  # the pages with the billing history
 
 
 def _billing_key(key: Any) -> str | None:
@@ -81,7 +87,7 @@ class BillingState(PortalState):
     choices: list[PlanChoice] = []
     cards: list[CardRow] = []
     invoices: list[InvoiceRow] = []
-    busy: str = ""  # the action in progress: change, cancel, resume, card, remove, default:<id>
+    busy: str = ""  # the action in progress: change, cancel, resume, card, card:setup, remove, default:<id>
     change: ChangeView = ChangeView()
     change_open: bool = False
     change_error: str = ""
@@ -101,6 +107,15 @@ class BillingState(PortalState):
     remove_error: str = ""
     plan_error: str = ""  # shown on the plan page (resume) and the picker (preview)
     card_error: str = ""  # the add-card form
+    # Stripe (PORTAL_BILLING_PROVIDER=stripe): the card form is Stripe's element, which needs
+    # Stripe.js and the publishable key (public by design); never the client secret.
+    stripe_card: bool = False
+    stripe_js_url: str = ""
+    stripe_key: str = ""
+    card_confirming: bool = False  # Stripe is confirming the card in the browser
+    invoices_syncing: bool = False
+    invoices_note: str = ""  # why the billing history may miss Stripe's newest invoices
+    _card_section: str = ""  # the section start_stripe_card was called for
     cards_error: str = ""  # the card list (make default)
     flow: str = ""  # the focused flow this tab shows (the flow page), "" elsewhere
     flow_plan: str = ""  # subscription_update's target plan key
@@ -123,7 +138,11 @@ class BillingState(PortalState):
         lang = self._shell().lang
         self.plans_path = routes.ORG_PLANS if org else routes.PLANS
         self.payment_path = routes.ORG_PAYMENT if org else routes.PAYMENT
-        self.provider_label = provider_text(default_provider(), lang)
+        provider = default_provider()
+        self.provider_label = provider_text(provider, lang)
+        self.stripe_card = provider.name == stripe_billing.PROVIDER
+        self.stripe_js_url = get_settings().stripe_js_url if self.stripe_card else ""
+        self.stripe_key = getattr(provider, "publishable_key", "") if self.stripe_card else ""
         self.plan = plan_view(current, lang)
         self.choices = plan_choices(active_plans(db), current, lang)
         self.cards = card_rows(cards.list_payment_methods(db, owner), lang=lang)
@@ -147,12 +166,36 @@ class BillingState(PortalState):
 
         def work(db: Session, active: ActiveSession):
             self._close_dialogs()
-            self.plan_error = self.card_error = self.cards_error = self.tax_error = ""
+            self.plan_error = self.card_error = self.cards_error = self.tax_error = self.invoices_note = ""
             self.details_errors = {}
-            self.busy = ""
+            self.busy, self.card_confirming, self._card_section = "", False, ""
             self._load(db, active, key)
+            if self.stripe_card and key in PLAN_PAGES:
+                return BillingState.refresh_invoices(key)  # the page shows at once; Stripe's list follows
+            return None
 
         return self._act(key, work, level="enter")
+
+    @rx.event
+    def refresh_invoices(self, key: str):
+        """Bring the billing history up to date from Stripe (the plan page, Stripe mode): one short
+        try; when Stripe does not answer, the page keeps the invoices it has and says so."""
+        key = _billing_key(key)
+
+        def work(db: Session, active: ActiveSession):
+            if stripe_billing.stripe_provider() is None:
+                return None
+            owner = _owner(active, key)
+            stripe_billing.sync_invoices(db, owner, quick=True)
+            db.commit()
+            self.invoices = invoice_rows(list_invoices(db, owner, page_size=INVOICES_SHOWN).items, self._shell().lang)
+            return None
+
+        def failed(_exc: Exception) -> None:
+            self.invoices_note = self._t("billing.invoices_not_refreshed")
+
+        self.invoices_note = ""
+        return self._act(key, work, level="read", busy="invoices_syncing", failed=failed)
 
     # ---- the one path of every change --------------------------------------------------------
 
@@ -400,6 +443,43 @@ class BillingState(PortalState):
                     rx.toast.success(self._t("billing.toast.card_added", card=label))]
 
         return self._change(key, "card", "card_error", work, after=submitted.clear)
+
+    @rx.event
+    def start_stripe_card(self, key: str):
+        """Stripe: create a SetupIntent for the owner and hand its client secret to Stripe's card
+        element in this tab, which confirms the card with Stripe and then calls `finish_stripe_card`."""
+        def work(db: Session, _active: ActiveSession, owner: Owner):
+            setup = stripe_billing.begin_card_setup(db, owner)
+            self._card_section, self.card_confirming = str(key), True
+            return rx.call_script(f"window.portalStripeCard.confirm({json.dumps(setup.client_secret)})",
+                                  callback=BillingState.finish_stripe_card)
+
+        self.card_confirming = False
+        # "card:setup": the card action's first step (adding the card is done in finish_stripe_card).
+        return self._change(key, "card:setup", "card_error", work)
+
+    @rx.event
+    def finish_stripe_card(self, result: dict):
+        """The card element's answer: {"setup_intent": id} once Stripe confirmed the card, else
+        {"error": Stripe's message}. The SetupIntent must be the owner's and confirmed (the domain
+        reads it back from Stripe); only the card's brand, last four digits and expiry are kept."""
+        answer = result if isinstance(result, dict) else {}
+        # The section start_stripe_card was called for (the user's own when there was none: the
+        # domain then finds no SetupIntent of another owner's).
+        key = _billing_key(self._card_section) or "payment_details"
+        self._card_section, self.card_confirming = "", False
+        intent, refusal = answer.get("setup_intent"), str(answer.get("error") or "")[:200].strip()
+
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if not isinstance(intent, str) or not intent:
+                raise InvalidInput(say("billing.stripe_card_refused", reason=refusal) if refusal
+                                   else say("billing.stripe_card_failed"))
+            method = stripe_billing.complete_card_setup(db, actor=self._actor(active), owner=owner,
+                                                        setup_intent_id=intent[:128])
+            return [rx.call_script("window.portalStripeCard.clear()"),
+                    rx.toast.success(self._t("billing.toast.card_added", card=card_text(method, self._shell().lang)))]
+
+        return self._change(key, "card", "card_error", work)
 
     @rx.event
     def make_default(self, key: str, payment_method_id: str):
