@@ -1,4 +1,4 @@
-"""Invitation emails over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
+"""Invitation and join-request emails over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
 
 URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
 `smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the
@@ -219,3 +219,59 @@ def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Act
                  after={"sent": True})
     log.info("invitation %s emailed via %s", invitation.code, label)
     return Delivery(True, say("member_rules.email_sent", email=invitation.email))
+
+
+def join_decision_email(*, sender: str, recipient: str, recipient_name: str, org_name: str, product_name: str,
+                        approved: bool, roles: list[str], sign_in_at: str) -> EmailMessage:
+    """The message telling a requester whether they may join. No secrets, no links with keys."""
+    message = EmailMessage()
+    message["From"] = formataddr((product_name, sender))
+    message["To"] = one_recipient(recipient)
+    message["Subject"] = (f"You have joined {org_name}" if approved
+                          else f"Your request to join {org_name} was declined") + f" on {product_name}"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    lines = [f"Hello{' ' + recipient_name if recipient_name else ''},", ""]
+    if approved:
+        offered = f" as {', '.join(roles)}" if roles else ""
+        lines += [f"Your request to join {org_name} on {product_name} was approved: you are now a member{offered}.",
+                  "", f"Sign in to {product_name}{' at ' + sign_in_at if sign_in_at else ''} to start."]
+    else:
+        lines += [f"Your request to join {org_name} on {product_name} was declined.", "",
+                  f"If you think this is a mistake, ask an administrator of {org_name}."]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def deliver_join_decision(session: Session, settings: Settings, *, request_id: str) -> Delivery:
+    """Email the requester the decision on a decided join request, when PORTAL_SMTP_URL is set.
+
+    Never raises for a mail problem: it is logged and reported in the returned Delivery."""
+    from portal_ui.domain.portal_settings import effective_settings  # read-only; avoids an import cycle
+    from portal_ui.models import JoinRequest
+
+    request = session.get(JoinRequest, request_id)
+    user = session.get(User, request.user_id) if request is not None else None
+    if request is None or request.status not in ("approved", "rejected") or user is None or not user.email:
+        return Delivery(False, say("join.email_not_sent"))
+    if not settings.smtp_url:
+        return Delivery(False, say("join.email_not_set_up"))
+    org = session.get(Organization, request.org_code)
+    effective = effective_settings(session, settings, request.org_code)
+    names = role_names(session, request.role_keys)
+    label = "the SMTP server"
+    try:
+        target = parse_smtp_url(settings.smtp_url)
+        label = target.label
+        message = join_decision_email(
+            sender=target.sender or default_sender(settings), recipient=user.email, recipient_name=user.given_name,
+            org_name=org.name if org else request.org_code,
+            product_name=str(effective.branding.get("product_name") or "the portal"),
+            approved=request.status == "approved", roles=[names[k] for k in request.role_keys],
+            sign_in_at=origin_of(effective.return_url))
+        send_email(target, message)
+    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
+        log.warning("join request %s: email via %s failed: %s: %s", request.id, label, type(exc).__name__,
+                    str(exc)[:200])
+        return Delivery(False, say("join.email_failed"))
+    log.info("join request %s: decision emailed via %s", request.id, label)
+    return Delivery(True, say("join.email_sent", email=user.email))

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from portal_ui import db
+from portal_ui.domain import domains
 from portal_ui.domain.clock import utcnow
 from portal_ui.settings import Settings, get_settings
 from portal_ui.webhooks import addresses, deliveries, outbox, signing
@@ -115,8 +116,11 @@ class Worker:
             return Outcome(response.status_code, elapsed(), response=text)
 
     def _prune(self) -> None:
+        """Hourly housekeeping: finished deliveries, and domains left unverified past their expiry."""
         with db.session_scope(self.engine) as session:
             deliveries.prune(session, now=utcnow())
+        with db.session_scope(self.engine) as session:
+            domains.purge_expired(session, now=utcnow())
 
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
