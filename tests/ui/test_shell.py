@@ -13,12 +13,12 @@ from tests.ui.helpers import path_of
 pytestmark = pytest.mark.browser
 
 ACCOUNT = ["Profile", "Plan", "Change plan", "Payment methods", "API keys"]
-WORKSPACE_ALL = ["Workspace details", "Members", "Plan", "Change plan", "Payment methods", "API keys"]
+WORKSPACE_ALL = ["Workspace details", "Domains", "Members", "Plan", "Change plan", "Payment methods", "API keys"]
 # What each demo persona's navigation shows (demo settings: every function on; alias "Workspace").
 EXPECTED_NAV = {
     "kp_demo_bea": (ACCOUNT, None),
     "kp_demo_olivia": (ACCOUNT, WORKSPACE_ALL + ["Audit log"]),  # the owner alone holds org:read:audit_log
-    "kp_demo_bill": (ACCOUNT, ["Workspace details", "Plan", "Change plan", "Payment methods"]),
+    "kp_demo_bill": (ACCOUNT, ["Workspace details", "Domains", "Plan", "Change plan", "Payment methods"]),
     "kp_demo_vic": (ACCOUNT, WORKSPACE_ALL),
 }
 ORG_OF = {"kp_demo_bea": None}
