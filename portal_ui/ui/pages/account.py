@@ -9,7 +9,9 @@ from portal_ui.ui.components import plain
 from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
+from portal_ui.ui.pages.join_requests import join_suggestions
 from portal_ui.ui.state import ProfileState
+from portal_ui.ui.state.join_requests import JoinSuggestionsState
 
 
 def _profile_form() -> rx.Component:
@@ -96,6 +98,7 @@ def profile() -> rx.Component:
             rx.card(_profile_form(), size=card_size),
             rx.card(_email(), size=card_size),
             rx.card(_organizations(), size=card_size),
+            rx.cond(JoinSuggestionsState.join_suggestions.length() > 0, rx.card(join_suggestions(), size=card_size)),
             rx.card(_activity(), size=card_size),
             gap=4,
         ),
