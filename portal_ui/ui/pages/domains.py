@@ -57,7 +57,7 @@ def _record(row: rx.Var) -> rx.Component:
             rx.box(plain.text(t("domains.record_type"), size=1, muted=True, as_="p"), rx.code("TXT", variant="ghost")),
             _copyable(t("domains.record_name"), row.record_name, "name"),
             _copyable(t("domains.record_value"), row.record_value, "value"),
-            columns=rx.breakpoints(initial="1", sm="auto 1fr 1fr"), gap="3", width="100%",
+            columns=rx.breakpoints(initial="1", sm="auto 1fr 1fr"), spacing="5", width="100%",
         ),
         rx.cond(DomainsState.domain_errors.contains(row.id),
                 rx.callout(DomainsState.domain_errors[row.id], icon="triangle-alert", color_scheme="red",
