@@ -106,6 +106,14 @@ def test_an_admin_verifies_a_domain_and_approves_a_colleague_who_asks_to_join(
         assert session.exec(select(JoinRequest).where(JoinRequest.user_id == jo_id)).one().status == "approved"
         assert join_requests.suggestions_for(session, jo_id) == []  # a member now
 
+    # Removing the domain asks first.
+    enter(page, portal.link(OLIVIA, DEMO_ORG_CODE, "organization_domains"))
+    page.locator(f".domain-card[data-domain='{domain_name}'] .remove-domain").click()
+    expect(page.locator("#remove-domain-dialog")).to_contain_text(f"Remove {domain_name}?")
+    page.locator("#remove-domain-confirm").click()
+    expect(page.get_by_text(f"{domain_name} removed.")).to_be_visible()
+    expect(page.locator(f".domain-card[data-domain='{domain_name}']")).to_have_count(0)
+
 
 def _handler(state, name: str) -> str:
     return format_event_handler(state.event_handlers[name])

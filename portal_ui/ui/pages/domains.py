@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal_ui.domain.domains import INPUT_MAX, MODES
 from portal_ui.ui.components import plain
+from portal_ui.ui.components.confirm import confirm_dialog
 from portal_ui.ui.components.forms import SELECT_STYLE
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
@@ -105,25 +106,12 @@ def _domain(row: rx.Var) -> rx.Component:
 
 
 def _remove_dialog() -> rx.Component:
-    refused = DomainsState.remove_error != ""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("domains.remove_title", domain=DomainsState.remove_name)),
-            rx.alert_dialog.description(t("domains.remove_text")),
-            rx.cond(refused, rx.callout(DomainsState.remove_error, icon="triangle-alert", color_scheme="red",
-                                        margin_top="1rem", role="alert")),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button(rx.cond(refused, t("domains.close"), t("domains.cancel")),
-                                                 variant="soft", color_scheme="gray")),
-                rx.cond(~refused, rx.button(t("domains.remove_action"), color_scheme="red",
-                                            on_click=DomainsState.confirm_remove, loading=DomainsState.remove_busy,
-                                            id="remove-domain-confirm")),
-                spacing="3", justify="end", margin_top="1.25rem",
-            ),
-            max_width="28rem", id="remove-domain-dialog",
-        ),
-        open=DomainsState.remove_open, on_open_change=DomainsState.close_remove,
-    )
+    return confirm_dialog(open=DomainsState.remove_open, on_open_change=DomainsState.close_remove,
+                          title=t("domains.remove_title", domain=DomainsState.remove_name),
+                          text=t("domains.remove_text"), error=DomainsState.remove_error,
+                          busy=DomainsState.remove_busy, action=t("domains.remove_action"),
+                          on_confirm=DomainsState.confirm_remove, dialog_id="remove-domain-dialog",
+                          confirm_id="remove-domain-confirm")
 
 
 def domains_section() -> rx.Component:

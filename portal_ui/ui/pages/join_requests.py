@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_ui.ui.components import plain
+from portal_ui.ui.components.confirm import confirm_dialog
 from portal_ui.ui.components.role_picker import role_picker
 from portal_ui.ui.i18n import t
 from portal_ui.ui.state import PortalState
@@ -89,25 +90,11 @@ def _approve_dialog() -> rx.Component:
 
 
 def _reject_dialog() -> rx.Component:
-    refused = JoinRequestsState.reject_error != ""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(JoinRequestsState.reject_title),
-            rx.alert_dialog.description(t("join.reject_text")),
-            rx.cond(refused, rx.callout(JoinRequestsState.reject_error, icon="triangle-alert", color_scheme="red",
-                                        margin_top="1rem", role="alert")),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button(rx.cond(refused, t("members.close"), t("members.cancel")),
-                                                 variant="soft", color_scheme="gray")),
-                rx.cond(~refused, rx.button(t("join.reject_action"), color_scheme="red",
-                                            on_click=JoinRequestsState.reject, loading=JoinRequestsState.reject_busy,
-                                            id="reject-confirm")),
-                spacing="3", justify="end", margin_top="1.25rem",
-            ),
-            max_width="28rem", id="reject-dialog",
-        ),
-        open=JoinRequestsState.reject_open, on_open_change=JoinRequestsState.close_reject,
-    )
+    return confirm_dialog(open=JoinRequestsState.reject_open, on_open_change=JoinRequestsState.close_reject,
+                          title=JoinRequestsState.reject_title, text=t("join.reject_text"),
+                          error=JoinRequestsState.reject_error, busy=JoinRequestsState.reject_busy,
+                          action=t("join.reject_action"), on_confirm=JoinRequestsState.reject,
+                          dialog_id="reject-dialog", confirm_id="reject-confirm")
 
 
 def join_requests_panel() -> rx.Component:
