@@ -130,14 +130,10 @@ class DomainsState(PortalState):
                                             mode=self._t(f"domains.mode.{domain.enrolment}")))
 
         def failed(exc: Exception):
-            self._load_after_refusal()
+            self.domain_rows = list(self.domain_rows)  # sent again: the select goes back to the stored mode
             return rx.toast.error(self._error(exc))
 
         return self._act(SECTION, work, failed=failed)
-
-    def _load_after_refusal(self) -> None:
-        """After a refused mode change, the select shows what is stored again (on the next load)."""
-        self.domain_rows = list(self.domain_rows)
 
     # ---- removing -------------------------------------------------------------------------------
 
