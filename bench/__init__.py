@@ -2,4 +2,4 @@
 one JSON line to bench/results/<name>.jsonl. Tests never time anything; these do."""
 
 BENCHMARKS = ("link_to_content", "save_round_trip", "link_api_throughput", "connected_sessions", "members_list",
-              "concurrent_tabs", "webhook_lag")
+              "concurrent_tabs", "webhook_lag", "svg_uploads")

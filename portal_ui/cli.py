@@ -10,6 +10,7 @@ link         print a one-time portal link for a user
 preview      print a one-time link to a read-only preview (--org, --role)
 serve        start the portal (reflex, production build) and print how to open it
 webhooks work  deliver webhooks (the server does it too; run more workers beside it as you wish)
+accounts purge  delete the accounts whose deletion grace period has ended (the server does it hourly)
 """
 
 from __future__ import annotations
@@ -346,6 +347,19 @@ def cmd_webhooks_work(args) -> int:
     return 0
 
 
+def cmd_accounts_purge(_args) -> int:
+    """Delete every account whose deletion is due; print what was deleted and what is held."""
+    from portal_ui.domain.account_deletion import purge_due_accounts
+
+    engine = db.engine_for(get_settings().db_url)
+    result = purge_due_accounts(lambda: db.session_scope(engine))
+    print(f"{len(result.deleted)} account(s) deleted", *result.deleted, flush=True)
+    if result.held:
+        print(f"{len(result.held)} account(s) held (last owner of an organization: ownership must be handed over "
+              "first):", *result.held, flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal-ui", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -398,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "worker sends it")
     work.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a receiver's answer")
     work.set_defaults(func=cmd_webhooks_work)
+    accounts = sub.add_parser("accounts", help="user accounts").add_subparsers(dest="accounts_command", required=True)
+    accounts.add_parser("purge", help="delete the accounts whose deletion grace period has ended"
+                        ).set_defaults(func=cmd_accounts_purge)
     return parser
 
 

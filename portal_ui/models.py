@@ -29,12 +29,19 @@ def _json_dict() -> Any:
 
 
 class User(SQLModel, table=True):
+    """A user. `deletion_due_on` is set while a deletion the user asked for waits out its grace
+    period; `deleted_on` marks a deleted account, whose row stays only as an anonymous tombstone
+    (no name, no email) for the invoices that must be kept (portal_ui.domain.account_deletion)."""
+
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_deletion_due", "deletion_due_on"),)
     id: str = Field(primary_key=True, max_length=64)  # kp_<hex>
     given_name: str = Field(default="", max_length=NAME_MAX)
     family_name: str = Field(default="", max_length=NAME_MAX)
     email: Optional[str] = Field(default=None, max_length=EMAIL_COLUMN_MAX, index=True)
     created_on: datetime
+    deletion_due_on: Optional[datetime] = None  # migration 0013_account_lifecycle
+    deleted_on: Optional[datetime] = None
 
 
 class Organization(SQLModel, table=True):
@@ -183,6 +190,10 @@ class PortalLink(SQLModel, table=True):
     expires_on: datetime
     redeemed_on: Optional[datetime] = None
     preview: dict = _json_dict()  # empty for real links; preview options otherwise
+    # A focused flow (portal_ui.domain.flows): the task, its target plan, where completion goes.
+    flow: Optional[str] = Field(default=None, max_length=32)
+    flow_plan: Optional[str] = Field(default=None, max_length=64)
+    after_completion_url: Optional[str] = Field(default=None, max_length=URL_MAX)
 
 
 class PortalSession(SQLModel, table=True):
@@ -199,6 +210,9 @@ class PortalSession(SQLModel, table=True):
     expires_on: datetime  # absolute limit (session_max_seconds)
     ended_on: Optional[datetime] = None
     preview: dict = _json_dict()
+    flow: Optional[str] = Field(default=None, max_length=32)  # copied from the link
+    flow_plan: Optional[str] = Field(default=None, max_length=64)
+    after_completion_url: Optional[str] = Field(default=None, max_length=URL_MAX)
 
 
 class ApiKey(SQLModel, table=True):
@@ -296,6 +310,10 @@ class Subscription(SQLModel, table=True):
     created_on: datetime
     updated_on: datetime
     ended_on: Optional[datetime] = None
+    # Set when a payment provider runs the subscription (Stripe: "stripe" and its sub_... id); the
+    # provider then renews and charges it, and its webhooks keep this row in step (migration 0013).
+    provider: str = Field(default="", max_length=32)
+    provider_ref: Optional[str] = Field(default=None, max_length=128, index=True)
 
 
 class PaymentMethod(SQLModel, table=True):
@@ -336,6 +354,30 @@ class Invoice(SQLModel, table=True):
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
     provider: str = Field(default="", max_length=32)
     provider_ref: str = Field(default="", max_length=128)
+    # The provider's own pages for this invoice (Stripe's hosted invoice page and PDF; 0013).
+    hosted_url: str = Field(default="", max_length=URL_MAX)
+    pdf_url: str = Field(default="", max_length=URL_MAX)
+
+
+# --- Stripe (portal_ui.billing.stripe_billing; migration 0011_stripe) -------------------------------
+# Only Stripe's ids are kept: a customer per billing owner, and the ids of the Stripe events already
+# handled (webhooks are delivered at least once; each is applied once).
+
+
+class StripeCustomer(SQLModel, table=True):
+    __tablename__ = "stripe_customers"
+    __table_args__ = (CheckConstraint(_ONE_OWNER, name="ck_stripe_customer_one_owner"),)
+    customer_id: str = Field(primary_key=True, max_length=128)  # cus_...
+    user_id: Optional[str] = Field(default=None, foreign_key="users.id", unique=True, max_length=64)
+    org_code: Optional[str] = Field(default=None, foreign_key="organizations.code", unique=True, max_length=64)
+    created_on: datetime
+
+
+class StripeEvent(SQLModel, table=True):
+    __tablename__ = "stripe_events"
+    id: str = Field(primary_key=True, max_length=128)  # evt_...
+    type: str = Field(max_length=128)
+    received_on: datetime
 
 
 # --- Webhooks (portal_ui.webhooks; migration 0008_webhooks) --------------------------------------
@@ -402,7 +444,7 @@ class WebhookAttempt(SQLModel, table=True):
     error: str = Field(default="", max_length=255)
 
 
-# --- Verified domains and join requests (portal_ui.domain.domains, .join_requests; migration 0011_domains) --
+# --- Verified domains and join requests (portal_ui.domain.domains, .join_requests; migration 0014_domains) --
 
 class OrganizationDomain(SQLModel, table=True):
     """An email domain an organization claims, proven by a DNS TXT record.

@@ -134,6 +134,30 @@ def _dns_resolver(env: Mapping[str, str]) -> tuple[str, int] | None:
     if not 1 <= number <= 65535:
         raise ConfigError(problem)
     return address, number
+BILLING_PROVIDERS = ("test", "stripe")
+STRIPE_VARIABLES = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+
+
+def _billing(env: Mapping[str, str]) -> dict:
+    """PORTAL_BILLING_PROVIDER and, for Stripe, its keys (checked for their Stripe prefixes)."""
+    provider = env.get("PORTAL_BILLING_PROVIDER", "").strip().lower() or "test"
+    if provider not in BILLING_PROVIDERS:
+        raise ConfigError(f"PORTAL_BILLING_PROVIDER: use one of {', '.join(BILLING_PROVIDERS)}, got {provider[:16]!r}")
+    values = {name: env.get(name, "").strip() for name in STRIPE_VARIABLES}
+    base = env.get("STRIPE_API_BASE", "").strip().rstrip("/") or None
+    if provider == "stripe":
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise ConfigError(f"PORTAL_BILLING_PROVIDER=stripe needs {', '.join(missing)} (README \"Stripe\")")
+        for name, prefixes in (("STRIPE_SECRET_KEY", ("sk_", "rk_")), ("STRIPE_PUBLISHABLE_KEY", ("pk_",)),
+                               ("STRIPE_WEBHOOK_SECRET", ("whsec_",))):
+            if not values[name].startswith(prefixes):
+                raise ConfigError(f"{name} must start with {' or '.join(prefixes)} (copy it from the Stripe dashboard)")
+        if base:
+            _absolute_http_url("STRIPE_API_BASE", base)
+    return {"billing_provider": provider, "stripe_secret_key": values["STRIPE_SECRET_KEY"],
+            "stripe_publishable_key": values["STRIPE_PUBLISHABLE_KEY"],
+            "stripe_webhook_secret": values["STRIPE_WEBHOOK_SECRET"], "stripe_api_base": base}
 
 
 def _language(env: Mapping[str, str]) -> str:
@@ -174,6 +198,13 @@ class Settings:
     webhook_allow_private: bool = True
     # PORTAL_DNS_RESOLVER: (IP address, port) of the DNS server that verifies domains; None: the system's.
     dns_resolver: tuple[str, int] | None = None
+    # PORTAL_BILLING_PROVIDER: "test" (the built-in test provider) or "stripe" (README "Stripe"),
+    # which needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.
+    billing_provider: str = "test"
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_api_base: str | None = None  # STRIPE_API_BASE: another address for Stripe's API (a local fake)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -257,6 +288,7 @@ class Settings:
             demo=demo,
             webhook_allow_private=_flag(env, "PORTAL_WEBHOOK_ALLOW_PRIVATE", default=demo),
             dns_resolver=_dns_resolver(env),
+            **_billing(env),
         )
 
 

@@ -1,7 +1,8 @@
 """Account API (README "How it works"): `GET /account_api/v1/portal_link` for the signed-in user's token.
 
 Kinde-compatible: `subnav` (Kinde's Account API) and `sub_nav` (some SDKs) are both accepted;
-the organization comes only from the token's `org_code` claim, never from the query.
+the organization comes only from the token's `org_code` claim, never from the query. `flow`,
+`flow_plan` and `after_completion_url` open a focused flow (portal_ui.domain.flows).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from portal_ui.api.throttle import address_key, failures_counted, throttle
 from portal_ui.domain.links import create_link
 from portal_ui.settings import get_settings
 
-QUERY_FIELDS = ("subnav", "sub_nav", "return_url")
+QUERY_FIELDS = ("subnav", "sub_nav", "return_url", "flow", "flow_plan", "after_completion_url")
 
 
 def _single(request: Request, name: str) -> str | None:
@@ -34,15 +35,15 @@ async def portal_link(request: Request) -> JSONResponse:
     await throttle("link:user", caller.user_id)
     unknown = [k for k in request.query_params.keys() if k not in QUERY_FIELDS]
     if unknown:
-        raise ApiError(400, "INVALID_INPUT", f"{unknown[0][:40]}: unknown parameter; use subnav and return_url")
+        raise ApiError(400, "INVALID_INPUT", f"{unknown[0][:40]}: unknown parameter; use {', '.join(QUERY_FIELDS)}")
     section = one_sub_nav(_single(request, "subnav"), _single(request, "sub_nav"))
     return_url = _single(request, "return_url")
+    flow = {name: _single(request, name) for name in ("flow", "flow_plan", "after_completion_url")}
     settings = get_settings()
 
     def work(session) -> str:
         return create_link(session, settings, user_id=caller.user_id, org_code=caller.org_code,
-                           sub_nav=section, return_url=return_url,
-                           actor=caller.actor)
+                           sub_nav=section, return_url=return_url, actor=caller.actor, **flow)
 
     url = await in_transaction(work)
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})

@@ -13,14 +13,15 @@ from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
 from portal_ui.api.management import audit_events, domains, join_requests, plans, webhooks
 from portal_ui.api import openapi
-from portal_ui.api import audit_export, invoices
+from portal_ui.api import audit_export, data_export, invoices, stripe_webhooks
 from portal_ui.api.upload_limit import UploadSizeLimit
 from portal_ui.api.upload_origin import UploadOrigin
 from portal_ui.settings import get_settings
 
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
-    plans, audit_events, openapi, invoices, audit_export, org_logo, webhooks, domains, join_requests,
+    plans, audit_events, openapi, invoices, audit_export, data_export, org_logo, webhooks, stripe_webhooks,
+    domains, join_requests,
 )
 # Mounted only when the demo is on (PORTAL_DEMO): `POST /demo/manage` signs a demo persona in
 # without a password, so a deployment without the demo must not have the route at all.

@@ -67,10 +67,7 @@ async def export_audit_log(request: Request) -> Response:
             active = load_session(db, settings, token)
             if active is None or active.org_code is None:
                 return None
-            context = {"user_functions": active.settings.user_functions,
-                       "org_functions": active.settings.org_functions, "permissions": active.permissions,
-                       "has_org": True}
-            if section_access(SECTION, **context) == "hidden":
+            if section_access(SECTION, **active.section_context()) == "hidden":
                 return None
             used = {name: params[name] for name in FILTERS if params.get(name)}
             audit.record(db, actor=request_actor(request, "user", active.user_id), action="audit_log.exported",

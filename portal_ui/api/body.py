@@ -23,17 +23,23 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts[:5])
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or an ApiError (400 malformed or holding text no database stores,
-    413 too large, 415 not JSON)."""
+async def read_raw_body(request: Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The body's bytes as sent, or an ApiError 413 once it passes `max_bytes` (declared or read)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {max_bytes} bytes.")
     raw = b""
     async for chunk in request.stream():
         raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        if len(raw) > max_bytes:
+            raise ApiError(413, "PAYLOAD_TOO_LARGE", f"The request body is larger than {max_bytes} bytes.")
+    return raw
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or an ApiError (400 malformed or holding text no database stores,
+    413 too large, 415 not JSON)."""
+    raw = await read_raw_body(request)
     if not raw.strip():
         return {}
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()

@@ -3,14 +3,15 @@
 Authenticated by the portal session cookie, like the pages: the invoice must belong to the
 session's user (with the user billing function on) or to the organization the session was
 opened for (with the billing function on and `org:read:billing`). Anything else, including no
-session at all, is the same 404, so the answer never tells whether an invoice id exists.
+session at all, is the same 404, so the answer never tells whether an invoice id exists. An invoice
+Stripe issued answers with a redirect to Stripe's PDF of it (README "Stripe").
 """
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_ui.api.pages import NO_STORE, message_page, request_language
@@ -32,8 +33,7 @@ ID_MAX = 64
 
 def invoice_owner(active: ActiveSession, invoice: Invoice) -> Owner | None:
     """The owner through which `active` may read `invoice`, or None if it may not."""
-    context = {"user_functions": active.settings.user_functions, "org_functions": active.settings.org_functions,
-               "permissions": active.permissions, "has_org": active.org_code is not None}
+    context = active.section_context()
     if invoice.org_code is not None:
         section = BY_KEY["organization_plan_details"]
         if invoice.org_code == active.org_code and section_access(section, **context) != "hidden":
@@ -58,13 +58,15 @@ async def download_invoice(request: Request) -> Response:
     settings = get_settings()
     lang = request_language(request)
 
-    def work() -> tuple[str, bytes] | None:
+    def work() -> tuple[str, bytes] | str | None:
         with session_scope() as db:
             active = load_session(db, settings, token)
             invoice = db.get(Invoice, invoice_id) if active is not None else None
             owner = invoice_owner(active, invoice) if invoice is not None else None
             if owner is None:
                 return None
+            if invoice.pdf_url:  # issued by Stripe: its own PDF
+                return invoice.pdf_url
             product_name = str(active.settings.branding.get("product_name") or "")
             try:
                 return invoice_pdf(db, owner, invoice_id, product_name=product_name, lang=lang)
@@ -74,6 +76,8 @@ async def download_invoice(request: Request) -> Response:
     found = await run_in_threadpool(work)
     if found is None:
         return _not_found(request)
+    if isinstance(found, str):
+        return RedirectResponse(found, status_code=303, headers=NO_STORE)
     filename, pdf = found
     return Response(pdf, media_type="application/pdf", headers={
         **NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -28,8 +28,8 @@ class PagePaths:
 
 
 def page_paths_transformer(app: ASGIApp) -> ASGIApp:
-    """For `rx.App(api_transformer=[...])`: every section page and the "session ended" page."""
+    """For `rx.App(api_transformer=[...])`: every section page, the focused flow's and the "session ended" page."""
     from portal_ui.domain.sections import BY_KEY
-    from portal_ui.paths import SESSION_ENDED
+    from portal_ui.paths import FLOW, SESSION_ENDED
 
-    return PagePaths(app, [section.path for section in BY_KEY.values()] + [SESSION_ENDED])
+    return PagePaths(app, [section.path for section in BY_KEY.values()] + [FLOW, SESSION_ENDED])

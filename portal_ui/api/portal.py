@@ -32,7 +32,7 @@ from portal_ui.domain.previews import create_preview_link
 from portal_ui.domain.sections import BY_KEY, DEFAULT_SUB_NAV
 from portal_ui.domain.sessions import end_session, start_session
 from portal_ui.models import URL_MAX
-from portal_ui.paths import EXIT, SESSION_ENDED
+from portal_ui.paths import EXIT, FLOW, SESSION_ENDED
 from portal_ui.session_cookie import clear_session_cookie, request_token, set_session_cookie
 from portal_ui.settings import get_settings
 
@@ -42,6 +42,10 @@ class GenerateUrlBody(Body):
     return_url: str | None = Field(default=None, max_length=URL_MAX)
     sub_nav: str | None = Field(default=None, max_length=64)
     subnav: str | None = Field(default=None, max_length=64)
+    # A focused flow (portal_ui.domain.flows checks the values).
+    flow: str | None = Field(default=None, max_length=64)
+    flow_plan: str | None = Field(default=None, max_length=64)
+    after_completion_url: str | None = Field(default=None, max_length=URL_MAX)
 
 
 def one_sub_nav(first: str | None, second: str | None) -> str | None:
@@ -68,7 +72,8 @@ async def generate_url(request: Request) -> JSONResponse:
 
     def work(session) -> str:
         return create_link(session, settings, user_id=body.user_id, org_code=body.organization_code,
-                           sub_nav=sub_nav, return_url=body.return_url, actor=caller.actor)
+                           sub_nav=sub_nav, return_url=body.return_url, actor=caller.actor, flow=body.flow,
+                           flow_plan=body.flow_plan, after_completion_url=body.after_completion_url)
 
     url = await in_transaction(work)
     return JSONResponse({"url": url}, headers={"Cache-Control": "no-store"})
@@ -134,9 +139,12 @@ async def portal_redirect(request: Request) -> Response:
                 end_session(session, previous, client_ip=browser.client_ip, user_agent=browser.user_agent)
             token = start_session(session, settings, link, client_ip=browser.client_ip,
                                   user_agent=browser.user_agent)
-            return token, link.sub_nav
+            if link.flow:  # a focused flow has a page of its own
+                return token, FLOW
+            section = BY_KEY.get(link.sub_nav or DEFAULT_SUB_NAV, BY_KEY[DEFAULT_SUB_NAV])
+            return token, section.path
 
-    token, sub_nav = await run_in_threadpool(work)
+    token, landing = await run_in_threadpool(work)
     if token is None:
         try:
             await throttle("redeem:ip", address)
@@ -147,8 +155,7 @@ async def portal_redirect(request: Request) -> Response:
             with session_scope() as session:
                 return link_return_url(session, key)
         return link_unusable_page(await run_in_threadpool(known_return_url), request_language(request))
-    section = BY_KEY.get(sub_nav or DEFAULT_SUB_NAV, BY_KEY[DEFAULT_SUB_NAV])
-    response = RedirectResponse(section.path, status_code=303, headers=NO_STORE)
+    response = RedirectResponse(landing, status_code=303, headers=NO_STORE)
     set_session_cookie(response, token, settings)
     return response
 

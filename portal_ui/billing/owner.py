@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from portal_ui.domain.errors import InvalidInput, NotFound, say
+from portal_ui.domain.users import live_user_row
 from portal_ui.models import Organization, User
 
 
@@ -58,7 +59,7 @@ def require_owner(session: Session, owner: Owner) -> None:
         if session.get(Organization, owner.org_code) is None:
             raise NotFound(say("billing_rules.no_organization", code=repr(owner.org_code)),
                            code="ORGANIZATION_NOT_FOUND")
-    elif session.get(User, owner.user_id) is None:
+    elif live_user_row(session, owner.user_id) is None:
         raise NotFound(say("billing_rules.no_user", user_id=repr(owner.user_id)), code="USER_NOT_FOUND")
 
 

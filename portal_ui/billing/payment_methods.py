@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from portal_ui.billing.owner import Owner, require_owner
-from portal_ui.billing.provider import (BRAND_NAMES, BillingProvider, ChargeResult, default_provider, get_provider,
-                                        is_expired)
+from portal_ui.billing.provider import (BRAND_NAMES, BillingProvider, CardDetails, ChargeResult, default_provider,
+                                        get_provider, is_expired)
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, NotFound, Text, say
@@ -95,16 +95,26 @@ def add_card(session: Session, *, actor: audit.Actor, owner: Owner, number: str,
     """Check the card with the provider and keep its brand, last four digits and expiry.
 
     The first card (or any with `make_default`) becomes the default. One audit event
-    `payment_method.added`. Raises InvalidInput (bad number, expiry or CVC; not a test card),
-    CardDeclined, Conflict (MAX_PAYMENT_METHODS reached), NotFound (unknown owner).
+    `payment_method.added`. Raises InvalidInput (bad number, expiry or CVC; not a test card; and
+    always with the Stripe provider, which takes cards in the browser), CardDeclined, Conflict
+    (MAX_PAYMENT_METHODS reached), NotFound (unknown owner).
     """
     require_owner(session, owner)
-    existing = list_payment_methods(session, owner)
-    if len(existing) >= MAX_PAYMENT_METHODS:
+    if len(list_payment_methods(session, owner)) >= MAX_PAYMENT_METHODS:
         raise Conflict(say("billing_rules.too_many_cards", max=MAX_PAYMENT_METHODS), code="TOO_MANY_PAYMENT_METHODS")
     provider = provider or default_provider()
     card = provider.add_card(number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc, today=utcnow().date())
     del number, cvc  # not needed past this point
+    return keep_card(session, actor=actor, owner=owner, card=card, make_default=make_default)
+
+
+def keep_card(session: Session, *, actor: audit.Actor, owner: Owner, card: CardDetails,
+              make_default: bool = False) -> PaymentMethod:
+    """Store a card a provider has accepted (the first, or any with `make_default`, becomes the
+    default). One audit event `payment_method.added`. Raises Conflict (MAX_PAYMENT_METHODS reached)."""
+    existing = list_payment_methods(session, owner)
+    if len(existing) >= MAX_PAYMENT_METHODS:
+        raise Conflict(say("billing_rules.too_many_cards", max=MAX_PAYMENT_METHODS), code="TOO_MANY_PAYMENT_METHODS")
     is_default = make_default or not existing
     if is_default:
         for other in existing:
@@ -137,6 +147,10 @@ def set_default_payment_method(session: Session, *, actor: audit.Actor, owner: O
     method.is_default = True
     session.add(method)
     session.flush()
+    if method.provider == "stripe":
+        from portal_ui.billing import stripe_billing
+
+        stripe_billing.on_default_set(session, owner, method)
     audit.record(session, actor=actor, action="payment_method.default_set", target_type="payment_method",
                  target_id=method.id, org_code=owner.org_code,
                  before={"default_payment_method": previous.id if previous else None},
@@ -154,6 +168,18 @@ def remove_payment_method(session: Session, *, actor: audit.Actor, owner: Owner,
     others = [m for m in list_payment_methods(session, owner) if m.id != method.id]
     if not others and paid_plan_active(session, owner):
         raise Conflict(say("billing_rules.last_card"), code="LAST_PAYMENT_METHOD")
+    promoted = forget_card(session, actor=actor, owner=owner, method=method)
+    if method.provider == "stripe":
+        from portal_ui.billing import stripe_billing
+
+        stripe_billing.on_removed(session, owner, method, promoted)
+
+
+def forget_card(session: Session, *, actor: audit.Actor, owner: Owner, method: PaymentMethod) -> PaymentMethod | None:
+    """Delete the card's row; if it was the default, the newest other card becomes the default
+    (returned). One audit event `payment_method.removed`. No provider is told (see
+    remove_payment_method; a card Stripe reports detached is already gone there)."""
+    others = [m for m in list_payment_methods(session, owner) if m.id != method.id]
     before = _public(method)
     promoted = None
     session.delete(method)
@@ -166,6 +192,7 @@ def remove_payment_method(session: Session, *, actor: audit.Actor, owner: Owner,
     audit.record(session, actor=actor, action="payment_method.removed", target_type="payment_method",
                  target_id=method.id, org_code=owner.org_code, before=before,
                  after={"new_default_payment_method": promoted.id} if promoted else {})
+    return promoted
 
 
 def charge_default(session: Session, owner: Owner, *, amount_minor: int, currency: str,

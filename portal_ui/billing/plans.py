@@ -94,11 +94,21 @@ def create_plan(session: Session, *, actor: audit.Actor, key: str, name: str, am
                 features=items, active=active, sort_order=sort_order, created_on=utcnow())
     session.add(plan)
     session.flush()
+    _link_with_provider(plan)
     # "plan_key", not "key": the audit log drops fields named "key" as secrets.
     audit.record(session, actor=actor, action="plan.created", target_type="plan", target_id=key, before={},
                  after={"plan_key": key, "name": clean, "amount_minor": amount, "currency": code,
                         "interval": interval, "features": items, "active": active, "sort_order": sort_order})
     return plan
+
+
+def _link_with_provider(plan: Plan) -> None:
+    """With the Stripe provider, a paid plan gets its Stripe plan now (created, or linked if one with
+    its id exists); a Stripe failure fails the creation (ProviderError) and nothing is kept."""
+    from portal_ui.billing import stripe_billing
+
+    if is_paid(plan) and stripe_billing.stripe_provider() is not None:
+        stripe_billing.ensure_plan(plan)
 
 
 def get_plan(session: Session, key: str) -> Plan:

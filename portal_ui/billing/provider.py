@@ -7,6 +7,8 @@ dropped: never stored, logged, put in an error message or returned.
 
 `TestCardProvider` ("test") is the provider of the embedded default and of the tests. It accepts
 only well-known test card numbers (e.g. 4242 4242 4242 4242), takes no real payment and says so.
+PORTAL_BILLING_PROVIDER=stripe makes `StripeProvider` (portal_ui/billing/stripe_provider.py) the
+default: it never sees card numbers, and it runs subscriptions itself (`manages_subscriptions`).
 """
 
 from __future__ import annotations
@@ -187,10 +189,28 @@ class TestCardProvider:
 
 
 _PROVIDERS: dict[str, BillingProvider] = {TestCardProvider.name: TestCardProvider()}
+_STRIPE: dict[tuple, BillingProvider] = {}  # one StripeProvider per configuration (its HTTP client is reused)
+
+
+def _stripe(settings) -> BillingProvider:
+    from portal_ui.billing.stripe_provider import StripeProvider
+
+    config = (settings.stripe_secret_key, settings.stripe_publishable_key, settings.stripe_webhook_secret,
+              settings.stripe_api_base)
+    if config not in _STRIPE:
+        _STRIPE.clear()
+        _STRIPE[config] = StripeProvider(secret_key=config[0], publishable_key=config[1], webhook_secret=config[2],
+                                         api_base=config[3])
+    return _STRIPE[config]
 
 
 def get_provider(name: str = TestCardProvider.name) -> BillingProvider:
-    """The provider registered under `name` (the test provider by default)."""
+    """The provider registered under `name`: "test", or "stripe" while PORTAL_BILLING_PROVIDER is stripe."""
+    from portal_ui.settings import get_settings
+
+    settings = get_settings()
+    if name == "stripe" and settings.billing_provider == "stripe":
+        return _stripe(settings)
     try:
         return _PROVIDERS[name]
     except KeyError:
@@ -198,5 +218,13 @@ def get_provider(name: str = TestCardProvider.name) -> BillingProvider:
 
 
 def default_provider() -> BillingProvider:
-    """The provider new payment methods use (only the test provider is built in)."""
-    return _PROVIDERS[TestCardProvider.name]
+    """The provider of PORTAL_BILLING_PROVIDER: new cards, subscriptions and invoices go through it."""
+    from portal_ui.settings import get_settings
+
+    settings = get_settings()
+    return _stripe(settings) if settings.billing_provider == "stripe" else _PROVIDERS[TestCardProvider.name]
+
+
+def manages_subscriptions(provider: BillingProvider) -> bool:
+    """True for a provider that runs subscriptions itself (Stripe), False for the portal's own engine."""
+    return bool(getattr(provider, "manages_subscriptions", False))

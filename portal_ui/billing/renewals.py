@@ -60,13 +60,13 @@ def settle_due(session: Session, owner: Owner, *, now: datetime | None = None) -
     free renewals record none). Returns the invoices issued."""
     now = now or utcnow()
     sub = get_subscription(session, owner)
-    end = period_end_of(sub) if is_live(sub) else None
+    end = period_end_of(sub) if is_live(sub) and not sub.provider_ref else None
     if end is None or end > now:
-        return []  # the common case: nothing due, no lock taken
+        return []  # the common case: nothing due, no lock taken (a provider, Stripe, renews its own)
     sub = get_subscription(session, owner, lock=True)
     issued: list[Invoice] = []
     for _ in range(MAX_CATCH_UP):
-        end = period_end_of(sub) if is_live(sub) else None
+        end = period_end_of(sub) if is_live(sub) and not sub.provider_ref else None
         if end is None or end > now:
             break
         before = snapshot(sub)
@@ -108,6 +108,7 @@ def settle_all_due(session: Session, *, now: datetime | None = None) -> list[Inv
     """`settle_due` for every owner with a period end that has passed (for a periodic job)."""
     now = now or utcnow()
     due = session.exec(select(Subscription).where(col(Subscription.status).in_(LIVE_STATUSES),
+                                                  col(Subscription.provider_ref).is_(None),
                                                   col(Subscription.current_period_end) <= now)).all()
     issued: list[Invoice] = []
     for sub in due:

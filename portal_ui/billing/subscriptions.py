@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from portal_ui.billing import stripe_billing
 from portal_ui.billing.invoices import issue_invoice, line
 from portal_ui.billing.money import Money
 from portal_ui.billing.owner import Owner, require_owner
@@ -170,22 +171,9 @@ class ChangeResult:
     invoice: Invoice | None  # the invoice of today's charge, if any
 
 
-def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key: str) -> ChangeResult:
-    """Make the change `preview_change` describes: charge today's amount to the default card and
-    issue its invoice, or schedule the change. One audit event (`subscription.started`,
-    `.plan_changed`, `.change_scheduled` or `.change_undone`).
-
-    Raises what preview_change raises, NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
-    a paid plan without a default card), CardDeclined (nothing is changed).
-    """
-    require_owner(session, owner)
-    plan = get_plan(session, plan_key)
-    settle_due(session, owner)
-    sub = get_subscription(session, owner, lock=True)
-    now = utcnow()
-    preview = _preview(session, owner, sub, plan, now)
-    if preview.needs_payment_method and not preview.has_payment_method:
-        raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
+def _apply_locally(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, preview: ChangePreview,
+                   now: datetime) -> tuple[Subscription, Invoice | None]:
+    """The portal's own engine: charge today's amount through the card's provider, update the row."""
     charge = None
     if preview.amount_due_now > 0:
         charge = charge_default(session, owner, amount_minor=preview.amount_due_now, currency=plan.currency,
@@ -193,7 +181,6 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
         if not charge.succeeded:
             raise CardDeclined(say("billing_rules.payment_failed", reason=charge.message,
                                    amount=Money(preview.amount_due_now, plan.currency)))
-    before = snapshot(sub)
     if sub is None:
         sub = Subscription(id=new_id("sub"), **owner.columns(), plan_key=plan.key, current_period_start=now,
                            created_on=now, updated_on=now)
@@ -212,11 +199,38 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
         invoice = issue_invoice(session, owner, lines=preview.lines, currency=plan.currency, status="paid",
                                 plan_key=plan.key, period_start=preview.period_start, period_end=preview.period_end,
                                 paid_with=charge.paid_with, provider=charge.provider, provider_ref=charge.ref)
+    return sub, invoice
+
+
+def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key: str) -> ChangeResult:
+    """Make the change `preview_change` describes: charge today's amount to the default card and
+    issue its invoice, or schedule the change. One audit event (`subscription.started`,
+    `.plan_changed`, `.change_scheduled` or `.change_undone`).
+
+    Raises what preview_change raises, NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
+    a paid plan without a default card), CardDeclined (nothing is changed).
+    """
+    require_owner(session, owner)
+    plan = get_plan(session, plan_key)
+    settle_due(session, owner)
+    sub = get_subscription(session, owner, lock=True)
+    now = utcnow()
+    preview = _preview(session, owner, sub, plan, now)
+    if preview.needs_payment_method and not preview.has_payment_method:
+        raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
+    before = snapshot(sub)
+    if stripe_billing.uses_stripe_for(sub, plan, preview.kind):
+        sub, invoice = stripe_billing.apply_change(session, owner=owner, sub=sub, plan=plan, kind=preview.kind, now=now)
+        session.add(sub)
+        session.flush()
+    else:
+        sub, invoice = _apply_locally(session, owner, sub, plan, preview, now)
     action = {"start": "started", "upgrade": "plan_changed", "scheduled": "change_scheduled",
               "undo": "change_undone"}[preview.kind]
     after = {**snapshot(sub), "amount_due_now": preview.amount_due_now, "currency": plan.currency}
     if invoice is not None:
         after["invoice_number"] = invoice.number
+        after["amount_charged"] = invoice.amount_minor  # Stripe's own proration may differ by a cent
     audit.record(session, actor=actor, action=f"subscription.{action}", target_type="subscription",
                  target_id=sub.id, org_code=owner.org_code, before=before, after=after)
     return ChangeResult(preview, sub, invoice)
@@ -256,6 +270,8 @@ def cancel_at_period_end(session: Session, *, actor: audit.Actor, owner: Owner) 
     settle_due(session, owner)
     sub = _cancellable(get_subscription(session, owner, lock=True))
     before, now = snapshot(sub), utcnow()
+    if stripe_billing.runs_on_stripe(sub):
+        stripe_billing.set_cancel(sub, True)
     sub.pending_plan_key, sub.updated_on = None, now
     if sub.current_period_end is None:
         sub.status, sub.ended_on, action = "canceled", now, "ended"
@@ -284,6 +300,8 @@ def resume(session: Session, *, actor: audit.Actor, owner: Owner) -> Subscriptio
     if plan.amount_minor > 0 and default_payment_method(session, owner) is None:
         raise InvalidInput(say("billing_rules.card_needed_to_keep_plan"), code="PAYMENT_METHOD_REQUIRED")
     before = snapshot(sub)
+    if stripe_billing.runs_on_stripe(sub):
+        stripe_billing.set_cancel(sub, False)
     sub.cancel_at_period_end, sub.updated_on = False, utcnow()
     session.add(sub)
     session.flush()

@@ -35,8 +35,8 @@ from sqlmodel import Session, col, select
 from portal_ui.domain import audit, clock
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
 from portal_ui.domain.secrets import new_id, same_secret, sha256_hex
-from portal_ui.domain.users import clean_name
-from portal_ui.models import ApiKey, ApiScope, Organization, User
+from portal_ui.domain.users import clean_name, live_user_row
+from portal_ui.models import ApiKey, ApiScope, Organization
 
 ORGANIZATION, USER = "organization", "user"
 KEY_TYPES = (ORGANIZATION, USER)
@@ -199,7 +199,7 @@ def _owner_for_create(session: Session, key_type: object, org_code: object, user
         return KeyOwner.organization(org_code)
     if org_code is not None or not isinstance(user_id, str) or not user_id:
         raise InvalidInput("a user key needs user_id and no org_code")
-    if session.get(User, user_id) is None:
+    if live_user_row(session, user_id) is None:
         raise NotFound(say("key_rules.user_not_found", id=repr(user_id[:64])), code="USER_NOT_FOUND")
     return KeyOwner.user(user_id)
 

@@ -37,6 +37,7 @@ from portal_ui.domain.errors import Conflict, DomainError, Forbidden, InvalidInp
 from portal_ui.domain.members import get_org
 from portal_ui.domain.permissions import member_permissions
 from portal_ui.domain.secrets import new_id, new_secret
+from portal_ui.domain.users import live_user_row, not_deleted
 from portal_ui.models import OrganizationDomain, Role, User
 
 log = logging.getLogger("portal_ui.domains")
@@ -290,7 +291,7 @@ def set_enrolment(session: Session, *, actor: audit.Actor, org_code: str, domain
                  target_id=domain.id, org_code=org_code, before=before, after=_snapshot(domain))
     if mode == "automatic":
         at = or_(col(User.email).like(f"%@{domain.name}"), col(User.email).like(f"%@{display_name(domain.name)}"))
-        users = session.exec(select(User.id).where(at)
+        users = session.exec(select(User.id).where(at, not_deleted())
                              .order_by(User.created_on).limit(AUTO_INVITE_MAX)).all()
         for user_id in users:
             invite_if_automatic(session, user_id=user_id, only_org=org_code)
@@ -335,7 +336,7 @@ def invite_if_automatic(session: Session, *, user_id: str, only_org: str | None 
     """
     from portal_ui.domain.invitations import create_invitation  # invitations -> members -> ... -> here
 
-    user = session.get(User, user_id)
+    user = live_user_row(session, user_id)  # a deleted account is nobody to invite
     at = email_domain(user.email if user else None)
     if at is None:
         return []

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Sequence
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
@@ -29,7 +29,8 @@ from portal_ui.domain.members import insert_membership, roles_by_key
 from portal_ui.domain.permissions import is_member
 from portal_ui.domain.role_policy import check_may_grant, lock_org, require_members_writer, role_permissions
 from portal_ui.domain.secrets import new_id
-from portal_ui.models import JoinRequest, Organization, User
+from portal_ui.domain.users import live_user_row, not_deleted
+from portal_ui.models import AuditEvent, JoinRequest, Organization, User
 
 MAX_ROLES = 50
 LIST_MAX = 100  # pending requests shown at once (the oldest first)
@@ -69,7 +70,7 @@ def _matching_org(session: Session, user: User | None) -> tuple[str, str] | None
 def suggestions_for(session: Session, user_id: str) -> list[Suggestion]:
     """The organizations `user_id` may ask to join (or has asked to): at most one, as a verified
     domain belongs to one organization. Organizations they belong to are left out."""
-    match = _matching_org(session, session.get(User, user_id))
+    match = _matching_org(session, live_user_row(session, user_id))
     if match is None or is_member(session, match[0], user_id):
         return []
     org = session.get(Organization, match[0])
@@ -86,7 +87,7 @@ def ask_to_join(session: Session, *, actor: audit.Actor, user_id: str, org_code:
     Raises NotFound (NO_MATCHING_DOMAIN: the organization holds no verified `suggest` domain of the
     user's email), Conflict (ALREADY_MEMBER, JOIN_REQUEST_PENDING, JOIN_REQUEST_REJECTED).
     """
-    user = session.get(User, user_id)
+    user = live_user_row(session, user_id)  # deleted accounts are unknown users: no match
     match = _matching_org(session, user)
     if match is None or match[0] != org_code:
         raise NotFound(say("join.no_matching_domain"), code="NO_MATCHING_DOMAIN")
@@ -117,8 +118,9 @@ def ask_to_join(session: Session, *, actor: audit.Actor, user_id: str, org_code:
 
 def pending_requests(session: Session, org_code: str) -> tuple[list[PendingRequest], int]:
     """The organization's pending requests, oldest first (at most LIST_MAX), and how many there are."""
-    where = [JoinRequest.org_code == org_code, JoinRequest.status == "pending"]
-    total = session.exec(select(func.count()).select_from(JoinRequest).where(*where)).one()
+    where = [JoinRequest.org_code == org_code, JoinRequest.status == "pending", not_deleted()]
+    total = session.exec(select(func.count()).select_from(JoinRequest).join(User, User.id == JoinRequest.user_id)
+                         .where(*where)).one()
     rows = session.exec(select(JoinRequest, User).join(User, User.id == JoinRequest.user_id).where(*where)
                         .order_by(JoinRequest.created_on, JoinRequest.id).limit(LIST_MAX)).all()
     return [PendingRequest(id=r.id, user_id=u.id, name=" ".join(p for p in (u.given_name, u.family_name) if p),
@@ -129,7 +131,7 @@ def pending_requests(session: Session, org_code: str) -> tuple[list[PendingReque
 def get_request(session: Session, org_code: str, request_id: object) -> JoinRequest:
     found = session.get(JoinRequest, request_id) if isinstance(request_id, str) and 0 < len(request_id) <= 64 \
         else None
-    if found is None or found.org_code != org_code:
+    if found is None or found.org_code != org_code or live_user_row(session, found.user_id) is None:
         raise NotFound(say("join.not_found"), code="JOIN_REQUEST_NOT_FOUND")
     return found
 
@@ -172,6 +174,22 @@ def reject_request(session: Session, *, actor: audit.Actor, org_code: str, reque
     Conflict (JOIN_REQUEST_DECIDED)."""
     request, _held = _open_request(session, org_code, request_id, acting_user_id)
     return _decide(session, actor, request, "rejected", [])
+
+
+def forget_user(session: Session, user_id: str) -> int:
+    """Delete `user_id`'s join requests and drop the email their `join_request.created` events
+    recorded (account deletion: portal_ui.domain.account_deletion); how many requests went."""
+    ids = list(session.exec(select(JoinRequest.id).where(JoinRequest.user_id == user_id)).all())
+    if not ids:
+        return 0
+    events = session.exec(select(AuditEvent).where(AuditEvent.target_type == "join_request",
+                                                   col(AuditEvent.target_id).in_(ids),
+                                                   AuditEvent.action == "join_request.created")).all()
+    for event in events:
+        event.after = {k: v for k, v in (event.after or {}).items() if k != "email"}
+        session.add(event)
+    session.exec(delete(JoinRequest).where(col(JoinRequest.id).in_(ids)))
+    return len(ids)
 
 
 def _decide(session: Session, actor: audit.Actor, request: JoinRequest, status: str,

@@ -13,11 +13,12 @@ from typing import Any, Mapping
 from urllib.parse import quote
 
 from sqlalchemy import exists, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput
+from portal_ui.domain.flows import check_flow
 from portal_ui.domain.portal_settings import effective_settings
 from portal_ui.domain.return_urls import allowed_return_url
 from portal_ui.domain.secrets import new_secret, sha256_hex
@@ -37,11 +38,12 @@ def _check_id(value: Any, name: str) -> str:
 
 def _who_exists(session: Session, user_id: str, org_code: str | None) -> tuple[bool, bool, bool]:
     """Whether the user, the organization and the membership exist: one round trip (making links is
-    the hottest API path)."""
+    the hottest API path). A deleted account is no user."""
+    live = col(User.deleted_on).is_(None)
     if org_code is None:
-        return session.exec(select(exists().where(User.id == user_id))).one(), False, False
+        return session.exec(select(exists().where(User.id == user_id, live))).one(), False, False
     found = session.exec(select(
-        exists().where(User.id == user_id),
+        exists().where(User.id == user_id, live),
         exists().where(Organization.code == org_code),
         exists().where(Membership.org_code == org_code, Membership.user_id == user_id),
     )).one()
@@ -59,11 +61,16 @@ def create_link(
     actor: audit.Actor,
     preview: Mapping[str, Any] | None = None,
     require_membership: bool = True,
+    flow: Any = None,
+    flow_plan: Any = None,
+    after_completion_url: Any = None,
 ) -> str:
     """Store a new one-time link and return its URL; InvalidInput (a 400) for any bad value.
 
     The user must exist and, when an organization is named, be a member of it (only preview
-    links, whose sessions never write, are made without that check).
+    links, whose sessions never write, are made without that check). A `flow` (with its
+    `flow_plan` and `after_completion_url`) is checked by portal_ui.domain.flows.check_flow; the
+    link then opens the flow's section only.
     """
     user_id = _check_id(user_id, "user_id")
     if org_code is not None:
@@ -84,17 +91,25 @@ def create_link(
         return_url = effective.return_url
     else:
         return_url = allowed_return_url(return_url, effective.return_origins)
+    focused = check_flow(session, flow=flow, flow_plan=flow_plan, after_completion_url=after_completion_url,
+                         user_id=user_id, org_code=org_code, sub_nav=section, settings=effective)
+    if focused is not None:
+        section = focused.section
     key = new_secret(32)
     now = utcnow()
     link = PortalLink(
         key_hash=sha256_hex(key), user_id=user_id, org_code=org_code, sub_nav=section,
         return_url=return_url, created_by=f"{actor.type}:{actor.id}"[:128], created_on=now,
         expires_on=now + timedelta(seconds=effective.link_ttl_seconds), preview=dict(preview or {}),
+        flow=focused.flow if focused else None, flow_plan=focused.plan_key if focused else None,
+        after_completion_url=focused.after_completion_url if focused else None,
     )
     session.add(link)  # written with the audit event when the caller commits
     audit.record(session, actor=actor, action="portal_link.created", target_type="user", target_id=user_id,
                  org_code=org_code, after={"sub_nav": section, "return_url": return_url,
-                                           "preview": bool(preview)})
+                                           "preview": bool(preview), "flow": link.flow,
+                                           "flow_plan": link.flow_plan,
+                                           "after_completion_url": link.after_completion_url})
     return f"{settings.public_url}{REDIRECT_PATH}?key={quote(key, safe='')}"
 
 

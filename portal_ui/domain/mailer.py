@@ -1,4 +1,5 @@
-"""Invitation and join-request emails over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
+"""Invitation and join-request emails (and short notices, `deliver_notice`) over SMTP, when
+`PORTAL_SMTP_URL` is set (README "Configuration").
 
 URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
 `smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the
@@ -35,7 +36,7 @@ from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput, Text, render, say
 from portal_ui.domain.invitations import InvitationEmailLimitReached, check_invitation_email_allowance, role_names
-from portal_ui.domain.users import normalize_email
+from portal_ui.domain.users import live_user_row, normalize_email
 from portal_ui.models import Invitation, Organization, User
 from portal_ui.settings import Settings, origin_of
 
@@ -178,6 +179,25 @@ def send_email(target: SmtpTarget, message: EmailMessage, *, timeout: float = SM
         client.send_message(message, to_addrs=recipients)
 
 
+def notice_email(*, sender: str, recipient: str, product_name: str, subject: str, lines: list[str]) -> EmailMessage:
+    """A short notice to one person (ownership handed over, say): `lines` are its paragraphs' lines.
+
+    ValueError when `recipient` is not exactly one plain address (one_recipient).
+    """
+    message = _addressed(sender=sender, product_name=product_name, recipient=recipient, subject=subject)
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def deliver_notice(settings: Settings, *, recipient: str, product_name: str, subject: str, lines: list[str]) -> bool:
+    """Email a notice when PORTAL_SMTP_URL is set; True when the server took it. Never raises for a
+    mail problem (it is logged, by server host and port only). Call after the change is committed."""
+    if not settings.smtp_url or not recipient:
+        return False
+    return _send_built(settings, "notice", lambda sender: notice_email(
+        sender=sender, recipient=recipient, product_name=product_name, subject=subject, lines=lines))
+
+
 def _full_name(given: str, family: str) -> str:
     return " ".join(p for p in (given, family) if p)
 
@@ -262,7 +282,7 @@ def deliver_join_decision(session: Session, settings: Settings, *, request_id: s
     from portal_ui.models import JoinRequest
 
     request = session.get(JoinRequest, request_id)
-    user = session.get(User, request.user_id) if request is not None else None
+    user = live_user_row(session, request.user_id) if request is not None else None
     if request is None or request.status not in ("approved", "rejected") or user is None or not user.email:
         return Delivery(False, say("join.email_not_sent"))
     if not settings.smtp_url:

@@ -123,7 +123,8 @@ def add_members(session: Session, *, actor: audit.Actor, org_code: str,
         if len(keys) > MAX_ROLES_PER_MEMBER:
             raise InvalidInput(f"users.roles: give at most {MAX_ROLES_PER_MEMBER} roles")
         wanted.setdefault(user_id, []).extend(roles_by_key(session, keys))
-    known = set(session.exec(select(User.id).where(col(User.id).in_(list(wanted)))).all())
+    known = set(session.exec(select(User.id).where(col(User.id).in_(list(wanted)),
+                                                   col(User.deleted_on).is_(None))).all())
     unknown = [u for u in wanted if u not in known]
     if unknown:
         raise InvalidInput(f"users: unknown user id(s) {', '.join(repr(u[:64]) for u in unknown[:5])}",

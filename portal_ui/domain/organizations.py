@@ -20,8 +20,8 @@ from portal_ui.domain.members import get_org, insert_membership
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.return_urls import check_http_url
 from portal_ui.domain.secrets import new_id
-from portal_ui.domain.users import clean_name, normalize_email
-from portal_ui.models import NAME_MAX, URL_MAX, Organization, User
+from portal_ui.domain.users import clean_name, live_user_row, normalize_email
+from portal_ui.models import NAME_MAX, URL_MAX, Organization
 
 ORG_SORTS = ("name_asc", "name_desc", "email_asc", "email_desc")
 _ORG_CODE = re.compile(r"^org_[A-Za-z0-9_]{1,60}$")
@@ -74,7 +74,7 @@ def create_organization(session: Session, *, actor: audit.Actor, name: str, code
         raise Conflict("An organization with this external_id already exists.", code="EXTERNAL_ID_ALREADY_EXISTS")
     email = normalize_email(billing_email, field="billing_email") if billing_email else ""
     if creator_user_id is not None and (not isinstance(creator_user_id, str)
-                                        or session.get(User, creator_user_id) is None):
+                                        or live_user_row(session, creator_user_id) is None):
         raise InvalidInput(f"creator_user_id: no user {str(creator_user_id)[:64]!r}", code="USER_NOT_FOUND")
     org = Organization(code=code or new_id("org"), name=clean, external_id=ext, billing_email=email,
                        created_on=utcnow())

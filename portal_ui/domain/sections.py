@@ -76,13 +76,17 @@ def section_access(
     org_functions: Mapping[str, bool],
     permissions: Iterable[str],
     has_org: bool,
+    only: str | None = None,
 ) -> Access:
     """What this session may do in `section`: hidden, read (view only) or write.
 
     User sections need only the function switched on: people manage their own account.
     Organization sections need a session with an organization, the function on, and the
-    read (or write) permission; write implies read.
+    read (or write) permission; write implies read. A session limited to one section (`only`,
+    a focused flow's) sees no other.
     """
+    if only is not None and section.key != only:
+        return "hidden"
     if section.portal == "user":
         return "write" if user_functions.get(section.function, False) else "hidden"
     if not has_org or not org_functions.get(section.function, False):

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.flows import FlowRequest, stored_flow
 from portal_ui.domain.permissions import is_member, member_permissions
 from portal_ui.domain.portal_settings import EffectiveSettings, effective_settings
 from portal_ui.domain.secrets import new_secret, sha256_hex
@@ -53,10 +54,23 @@ class ActiveSession:
     permissions: frozenset[str]
     settings: EffectiveSettings
     preview: Mapping[str, Any] = field(default_factory=dict)
+    flow: FlowRequest | None = None  # a focused flow's session shows only the flow's section
 
     @property
     def is_preview(self) -> bool:
         return bool(self.preview)
+
+    @property
+    def completion_url(self) -> str:
+        """Where the browser goes when the flow is done: after_completion_url, else the return URL."""
+        return (self.flow.after_completion_url if self.flow else None) or self.return_url
+
+    def section_context(self) -> dict[str, Any]:
+        """The keyword arguments of portal_ui.domain.sections' rules for this session (a flow's
+        session sees only the flow's section)."""
+        return {"user_functions": self.settings.user_functions, "org_functions": self.settings.org_functions,
+                "permissions": self.permissions, "has_org": self.org_code is not None,
+                "only": self.flow.section if self.flow else None}
 
 
 def _valid_token(token: Any) -> bool:
@@ -87,6 +101,7 @@ def start_session(session: Session, settings: Settings, link: PortalLink, *, cli
         token_hash=sha256_hex(token), link_id=link.id, user_id=link.user_id, org_code=link.org_code,
         sub_nav=link.sub_nav, return_url=link.return_url, created_on=now, last_seen_on=now,
         expires_on=now + timedelta(seconds=effective.session_max_seconds), preview=dict(link.preview or {}),
+        flow=link.flow, flow_plan=link.flow_plan, after_completion_url=link.after_completion_url,
     )
     session.add(row)
     session.flush()
@@ -143,7 +158,7 @@ def load_session(session: Session, settings: Settings, token: Any, *, touch: boo
         session.execute(update(PortalSession).where(PortalSession.id == row.id).values(last_seen_on=now))
     return ActiveSession(
         id=row.id, user_id=row.user_id, org_code=row.org_code, sub_nav=row.sub_nav, return_url=row.return_url,
-        permissions=permissions, settings=effective, preview=preview,
+        permissions=permissions, settings=effective, preview=preview, flow=stored_flow(row),
     )
 
 

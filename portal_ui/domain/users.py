@@ -7,7 +7,7 @@ one audit event per change to the caller's session; the caller commits.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
@@ -179,9 +179,20 @@ def update_profile(session: Session, *, actor: audit.Actor, user_id: str, given_
     return user
 
 
-def get_user(session: Session, user_id: str) -> User:
-    """The user, or NotFound."""
+def not_deleted() -> Any:
+    """A WHERE clause leaving out deleted accounts (their rows stay as tombstones: account_deletion)."""
+    return col(User.deleted_on).is_(None)
+
+
+def live_user_row(session: Session, user_id: object) -> User | None:
+    """The user unless unknown or deleted (then None)."""
     user = session.get(User, user_id) if isinstance(user_id, str) and user_id else None
+    return user if user is not None and user.deleted_on is None else None
+
+
+def get_user(session: Session, user_id: str) -> User:
+    """The user, or NotFound (USER_NOT_FOUND) for unknown and deleted users alike."""
+    user = live_user_row(session, user_id)
     if user is None:
         raise NotFound(say("users.user_not_found", id=repr(str(user_id)[:64])), code="USER_NOT_FOUND")
     return user
@@ -201,13 +212,13 @@ def user_organizations(session: Session, user_ids: Sequence[str]) -> dict[str, l
 def list_users(session: Session, *, page_size: int | None = None, next_token: str | None = None,
                user_ids: Sequence[str] = (), emails: Sequence[str] = (),
                has_organization: bool | None = None) -> Page[User]:
-    """One page of users, oldest first, optionally filtered by ids, emails (any match) and membership.
+    """One page of users (deleted accounts left out), oldest first, optionally filtered by ids, emails (any match) and membership.
 
     Raises InvalidInput (bad page size or token, more than 100 filter values).
     """
     if len(user_ids) > MAX_FILTER_VALUES or len(emails) > MAX_FILTER_VALUES:
         raise InvalidInput(f"give at most {MAX_FILTER_VALUES} ids or emails to filter by")
-    stmt = select(User)
+    stmt = select(User).where(not_deleted())
     if user_ids:
         stmt = stmt.where(col(User.id).in_(list(user_ids)))
     if emails:

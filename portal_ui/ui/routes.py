@@ -7,7 +7,7 @@ pages can never disagree about where a section lives.
 from __future__ import annotations
 
 from portal_ui.domain.sections import BY_KEY
-from portal_ui.paths import EXIT, SESSION_ENDED  # shared with the HTTP routes (portal_ui.api)
+from portal_ui.paths import EXIT, FLOW, SESSION_ENDED  # shared with the HTTP routes (portal_ui.api)
 
 HOME = "/"
 

@@ -36,7 +36,7 @@ LEASE = timedelta(seconds=60)  # longer than the request timeout, so a live work
 TIMEOUT = 10.0
 POLL = 1.0
 SERVER_START_DELAY = 1.0  # let the server finish starting before the first claim
-PRUNE_EVERY = 3600.0  # seconds between clean-ups of old deliveries (deliveries.KEEP_FOR)
+PRUNE_EVERY = 3600.0  # seconds between clean-ups: old deliveries (deliveries.KEEP_FOR), due account deletions
 
 
 def _pinned_url(target: addresses.Target, address: str) -> str:
@@ -116,11 +116,16 @@ class Worker:
             return Outcome(response.status_code, elapsed(), response=text)
 
     def _prune(self) -> None:
-        """Hourly housekeeping: finished deliveries, and domains left unverified past their expiry."""
+        """Hourly housekeeping: old deliveries go, domains left unverified past their expiry go, and
+        accounts whose deletion is due are deleted (portal_ui.domain.account_deletion; each worker may
+        run it, each account in its own transaction)."""
+        from portal_ui.domain.account_deletion import purge_due_accounts  # the domain imports the outbox
+
         with db.session_scope(self.engine) as session:
             deliveries.prune(session, now=utcnow())
         with db.session_scope(self.engine) as session:
             domains.purge_expired(session, now=utcnow())
+        purge_due_accounts(lambda: db.session_scope(self.engine))
 
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)

@@ -142,3 +142,18 @@ def test_the_pdf_follows_the_browsers_language_and_prints_seller_and_buyer(world
     english = pdf_text(client.get(pdf_url(invoice_id), headers={**cookie, "accept-language": "en"}).content)
     assert "Billed to" in english and "Tax ID: GB 980 7806 84" in english
     assert re.search(r"^USD \d+\.\d\d$", english, re.MULTILINE), english
+
+
+def test_an_invoice_stripe_issued_sends_the_reader_to_stripes_pdf(world, client, user_headers, engine):
+    """Invoices mirrored from Stripe carry Stripe's PDF link; the download redirects there, after
+    the same session checks (another session still gets the 404)."""
+    stripe_pdf = "https://pay.stripe.com/invoice/acct_1/in_1/pdf"
+    with db.session_scope(engine) as s:
+        row = s.get(Invoice, world["bea"])
+        row.provider, row.provider_ref, row.pdf_url = "stripe", "in_1", stripe_pdf
+        s.add(row)
+    resp = client.get(pdf_url(world["bea"]), headers=session_cookie(client, user_headers, BEA), follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == stripe_pdf
+    other = client.get(pdf_url(world["bea"]), headers=session_cookie(client, user_headers, OLIVIA, DEMO_ORG_CODE),
+                       follow_redirects=False)
+    assert other.status_code == 404

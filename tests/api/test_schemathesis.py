@@ -46,7 +46,8 @@ MAX_EXAMPLES = 25  # random cases per operation (plus explicit examples and cove
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Pages, downloads, the logo image and the demo host app's own routes: not documented.
 HTML_PATHS = {"/portal_redirect", "/portal_exit", "/demo", "/demo/manage", "/demo/webhooks", "/demo/webhooks/received",
-              "/billing/invoices/{invoice_id}.pdf", "/org-logo/{org_code}/{name}", "/org/audit-log/export.csv"}
+              "/billing/invoices/{invoice_id}.pdf", "/org-logo/{org_code}/{name}", "/org/audit-log/export.csv",
+              "/profile/my-data.json"}
 USER_ID = "kp_demo_olivia"  # the demo's owner of Acme: every permission
 DOCUMENT = build_document()
 

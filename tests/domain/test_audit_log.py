@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, insert, text
@@ -249,17 +251,30 @@ def test_a_token_works_only_for_its_own_listing(world):
 BIG = 100_000
 
 
+@pytest.fixture(scope="module")
+def big_db(migrated_template, tmp_path_factory) -> Path:
+    """org_big with 100,000 events: ten actors, twenty actions, one a minute, ties every 1,000th.
+    Written once for the module; the tests that use it only read."""
+    path = tmp_path_factory.mktemp("big") / "big.db"
+    shutil.copy(migrated_template, path)
+    engine = create_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        session.add(Organization(code="org_big", name="Big", created_on=utcnow()))
+        session.flush()
+        rows = [event_row(i, org="org_big", actor_id=f"kp_{i % 10}", action=f"group{i % 4}.action{i % 5}",
+                          when=T0 + timedelta(minutes=i - i % 1000 if i % 1000 < 3 else i)) for i in range(BIG)]
+        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(insert(AuditEvent.__table__), [event_row(i, org="org_small") for i in range(50)])
+        session.commit()
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def big(session: Session):
-    """org_big with 100,000 events: ten actors, twenty actions, one a minute, ties every 1,000th."""
-    session.add(Organization(code="org_big", name="Big", created_on=utcnow()))
-    session.flush()
-    rows = [event_row(i, org="org_big", actor_id=f"kp_{i % 10}", action=f"group{i % 4}.action{i % 5}",
-                      when=T0 + timedelta(minutes=i - i % 1000 if i % 1000 < 3 else i)) for i in range(BIG)]
-    session.execute(insert(AuditEvent.__table__), rows)
-    session.execute(insert(AuditEvent.__table__), [event_row(i, org="org_small") for i in range(50)])
-    session.commit()
-    return session
+def big(big_db: Path, env):
+    engine = db.engine_for(f"sqlite:///{big_db}")
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 def plan(session: Session, statement) -> str:

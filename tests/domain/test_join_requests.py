@@ -6,10 +6,13 @@ import pytest
 from sqlmodel import select
 
 from portal_ui.domain import domains, join_requests, mailer
+from portal_ui.domain.account_deletion import delete_account
+from portal_ui.domain.clock import utcnow
+from portal_ui.domain.data_export import export_user_data
 from portal_ui.domain.errors import Conflict, Forbidden, NotFound
 from portal_ui.domain.members import remove_member
 from portal_ui.domain.users import create_user
-from portal_ui.models import AuditEvent, JoinRequest
+from portal_ui.models import AuditEvent, Invitation, JoinRequest
 from tests.domain.members_world import M2M, make_member, make_org, make_role, member_roles, user_actor
 from tests.domain.smtp_inbox import Inbox, serve
 
@@ -157,3 +160,33 @@ def test_the_requester_is_emailed_the_decision(session, world, env, inbox):
     assert recipients == ["jo@acme.example.org"]
     assert message["Subject"].startswith("You have joined Acme")
     assert "you are now a member as Billing, Member" in message.get_content()
+
+
+def test_a_deleted_account_leaves_no_join_request_and_is_nobody_to_offer_or_invite(session, world):
+    org, joiner, admin = world["org"], world["joiner"], world["admin"]
+    request = join_requests.ask_to_join(session, actor=user_actor(joiner), user_id=joiner, org_code=org.code)
+    [mine] = export_user_data(session, joiner)["join_requests"]
+    assert (mine["organization_name"], mine["domain"], mine["status"]) == ("Acme", "acme.example.org", "pending")
+    delete_account(session, actor=user_actor(joiner), user_id=joiner)
+    assert join_requests.pending_requests(session, org.code) == ([], 0)
+    assert session.get(JoinRequest, request.id) is None
+    created = session.exec(select(AuditEvent).where(AuditEvent.action == "join_request.created")).one()
+    assert "email" not in created.after and created.after["user_id"] == joiner
+    with pytest.raises(NotFound):
+        join_requests.approve_request(session, actor=user_actor(admin), org_code=org.code, request_id=request.id,
+                                      role_keys=[], acting_user_id=admin)
+    assert joiner not in member_roles(session, org.code)
+    # A tombstone that still carried an email at the domain is an unknown user all the same.
+    ghost = create_user(session, actor=M2M, given_name="Gho", email="ghost@acme.example.org")
+    pending = join_requests.ask_to_join(session, actor=user_actor(ghost.id), user_id=ghost.id, org_code=org.code)
+    ghost.deleted_on = utcnow()
+    session.add(ghost)
+    session.flush()
+    assert join_requests.pending_requests(session, org.code) == ([], 0)
+    assert join_requests.suggestions_for(session, ghost.id) == []
+    with pytest.raises(NotFound):
+        join_requests.reject_request(session, actor=M2M, org_code=org.code, request_id=pending.id)
+    domain = domains.list_domains(session, org.code)[0]
+    domains.set_enrolment(session, actor=M2M, org_code=org.code, domain_id=domain.id, mode="automatic")
+    assert session.exec(select(Invitation).where(Invitation.email == "ghost@acme.example.org")).all() == []
+    assert domains.invite_if_automatic(session, user_id=ghost.id) == []

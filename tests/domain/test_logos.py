@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from PIL import Image
@@ -16,6 +15,7 @@ from portal_ui.domain.logos import LOGO_MAX_BYTES, check_logo, current_logo_path
 from portal_ui.domain.organizations import create_organization
 from portal_ui.domain.svg_clean import MAX_TAGS, sanitise_svg
 from portal_ui.models import AuditEvent, OrganizationLogo
+from tests.hostile_svgs import HOSTILE_SVGS, SVG_OPEN
 
 ACTOR = Actor(type="user", id="kp_admin")
 
@@ -174,81 +174,16 @@ def test_refusals_render_in_german():
     assert info.value.localized("de") == "logo: Verwenden Sie ein PNG-, JPEG- oder SVG-Bild"
 
 
-SVG_OPEN = b'<svg xmlns="http://www.w3.org/2000/svg">'
-
-
-def at_size_limit(head: bytes, unit: bytes, tail: bytes = b"", *, each: int = 0, between: bytes = b"") -> bytes:
-    """An SVG as close to LOGO_MAX_BYTES as `unit` repeats allow: `head`, units, `tail`.
-
-    With `each`, the units come in runs of that many, every run wrapped in `head`…`tail`
-    (`between` separating them), as many runs as fit: many values each just under a cap.
-    """
-    room = LOGO_MAX_BYTES - len(SVG_OPEN) - len(b"</svg>")
-    if not each:
-        return SVG_OPEN + head + unit * ((room - len(head) - len(tail)) // len(unit)) + tail + b"</svg>"
-    run = head + unit * each + tail + between
-    return SVG_OPEN + run * (room // len(run)) + b"</svg>"
-
-
-def padded(count: int, unit: bytes, head: bytes = b"", tail: bytes = b"") -> bytes:
-    """`head`, `unit` `count` times, `tail`: with `{pad}` in `unit` widened to fill LOGO_MAX_BYTES."""
-    room = LOGO_MAX_BYTES - len(SVG_OPEN) - len(b"</svg>") - len(head) - len(tail)
-    width = room // count - len(unit.replace(b"{pad}", b""))
-    return SVG_OPEN + head + unit.replace(b"{pad}", b"w" * width) * count + tail + b"</svg>"
-
-
-def nested(name: bytes, depth: int, *, close: bool = True) -> bytes:
-    """`depth` elements `name`, each inside the one before, padded to fill LOGO_MAX_BYTES."""
-    end = b"</%s>" % name * depth if close else b""
-    return padded(depth, b'<%s class="{pad}">' % name, b"", end)
-
-
-TAGS = MAX_TAGS - 10  # as many tags as the sanitiser reads: each of these inputs is walked in full
-CSS_RUN = 64 * 1024 // 5 - 10  # units of at most 5 bytes, keeping each style under 64 KiB
-HOSTILE_SVGS = {
-    "unclosed url( in style attributes": at_size_limit(b'<rect style="', b"url(", b'"/>', each=CSS_RUN),
-    "unclosed url(' in style attributes": at_size_limit(b'<rect style="', b"url('", b'"/>', each=CSS_RUN),
-    "unclosed url( in <style> elements": at_size_limit(b"<style>", b"url(", b"</style>", each=CSS_RUN),
-    "url( spelt with character references": at_size_limit(b"<style>", b"&#x75;rl(", b"</style>", each=6000),
-    "unclosed url( in drawing attributes": at_size_limit(b'<rect fill="', b"url( ", b'"/>', each=50_000),
-    "url(#id) then one bad url(": at_size_limit(b'<rect fill="', b"url(#a)", b'url("/>', each=30_000),
-    "unclosed comments in <style> elements": at_size_limit(b"<style>", b"/* ", b"</style>", each=CSS_RUN),
-    "one style attribute as big as the file": at_size_limit(b'<rect style="', b"url(", b'"/>'),
-    "one <style> as big as the file": at_size_limit(b"<style>", b"url(", b"</style>"),
-    "one attribute as big as the file": at_size_limit(b'<rect fill="', b"url(", b'"/>'),
-    "more tags than the parser is given": at_size_limit(b"", b"<x/>"),
-    "thousands of nested <g>": nested(b"g", TAGS // 2),
-    "thousands of nested <g>, never closed": nested(b"g", TAGS, close=False),
-    "thousands of nested dropped elements": nested(b"x", TAGS // 2),
-    "thousands of elements": padded(TAGS, b'<g class="{pad}"/>'),
-    "thousands of dropped elements": padded(TAGS, b'<x a="{pad}"/>'),
-    "words between dropped elements in a <text>": padded(TAGS - 2, b"<x/>{pad} ", b"<text>", b"</text>"),
-    "tens of thousands of attributes": SVG_OPEN + b"<rect" + b"".join(
-        b' a%d="url("' % i for i in range(37_000)) + b"/></svg>",
-    "entity expansion": b'<!DOCTYPE svg [<!ENTITY a "url(url(url(url(">' + b"".join(
-        b'<!ENTITY a%d "&a;&a;&a;&a;">' % i for i in range(1000)) + b"]>" + SVG_OPEN + b"&a999;</svg>",
-}
-
-
 @pytest.mark.parametrize("name", HOSTILE_SVGS)
-def test_hostile_svgs_at_the_size_limit_are_dealt_with_quickly(name):
-    """Each input the worst of its kind at the upload limit: a clean SVG or a clear refusal, fast.
-
-    Timing is the point of this test (one upload must not hold the backend process for long):
-    the best of three runs, so a busy machine does not fail it, must stay under 200 ms.
-    """
+def test_hostile_svgs_at_the_size_limit_are_cleaned_or_refused_clearly(name):
+    """Each input the worst of its kind at the upload limit: a clean SVG or a clear refusal. How long
+    each takes is measured by `make bench BENCH=svg_uploads` (tests never time anything)."""
     svg = HOSTILE_SVGS[name]
     assert len(svg) <= LOGO_MAX_BYTES
-    outcomes, times = [], []
-    for _ in range(3):
-        started = time.perf_counter()
-        try:
-            outcomes.append(check_logo(svg).data)
-        except InvalidInput as refusal:
-            outcomes.append(refusal.message)
-        times.append(time.perf_counter() - started)
-    assert min(times) < 0.2, f"{name}: {min(times):.3f} s"
-    outcome = outcomes[0]
+    try:
+        outcome = check_logo(svg).data
+    except InvalidInput as refusal:
+        outcome = refusal.message
     if isinstance(outcome, str):
         assert outcome.startswith("logo: ") and "Traceback" not in outcome
     else:

@@ -32,6 +32,7 @@ import pytest
 from portal_ui.domain.audit import Actor
 from portal_ui.domain.links import create_link
 from portal_ui.process_group import stop_process_group
+from portal_ui.reflex_internals.build_reuse import BUILD_STAMP
 from tests.dns_server import TxtRecords, serve_dns
 from tests.ui.portal_db import domain_session
 from tests.ui.helpers import ALL_SCREENSHOTS, RETURN_URL, artifact_path, review_shot
@@ -165,8 +166,11 @@ def server_environment(tmp: Path, port: int, **extra: str) -> dict:
 
 
 @contextmanager
-def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
-    """Migrate, seed and start a portal in `tmp`; stop its whole process group afterwards."""
+def run_portal(tmp: Path, *, rebuild: bool = False, **extra_env: str) -> Iterator[Portal]:
+    """Migrate, seed and start a portal in `tmp`; stop its whole process group afterwards.
+
+    `rebuild` makes the start build the frontend even when the build is current: the build's stamp
+    goes while the build lock is held, so no other test process's start can make the build anew meanwhile."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = server_environment(tmp, port, PORTAL_DEFAULT_RETURN_URL=RETURN_URL,
@@ -177,6 +181,8 @@ def run_portal(tmp: Path, **extra_env: str) -> Iterator[Portal]:
     proc = None
     try:
         with _build_lock():  # the build and the start; the server then runs beside any other
+            if rebuild:  # without its stamp the build counts as unfinished (portal_ui/reflex_internals/build_reuse.py)
+                (ROOT / ".web" / "build" / BUILD_STAMP).unlink(missing_ok=True)
             with open(portal.log, "w") as log:
                 proc = subprocess.Popen(
                     [sys.executable, "-m", "portal_ui.serve", "run", "--env", "prod", "--single-port",

@@ -48,6 +48,7 @@ NO_DATA = {
     ("BillingState", "ask_remove"), ("BillingState", "dialog_open_change"),
     ("DomainsState", "close_remove"),
     ("JoinRequestsState", "close_approve"), ("JoinRequestsState", "close_reject"),
+    ("LifecycleState", "close_dialogs"),
 }
 # The section a `key`/`section` argument names, per state (one each handler accepts).
 SECTION_ARG = {"ApiKeysState": "organization_api_keys", "BillingState": "organization_plan_selection",

@@ -116,7 +116,9 @@ def test_profile_shows_the_user_and_their_organizations(page: Page, portal):
     expect(page.locator("#profile-given_name")).to_have_value("Vic")
     expect(page.locator("#profile-family_name")).to_have_value("Reed")
     expect(page.locator("#profile-email")).to_have_text("vic@acme.example")
-    expect(page.locator("#profile-orgs")).to_have_text("Acme")
+    # One organization, Acme, with its Leave button (account_lifecycle's card).
+    expect(page.locator("#profile-orgs .org-item")).to_have_count(1)
+    expect(page.locator("#profile-orgs .org-item").get_by_role("button", name="Leave Acme")).to_be_visible()
     expect(page.locator("#user-name")).to_have_text("Vic Reed")
 
 

@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.demo.personas import PERSONA_BY_ID
-from portal_ui.reflex_internals.build_reuse import BUILD_STAMP
 from portal_ui.reflex_internals.same_origin import APPLIED_MARK
 from tests.ui.conftest import ROOT, Portal, run_portal
 from tests.ui.helpers import enter, review_shot
@@ -79,9 +78,8 @@ def test_two_portals_from_one_checkout_on_two_ports_both_work(browser: Browser, 
         before.open_profile(portal)
         before.expect_served_by(portal, given)
 
-        # Without its stamp the build counts as unfinished: the second portal builds it again.
-        (WEB / "build" / BUILD_STAMP).unlink(missing_ok=True)
-        with run_portal(tmp_path_factory.mktemp("second_port")) as second:
+        # The second portal builds anew while the first one serves.
+        with run_portal(tmp_path_factory.mktemp("second_port"), rebuild=True) as second:
             assert _port(second.url) != _port(portal.url)
             log = second.log.read_text(errors="replace")
             assert "Frontend build is current" not in log and "Creating Production Build" in log, second.log

@@ -1,4 +1,5 @@
-"""Management API: users (Kinde's `POST /api/v1/user`, `GET /api/v1/user?id=`, `GET /api/v1/users`).
+"""Management API: users (Kinde's `POST /api/v1/user`, `GET /api/v1/user?id=`, `GET /api/v1/users`,
+`DELETE /api/v1/user?id=`).
 
 portal_ui stores one email per user. Email identities are supported; phone and username
 identities are refused (400 UNSUPPORTED_IDENTITY). `profile.picture` and `provided_id` are
@@ -19,6 +20,7 @@ from portal_ui.api.body import read_body, read_query
 from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import SUCCESS, Body, PageQuery, Query, in_transaction, iso, paged, split_list
 from portal_ui.domain import users as domain
+from portal_ui.domain.account_deletion import delete_account
 from portal_ui.domain.domains import invite_if_automatic
 from portal_ui.models import NAME_MAX, URL_MAX, User
 
@@ -64,6 +66,12 @@ class UsersQuery(PageQuery):
 class UserQuery(Query):
     id: str = Field(min_length=1, max_length=128)
     expand: Optional[str] = Field(default=None, max_length=128)
+
+
+class DeleteUserQuery(Query):
+    id: str = Field(min_length=1, max_length=128)
+    # Kinde's flag; portal_ui always removes the profile (the account's tombstone keeps only its id).
+    is_delete_profile: Optional[bool] = None
 
 
 def _email_of(body: CreateUserBody) -> Optional[str]:
@@ -154,8 +162,22 @@ async def list_users(request: Request) -> JSONResponse:
     return JSONResponse(await in_transaction(work))
 
 
+async def delete_user(request: Request) -> JSONResponse:
+    """Delete the account now, as its grace period ending would (portal_ui.domain.account_deletion):
+    404 for an unknown or already deleted user, 409 while they are an organization's last owner."""
+    caller = await require_m2m(request, "delete:users")
+    query = read_query(request, DeleteUserQuery)
+
+    def work(session) -> dict:
+        delete_account(session, actor=caller.actor, user_id=query.id)
+        return {"code": "USER_DELETED", "message": "User successfully deleted"}
+
+    return JSONResponse(await in_transaction(work))
+
+
 routes = [
     Route("/api/v1/user", create_user, methods=["POST"]),
     Route("/api/v1/user", get_user, methods=["GET"]),
+    Route("/api/v1/user", delete_user, methods=["DELETE"]),
     Route("/api/v1/users", list_users, methods=["GET"]),
 ]

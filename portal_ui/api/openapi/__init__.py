@@ -63,6 +63,7 @@ def build_document() -> dict:
     builder = Builder(kinde)
     for concern in (portal_links, settings, management, issuer, webhooks, domains):
         concern.operations(builder)
+    webhooks.stripe_operations(builder)
     _document_operation(builder)
     return {
         "openapi": "3.1.0",

@@ -71,6 +71,13 @@ def operations(b: Builder) -> None:
                 "that is already taken.")
     b.add("GET", "/api/v1/user", auth="m2m", scope="read:users", ok=(200, "user", ""), errors=(400, 404),
           query=users.UserQuery, query_overrides={"expand": comma_list(*users.EXPANDABLE)})
+    b.add("DELETE", "/api/v1/user", auth="m2m", scope="delete:users", ok=(200, "success_response",
+          "User successfully deleted."), errors=(400, 404, 409), query=users.DeleteUserQuery,
+          notes="Deletes the account at once, as the end of a deletion's grace period does: the user leaves every "
+                "organization, their API keys, payment methods and sessions go, invoices are kept, and the user "
+                "row keeps only its id. 409 LAST_OWNER while the user is an organization's last owner (hand "
+                "ownership over first); 404 for an unknown or already deleted user. `is_delete_profile` is "
+                "accepted; the profile is always removed.")
     b.add("GET", "/api/v1/users", auth="m2m", scope="read:users", ok=(200, "users_response", ""), errors=(400,),
           query=users.UsersQuery, query_overrides={"expand": comma_list(*users.EXPANDABLE)},
           notes="portal_ui records no sign-ins: `active_since` is refused (400 UNSUPPORTED_FILTER); users have no "

@@ -123,3 +123,29 @@ def operations(b: Builder) -> None:
                        "the header). Served in both token modes.",
         "responses": {"200": {"description": "A JSON Web Key Set (RFC 7517).", "content": {JSON: {"schema": ref("jwks")}}}},
     }}
+
+
+def stripe_operations(b: Builder) -> None:
+    """Stripe's webhooks into the portal (README "Stripe"), with PORTAL_BILLING_PROVIDER=stripe."""
+    envelope = {JSON: {"schema": ref("error_response")}}
+    b.paths["/webhooks/stripe"] = {"post": {
+        "operationId": "receiveStripeWebhook", "summary": "Receive a Stripe event", "tags": ["Webhooks"],
+        "security": [],
+        "description": "(portal_ui) Stripe's webhook endpoint. The raw body (at most 512 KiB) must carry a valid "
+                       "`Stripe-Signature` for STRIPE_WEBHOOK_SECRET; each event id is applied once. 404 unless "
+                       "the billing provider is Stripe.",
+        "parameters": [{"name": "Stripe-Signature", "in": "header", "required": False, "schema": string()}],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {"description": "Received: `outcome` is applied, duplicate or ignored.",
+                    "content": {JSON: {"schema": obj({"received": {"type": "boolean"},
+                                                      "outcome": string(enum=["applied", "duplicate", "ignored"])},
+                                                     ["received", "outcome"])}}},
+            "400": {"description": "The signature does not match (or the body is no Stripe event).",
+                    "content": envelope},
+            "404": {"$ref": "#/components/responses/NotFound"},
+            "413": {"description": "The request body is larger than 512 KiB.", "content": envelope},
+            "503": {"description": "Stripe could not be reached while applying the event; Stripe sends it again.",
+                    "content": envelope},
+        },
+    }}

@@ -8,7 +8,9 @@ from portal_ui.domain.sections import BY_PATH
 from portal_ui.ui import routes
 from portal_ui.ui.components.layout import portal_page
 from portal_ui.ui.pages import account, api_keys, audit_log, billing, domains, organization, payment_methods
+from portal_ui.ui.pages.flow import flow_page
 from portal_ui.ui.pages.session_ended import home, session_ended_page
+from portal_ui.ui.state.account_lifecycle import LifecycleState
 from portal_ui.ui.state.join_requests import JoinSuggestionsState
 from portal_ui.ui.state import ApiKeysState, AuditLogState, BillingState, DomainsState, MembersState, OrgDetailsState, PortalState, ProfileState
 
@@ -16,7 +18,8 @@ from portal_ui.ui.state import ApiKeysState, AuditLogState, BillingState, Domain
 def add_pages(app: rx.App) -> None:
     title = PortalState.page_title
     sections = (
-        (routes.PROFILE, account.profile, [ProfileState.load_profile, JoinSuggestionsState.load_suggestions]),
+        (routes.PROFILE, account.profile,
+         [ProfileState.load_profile, LifecycleState.load_lifecycle, JoinSuggestionsState.load_suggestions]),
         (routes.PLAN, billing.plan_details, BillingState.load_billing("plan_details")),
         (routes.PLANS, billing.plan_selection, BillingState.load_billing("plan_selection")),
         (routes.PAYMENT, payment_methods.payment_details, BillingState.load_billing("payment_details")),
@@ -32,5 +35,6 @@ def add_pages(app: rx.App) -> None:
     )
     for route, content, on_load in sections:
         app.add_page(portal_page(content, BY_PATH[route].key), route=route, title=title, on_load=on_load)
+    app.add_page(flow_page, route=routes.FLOW, title=title, on_load=BillingState.load_flow)
     app.add_page(home, route=routes.HOME, title=title, on_load=PortalState.open_home)
     app.add_page(session_ended_page, route=routes.SESSION_ENDED, title=title, on_load=PortalState.open_ended)

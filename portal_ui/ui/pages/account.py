@@ -1,4 +1,5 @@
-"""The user's profile page (billing and API keys have their own modules)."""
+"""The user's profile page (billing and API keys have their own modules; the organizations, data and
+deletion cards are in account_lifecycle)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from portal_ui.ui.components import plain
 from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
+from portal_ui.ui.pages import account_lifecycle
 from portal_ui.ui.pages.join_requests import join_suggestions
 from portal_ui.ui.state import ProfileState
 from portal_ui.ui.state.join_requests import JoinSuggestionsState
@@ -49,24 +51,6 @@ def _email() -> rx.Component:
     )
 
 
-def _organizations() -> rx.Component:
-    return plain.column(
-        plain.heading(ProfileState.orgs_heading, as_="h2", size=3),
-        rx.cond(
-            ProfileState.profile_orgs.length() > 0,
-            rx.el.ul(
-                rx.foreach(ProfileState.profile_orgs,
-                           lambda name: rx.el.li(plain.row(rx.icon("building-2", size=16, color="var(--gray-10)"),
-                                                           plain.text(name), gap=2),
-                                                 padding_y="0.2rem")),
-                id="profile-orgs", list_style="none", padding="0", margin="0",
-            ),
-            plain.text(t("profile.no_organizations"), muted=True, as_="p", id="profile-orgs-none"),
-        ),
-        gap=2, align_items="start",
-    )
-
-
 def _activity() -> rx.Component:
     def line(item: rx.Var) -> rx.Component:
         return rx.el.li(
@@ -97,9 +81,12 @@ def profile() -> rx.Component:
         plain.column(
             rx.card(_profile_form(), size=card_size),
             rx.card(_email(), size=card_size),
-            rx.card(_organizations(), size=card_size),
+            rx.card(account_lifecycle.memberships(), size=card_size),
             rx.cond(JoinSuggestionsState.join_suggestions.length() > 0, rx.card(join_suggestions(), size=card_size)),
             rx.card(_activity(), size=card_size),
+            rx.card(account_lifecycle.your_data(), size=card_size),
+            rx.card(account_lifecycle.delete_account(), size=card_size),
+            account_lifecycle.lifecycle_dialogs(),
             gap=4,
         ),
         ready=ProfileState.profile_loaded,

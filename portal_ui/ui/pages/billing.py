@@ -167,7 +167,7 @@ def _billed_to() -> rx.Component:
     )
 
 
-def _cancel_dialog() -> rx.Component:
+def cancel_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(t("billing.cancel_title")),
@@ -191,7 +191,7 @@ def plan_details() -> rx.Component:
             _current_plan(),
             _billing_history(),
             _billed_to(),
-            _cancel_dialog(),
+            cancel_dialog(),
             spacing="5", align="stretch",
         ),
         ready=BillingState.billing_loaded,
@@ -227,7 +227,7 @@ def _plan_choice(choice) -> rx.Component:
     )
 
 
-def _change_dialog() -> rx.Component:
+def change_dialog() -> rx.Component:
     change = BillingState.change
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
@@ -262,7 +262,7 @@ def plan_selection() -> rx.Component:
             rx.grid(rx.foreach(BillingState.choices, _plan_choice),
                     columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%", id="plan-choices"),
             rx.text(t("billing.picker_note", provider=BillingState.provider_label), size="2", color_scheme="gray"),
-            _change_dialog(),
+            change_dialog(),
             spacing="4", align="stretch",
         ),
         ready=BillingState.billing_loaded,

@@ -59,7 +59,7 @@ def _card_input(label: rx.Var | str, name: str, hint: rx.Var | str, **props) -> 
     )
 
 
-def _add_card_form() -> rx.Component:
+def add_card_form() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
@@ -121,7 +121,7 @@ def payment_details() -> rx.Component:
                 rx.vstack(rx.foreach(BillingState.cards, _card_row), spacing="3", align="stretch", id="card-list"),
                 rx.text(t("billing.no_cards"), color_scheme="gray", id="cards-none"),
             ),
-            _add_card_form(),
+            add_card_form(),
             _remove_dialog(),
             spacing="4", align="stretch",
         ),

@@ -25,14 +25,15 @@ from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import active_plans
 from portal_ui.billing.provider import default_provider
 from portal_ui.domain.errors import InvalidInput, say
+from portal_ui.domain.flows import SUBSCRIPTION_CANCEL, SUBSCRIPTION_UPDATE, completes, may_take
 from portal_ui.domain.sections import BY_KEY
-from portal_ui.domain.sessions import ActiveSession
-from portal_ui.models import Organization, User
+from portal_ui.domain.sessions import ActiveSession, end_session
+from portal_ui.models import Organization, Plan, User
 from portal_ui.ui import routes, text
 from portal_ui.ui.state.billing_view import (CardRow, ChangeView, InvoiceRow, PlanChoice, PlanView, cancel_summary,
                                              card_rows, card_text, change_view, invoice_rows, plan_choices, plan_view,
                                              provider_text)
-from portal_ui.ui.state.portal import PortalState
+from portal_ui.ui.state.portal import FLOW_PAGE, PortalState
 
 SECTIONS = ("plan_details", "plan_selection", "payment_details", "organization_plan_details",
             "organization_plan_selection", "organization_payment_details")
@@ -90,6 +91,10 @@ class BillingState(PortalState):
     plan_error: str = ""  # shown on the plan page (resume) and the picker (preview)
     card_error: str = ""  # the add-card form
     cards_error: str = ""  # the card list (make default)
+    flow: str = ""  # the focused flow this tab shows (the flow page), "" elsewhere
+    flow_plan: str = ""  # subscription_update's target plan key
+    flow_plan_name: str = ""
+    flow_done: bool = False  # the flow's task is done and the browser is on its way out
     _change_plan_key: str = ""
     _change_section: str = ""  # the section the open confirmation was made for
     _remove_id: str = ""
@@ -148,8 +153,14 @@ class BillingState(PortalState):
         key = _billing_key(key)
 
         def run(db: Session, active: ActiveSession):
+            flow = active.flow.flow if active.flow else None
+            if not may_take(flow, busy):  # a focused flow's session takes its own task's actions only
+                self._close_dialogs()
+                return rx.toast.error(self._t("shell.not_allowed"))
             outcome = work(db, active, _owner(active, key))
             db.commit()
+            if completes(flow, busy):
+                return self._finish_flow(db, active)
             self._load(db, active, key)
             return outcome
 
@@ -160,12 +171,49 @@ class BillingState(PortalState):
         return self._act(key, run, busy="busy", busy_value=busy, refused=self._close_dialogs, failed=failed,
                          after=after)
 
+    # ---- focused flows (portal_ui.domain.flows) ------------------------------------------------
+
+    def _finish_flow(self, db: Session, active: ActiveSession):
+        """The flow's task is done: end the session and send the browser on (after_completion_url,
+        else the return URL), as Stripe's customer portal redirects after a flow."""
+        browser = self._actor(active)
+        end_session(db, self._cookie_token(), client_ip=browser.client_ip, user_agent=browser.user_agent)
+        db.commit()
+        self._close_dialogs()
+        self.flow_done = True
+        return rx.redirect(active.completion_url)
+
+    @rx.event
+    def load_flow(self):
+        """on_load of the focused flow's page: its section's billing, then the flow's own step (the
+        cancel confirmation, or the change to the flow's plan) opened through the sections' handlers."""
+        def work(db: Session, active: ActiveSession):
+            key = active.flow.section
+            self._close_dialogs()
+            self.plan_error = self.card_error = self.cards_error = ""
+            self.busy, self.flow_done = "", False
+            self.flow, self.flow_plan = active.flow.flow, active.flow.plan_key or ""
+            target = db.get(Plan, self.flow_plan) if self.flow_plan else None
+            self.flow_plan_name = target.name if target else ""
+            self._load(db, active, key)
+            if self._shell().read_only:
+                return None
+            if active.flow.flow == SUBSCRIPTION_CANCEL:
+                return BillingState.start_cancel(key)
+            if active.flow.flow == SUBSCRIPTION_UPDATE:
+                return BillingState.start_change(key, self.flow_plan)
+            return None
+
+        return self._act(FLOW_PAGE, work, level="enter")
+
     # ---- plan ------------------------------------------------------------------------------
 
     @rx.event
     def start_change(self, key: str, plan_key: str):
         """Open the confirmation for choosing `plan_key`: what changes, what is paid now, and when."""
-        def work(db: Session, _active: ActiveSession, owner: Owner):
+        def work(db: Session, active: ActiveSession, owner: Owner):
+            if active.flow is not None and str(plan_key) != active.flow.plan_key:
+                raise InvalidInput(say("billing.flow_other_plan"))
             preview = subscriptions.preview_change(db, owner, str(plan_key))
             self.change = change_view(preview, lang=self._shell().lang)
             self._change_plan_key, self._change_section = self.change.plan_key, str(key)
@@ -233,8 +281,10 @@ class BillingState(PortalState):
 
         def work(db: Session, active: ActiveSession, owner: Owner):
             month, year = parse_expiry(submitted.get("card_expiry"))
+            # A focused flow's new card becomes the default: that is its task (payment_method_update).
             method = cards.add_card(db, actor=self._actor(active), owner=owner, number=submitted.get("card_number"),
-                                    exp_month=month, exp_year=year, cvc=submitted.get("card_cvc"))
+                                    exp_month=month, exp_year=year, cvc=submitted.get("card_cvc"),
+                                    make_default=active.flow is not None)
             label = card_text(method, self._shell().lang)
             return [*(rx.set_value(field, "") for field in CARD_FIELDS),
                     rx.toast.success(self._t("billing.toast.card_added", card=label))]

@@ -37,17 +37,13 @@ T = TypeVar("T")
 Level = Literal["enter", "session", "read", "write"]
 Work = Callable[[Session, ActiveSession], Any]
 LOADING_TITLE = i18n.translate("en", "shell.loading_title")  # before the server has chosen a language
+FLOW_PAGE = "flow"  # the key the focused flow's page enters with (it is no section of its own)
 NEUTRAL_ACCENT = "#8d8d8d"  # Radix gray-9: what shows before any session's branding is known
 
 
 def _context(active: ActiveSession) -> dict[str, Any]:
     """The keyword arguments the domain's section rules take, for this session."""
-    return {
-        "user_functions": active.settings.user_functions,
-        "org_functions": active.settings.org_functions,
-        "permissions": active.permissions,
-        "has_org": active.org_code is not None,
-    }
+    return active.section_context()
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
@@ -288,6 +284,8 @@ class PortalState(rx.State):
         if active is None:
             self._show_ended(db)
             return None, None
+        if active.flow is not None or key == FLOW_PAGE:
+            return self._enter_flow(db, active, key)
         context = _context(active)
         section, redirected = landing_section(key, **context)
         if section is None:
@@ -297,6 +295,18 @@ class PortalState(rx.State):
             return None, rx.redirect(routes.unavailable_redirect(section.path, key), replace=True)
         self._fill_shell(db, active, section)
         return active, None
+
+    def _enter_flow(self, db: Session, active: ActiveSession, key: str) -> tuple[ActiveSession | None, Any]:
+        """`_enter` where a focused flow is involved: a flow's session enters only the flow page
+        (`FLOW_PAGE`), in the flow's section; any other session is sent from the flow page to its
+        landing section."""
+        if active.flow is None:
+            return None, rx.redirect(routes.HOME, replace=True)
+        if key != FLOW_PAGE:
+            return None, rx.redirect(routes.FLOW, replace=True)
+        section, _redirected = landing_section(active.flow.section, **_context(active))
+        self._fill_shell(db, active, section)
+        return (active, None) if section is not None else (None, None)
 
     def _apply_brand(self, brand: dict[str, str]) -> None:
         self.accent_color = brand["accent_color"]
@@ -391,6 +401,8 @@ class PortalState(rx.State):
     def open_home(self):
         """on_load of "/": the section the link named (or the first visible one)."""
         def work(db: Session, active: ActiveSession):
+            if active.flow is not None:
+                return rx.redirect(routes.FLOW, replace=True)
             section, _redirected = landing_section(active.sub_nav, **_context(active))
             if section is None:
                 self._fill_shell(db, active, None)
@@ -403,6 +415,8 @@ class PortalState(rx.State):
     def open_ended(self):
         """on_load of /session-ended: a live session is sent back into the portal."""
         def work(_db: Session, active: ActiveSession):
+            if active.flow is not None:
+                return rx.redirect(routes.FLOW, replace=True)
             section, _redirected = landing_section(active.sub_nav, **_context(active))
             return rx.redirect(section.path if section is not None else routes.HOME, replace=True)
 

@@ -1,4 +1,5 @@
-"""The profile section: the signed-in user's name (editable), email (read-only) and organizations.
+"""The profile section: the signed-in user's name (editable), email (read-only) and latest activity
+(the organizations, data download and account deletion: LifecycleState, ui/state/account_lifecycle.py).
 
 A user manages their own profile, so the section needs only the profile function switched on;
 `save_profile` still goes through the guard (a preview session or an ended one writes nothing)
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from portal_ui.domain.audit_log import recent_activity
 from portal_ui.domain.errors import InvalidFields
 from portal_ui.domain.sessions import ActiveSession
-from portal_ui.domain.users import get_user, update_profile, user_organizations
+from portal_ui.domain.users import get_user, update_profile
 from portal_ui.models import User
 from portal_ui.ui import text
 from portal_ui.ui.state.audit_views import ActivityItem, activity_item
@@ -29,8 +30,6 @@ class ProfileState(PortalState):
     profile_given: str = ""
     profile_family: str = ""
     profile_email: str = ""
-    profile_orgs: list[str] = []  # names of the organizations the user belongs to
-    orgs_heading: str = ""
     profile_loaded: bool = False
     profile_saving: bool = False
     profile_errors: dict[str, str] = {}  # field name -> what is wrong with it
@@ -50,17 +49,10 @@ class ProfileState(PortalState):
         """on_load of /profile."""
         def work(db: Session, active: ActiveSession):
             self._show(get_user(db, active.user_id))
-            self._load_orgs(db, active.user_id)
             self._load_activity(db, active.user_id)
             self.profile_loaded = True
 
         return self._act(SECTION, work, level="enter")
-
-    def _load_orgs(self, db: Session, user_id: str) -> None:
-        codes = user_organizations(db, [user_id])[user_id]
-        names = organization_names(db, codes)
-        self.profile_orgs = sorted((names.get(code, code) for code in codes), key=str.lower)
-        self.orgs_heading = self._t("profile.your_organizations")
 
     def _load_activity(self, db: Session, user_id: str) -> None:
         """What this user did lately (README "Audit log"): their own events only, never others'."""

@@ -4,8 +4,8 @@
 their enrolment mode, and `verified_name` (unique: one organization per verified domain).
 `join_requests`: users asking to join an organization whose verified domain matches their email.
 
-Revision ID: 0011_domains
-Revises: 0010_billing_details
+Revision ID: 0014_domains
+Revises: 0013_account_lifecycle
 """
 from typing import Sequence, Union
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0011_domains"
-down_revision: Union[str, None] = "0010_billing_details"
+revision: str = "0014_domains"
+down_revision: Union[str, None] = "0013_account_lifecycle"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,480 @@
+"""Billing with Stripe (PORTAL_BILLING_PROVIDER=stripe): customers, cards, subscriptions, invoices
+and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe").
+
+- **Customers**: one Stripe customer per billing owner (a user, or an organization), created the
+  first time the owner needs one (`customer_id`); only its id is kept (`stripe_customers`).
+- **Cards**: `begin_card_setup` creates a SetupIntent; the browser confirms it with Stripe's own
+  card element and the publishable key, so card numbers go to Stripe only; `complete_card_setup`
+  then reads the confirmed card back from Stripe and keeps brand, last four digits and expiry. The
+  default card is the customer's `invoice_settings.default_payment_method`.
+- **Plans**: each catalogue plan is a Stripe plan with the id `portal_<key>`, created the first time
+  it is needed (or when the plan is created through the Management API), or linked if it exists.
+- **Subscriptions** (`apply_change`, `set_cancel`): a paid plan is a Stripe subscription. Starting
+  one and upgrading charge at once through Stripe (a decline changes nothing); a change scheduled
+  for the period end, like cancelling, asks Stripe to end the subscription at the period end, and
+  when Stripe reports it ended (`customer.subscription.deleted`) the scheduled plan starts.
+  Stripe renews and retries; the portal's own renewal engine leaves these subscriptions alone.
+- **Invoices**: Stripe issues them; each is mirrored into `invoices` (lines, amounts, status, the
+  hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`.
+- **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal_ui.billing import payment_methods as cards
+from portal_ui.billing.invoices import has_open_invoices, next_number
+from portal_ui.billing.owner import Owner, billed_to, require_owner
+from portal_ui.billing.periods import add_interval
+from portal_ui.billing.provider import CardDeclined, default_provider, manages_subscriptions
+from portal_ui.billing.renewals import snapshot
+from portal_ui.billing.stripe_provider import SetupIntent, StripeProvider, card_details, plan_key_of
+from portal_ui.domain import audit
+from portal_ui.domain.clock import utcnow
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
+from portal_ui.domain.portal_settings import seller_details
+from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
+                              User)
+
+PROVIDER = StripeProvider.name
+SYSTEM = audit.Actor.system("stripe")
+ID_MAX = 128
+URL_MAX = 2048
+# Stripe's subscription statuses as the portal's: active, past_due (a payment is owed) or canceled.
+STATUS = {"active": "active", "trialing": "active", "past_due": "past_due", "unpaid": "past_due",
+          "incomplete": "past_due", "paused": "past_due", "canceled": "canceled", "incomplete_expired": "canceled"}
+INVOICE_STATUS = {"paid": "paid", "open": "open", "draft": "open", "uncollectible": "open", "void": "void"}
+
+
+def stripe_provider() -> StripeProvider | None:
+    """The Stripe provider while PORTAL_BILLING_PROVIDER is stripe, else None."""
+    provider = default_provider()
+    return provider if isinstance(provider, StripeProvider) else None
+
+
+def _require() -> StripeProvider:
+    provider = stripe_provider()
+    if provider is None:
+        raise Conflict(say("billing_rules.stripe.not_configured"), code="STRIPE_NOT_CONFIGURED")
+    return provider
+
+
+def _owner_ref(owner: Owner) -> str:
+    return f"org:{owner.org_code}" if owner.org_code else f"user:{owner.user_id}"
+
+
+def _when(seconds: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(seconds), timezone.utc) if seconds else None
+
+
+def _id(value: Any) -> str | None:
+    """An id from a field that Stripe sends as an id or as the expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and 0 < len(value) <= ID_MAX else None
+
+
+# --- customers ------------------------------------------------------------------------------------
+
+def find_customer(session: Session, owner: Owner) -> str | None:
+    row = session.exec(select(StripeCustomer).where(owner.where(StripeCustomer))).first()
+    return row.customer_id if row else None
+
+
+def owner_of_customer(session: Session, customer_id: str | None) -> Owner | None:
+    row = session.get(StripeCustomer, customer_id) if customer_id else None
+    if row is None:
+        return None
+    return Owner(user_id=row.user_id, org_code=row.org_code)
+
+
+def customer_id(session: Session, owner: Owner, provider: StripeProvider | None = None) -> str:
+    """The owner's Stripe customer, created (with its name and billing email) the first time."""
+    found = find_customer(session, owner)
+    if found:
+        return found
+    provider = provider or _require()
+    require_owner(session, owner)
+    if owner.org_code:
+        org = session.get(Organization, owner.org_code)
+        name, email = org.business_name or org.name, org.billing_email or ""
+    else:
+        user = session.get(User, owner.user_id)
+        name, email = f"{user.given_name} {user.family_name}".strip() or user.id, user.email or ""
+    cid = provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner))
+    session.add(StripeCustomer(customer_id=cid, **owner.columns(), created_on=utcnow()))
+    session.flush()
+    return cid
+
+
+# --- cards ----------------------------------------------------------------------------------------
+
+def begin_card_setup(session: Session, owner: Owner) -> SetupIntent:
+    """A SetupIntent for the owner's customer; its client secret goes to Stripe's card element in
+    the browser (with the publishable key), never anywhere else. Raises Conflict (too many cards)."""
+    provider = _require()
+    if len(cards.list_payment_methods(session, owner)) >= cards.MAX_PAYMENT_METHODS:
+        raise Conflict(say("billing_rules.too_many_cards", max=cards.MAX_PAYMENT_METHODS),
+                       code="TOO_MANY_PAYMENT_METHODS")
+    return provider.create_setup_intent(customer_id(session, owner, provider))
+
+
+def complete_card_setup(session: Session, *, actor: audit.Actor, owner: Owner, setup_intent_id: str,
+                        make_default: bool = False) -> PaymentMethod:
+    """Keep the card of a SetupIntent the browser confirmed with Stripe: brand, last four digits,
+    expiry and its payment method id. The SetupIntent must be the owner's and have succeeded.
+    Completing the same SetupIntent twice returns the card kept the first time.
+    Raises InvalidInput (not confirmed), NotFound (another customer's), Conflict (too many cards)."""
+    provider = _require()
+    if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > ID_MAX:
+        raise InvalidInput(say("billing_rules.stripe.no_setup"), code="INVALID_SETUP_INTENT")
+    cid = customer_id(session, owner, provider)
+    intent = provider.retrieve_setup_intent(setup_intent_id)
+    if _id(intent.get("customer")) != cid:
+        raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
+    if intent.get("status") != "succeeded" or not _id(intent.get("payment_method")):
+        raise InvalidInput(say("billing_rules.stripe.setup_not_confirmed"), code="SETUP_NOT_CONFIRMED")
+    pm_id = _id(intent.get("payment_method"))
+    existing = session.exec(select(PaymentMethod).where(PaymentMethod.provider == PROVIDER,
+                                                        PaymentMethod.provider_ref == pm_id)).first()
+    if existing is not None:
+        if not owner.owns(existing):
+            raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
+        return existing
+    method = provider.retrieve_payment_method(pm_id)
+    attached = _id(method.get("customer"))
+    if attached is None:
+        method = provider.attach_payment_method(pm_id, cid)
+    elif attached != cid:
+        raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
+    kept = cards.keep_card(session, actor=actor, owner=owner, card=card_details(method), make_default=make_default)
+    if kept.is_default:
+        provider.set_default_payment_method(cid, pm_id)
+    return kept
+
+
+def on_default_set(session: Session, owner: Owner, method: PaymentMethod) -> None:
+    """Make a Stripe card the customer's default in Stripe too (invoices are charged to it)."""
+    provider = _require()
+    provider.set_default_payment_method(customer_id(session, owner, provider), method.provider_ref)
+
+
+def on_removed(session: Session, owner: Owner, method: PaymentMethod, promoted: PaymentMethod | None) -> None:
+    """Detach a removed Stripe card from its customer (and make the promoted card the default)."""
+    provider = _require()
+    provider.detach_payment_method(method.provider_ref)
+    if promoted is not None and promoted.provider == PROVIDER:
+        provider.set_default_payment_method(customer_id(session, owner, provider), promoted.provider_ref)
+
+
+# --- plans and subscriptions ---------------------------------------------------------------------
+
+def ensure_plan(plan: Plan, provider: StripeProvider | None = None) -> str:
+    """The Stripe plan of a paid catalogue plan, created or linked (README "Stripe")."""
+    provider = provider or _require()
+    if plan.amount_minor <= 0 or plan.interval not in ("month", "year"):
+        raise InvalidInput(say("billing_rules.stripe.free_plan"), code="PLAN_NOT_BILLABLE")
+    return provider.ensure_plan(key=plan.key, name=plan.name, amount_minor=plan.amount_minor,
+                                currency=plan.currency, interval=plan.interval)
+
+
+def runs_on_stripe(sub: Subscription | None) -> bool:
+    return sub is not None and sub.provider == PROVIDER and bool(sub.provider_ref)
+
+
+def uses_stripe_for(sub: Subscription | None, plan: Plan, kind: str) -> bool:
+    """Whether a change of kind `kind` to `plan` goes through Stripe: with the Stripe provider,
+    any paid plan started or upgraded, and any change of a subscription Stripe runs."""
+    if not manages_subscriptions(default_provider()):
+        return False
+    if runs_on_stripe(sub) and sub.status in ("active", "past_due"):
+        return True
+    return kind in ("start", "upgrade") and plan.amount_minor > 0
+
+
+def _item(stripe_sub: dict) -> dict:
+    items = (stripe_sub.get("items") or {}).get("data") or []
+    return items[0] if items else {}
+
+
+def _apply_stripe_subscription(sub: Subscription, stripe_sub: dict, session: Session) -> None:
+    """Copy Stripe's view of the subscription (status, plan, period) onto the portal's row."""
+    item = _item(stripe_sub)
+    # Since API version 2025-03-31 the period is on the item; older versions (and fakes) keep it on
+    # the subscription itself.
+    start = item.get("current_period_start") or stripe_sub.get("current_period_start")
+    end = item.get("current_period_end") or stripe_sub.get("current_period_end")
+    key = plan_key_of(_id((item.get("plan") or item.get("price")) or stripe_sub.get("plan")))
+    if key and session.get(Plan, key) is not None:
+        sub.plan_key = key
+    sub.status = STATUS.get(str(stripe_sub.get("status")), sub.status)
+    if start:
+        sub.current_period_start = _when(start)
+    if end:
+        sub.current_period_end = _when(end)
+    sub.provider, sub.provider_ref = PROVIDER, _id(stripe_sub.get("id"))
+    if sub.status == "canceled":
+        sub.ended_on = _when(stripe_sub.get("ended_at")) or utcnow()
+
+
+def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, plan: Plan, kind: str,
+                 now: datetime) -> tuple[Subscription, Invoice | None]:
+    """Make a plan change through Stripe (see the module docstring for each kind). Returns the
+    (unsaved) subscription row and the invoice Stripe charged, if any. Raises CardDeclined (nothing
+    changed), ProviderError."""
+    provider = _require()
+    invoice = None
+    if sub is None:
+        sub = Subscription(id=_new_sub_id(), **owner.columns(), plan_key=plan.key, current_period_start=now,
+                           created_on=now, updated_on=now)
+    if kind == "start" or (kind == "upgrade" and not runs_on_stripe(sub)):
+        cid = customer_id(session, owner, provider)
+        stripe_sub = provider.create_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
+                                                  owner_ref=_owner_ref(owner))
+        sub.ended_on, sub.pending_plan_key, sub.cancel_at_period_end = None, None, False
+        _apply_stripe_subscription(sub, stripe_sub, session)
+        sub.plan_key = plan.key
+        invoice = _mirror_latest(session, owner, stripe_sub)
+    elif kind == "upgrade":
+        stripe_sub = provider.change_subscription_plan(subscription_id=sub.provider_ref,
+                                                       stripe_plan_id=ensure_plan(plan, provider))
+        _apply_stripe_subscription(sub, stripe_sub, session)
+        sub.plan_key, sub.pending_plan_key, sub.cancel_at_period_end = plan.key, None, False
+        invoice = _mirror_latest(session, owner, stripe_sub)
+    elif kind == "scheduled":
+        provider.set_cancel_at_period_end(sub.provider_ref, True)
+        sub.pending_plan_key, sub.cancel_at_period_end = plan.key, False
+    else:  # undo: keep the current plan after all
+        provider.set_cancel_at_period_end(sub.provider_ref, False)
+        sub.pending_plan_key, sub.cancel_at_period_end = None, False
+    sub.updated_on = now
+    return sub, invoice
+
+
+def set_cancel(sub: Subscription, cancel: bool) -> None:
+    """Ask Stripe to end (True) or keep (False) the subscription at the end of its period."""
+    _require().set_cancel_at_period_end(sub.provider_ref, cancel)
+
+
+def _new_sub_id() -> str:
+    from portal_ui.domain.secrets import new_id
+
+    return new_id("sub")
+
+
+# --- invoices --------------------------------------------------------------------------------------
+
+def _url(value: Any) -> str:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= URL_MAX else ""
+
+
+def _lines(stripe_invoice: dict) -> list[dict]:
+    data = ((stripe_invoice.get("lines") or {}).get("data") or [])[:100]
+    return [{"description": str(x.get("description") or "")[:500], "amount_minor": int(x.get("amount") or 0)}
+            for x in data]
+
+
+def _line_plan_key(stripe_invoice: dict) -> str | None:
+    for x in ((stripe_invoice.get("lines") or {}).get("data") or [])[:100]:
+        pricing = ((x.get("pricing") or {}).get("price_details") or {})
+        key = plan_key_of(_id(x.get("plan")) or _id(x.get("price")) or _id(pricing.get("price")))
+        if key:
+            return key
+    return None
+
+
+def mirror_invoice(session: Session, owner: Owner, stripe_invoice: dict) -> Invoice | None:
+    """The portal's copy of a Stripe invoice, created or brought up to date (status, amounts,
+    links). A draft is not copied: it may still change."""
+    sid = _id(stripe_invoice.get("id"))
+    if sid is None or stripe_invoice.get("status") == "draft":
+        return None
+    status = INVOICE_STATUS.get(str(stripe_invoice.get("status")), "open")
+    invoice = session.exec(select(Invoice).where(Invoice.provider == PROVIDER, Invoice.provider_ref == sid)).first()
+    paid_at = _when((stripe_invoice.get("status_transitions") or {}).get("paid_at"))
+    if invoice is None:
+        number = str(stripe_invoice.get("number") or "")[:32] or next_number(session)
+        lines = _lines(stripe_invoice)
+        period = ((stripe_invoice.get("lines") or {}).get("data") or [{}])[0].get("period") or {}
+        invoice = Invoice(id=_new_invoice_id(), number=number, **owner.columns(), plan_key=_line_plan_key(stripe_invoice),
+                          amount_minor=int(stripe_invoice.get("total") or 0),
+                          currency=str(stripe_invoice.get("currency") or "usd").upper()[:3], status=status,
+                          issued_on=_when(stripe_invoice.get("created")) or utcnow(),
+                          period_start=_when(period.get("start") or stripe_invoice.get("period_start")),
+                          period_end=_when(period.get("end") or stripe_invoice.get("period_end")),
+                          lines=lines, billed_to=billed_to(session, owner), seller=seller_details(session),
+                          provider=PROVIDER, provider_ref=sid)
+    invoice.status = status
+    invoice.paid_on = (paid_at or invoice.paid_on or utcnow()) if status == "paid" else None
+    if status == "paid" and not invoice.paid_with:
+        method = cards.default_payment_method(session, owner)
+        invoice.paid_with = cards.card_label(method)[:64] if method else ""
+    invoice.hosted_url = _url(stripe_invoice.get("hosted_invoice_url")) or invoice.hosted_url
+    invoice.pdf_url = _url(stripe_invoice.get("invoice_pdf")) or invoice.pdf_url
+    session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def _new_invoice_id() -> str:
+    from portal_ui.domain.secrets import new_id
+
+    return new_id("in")
+
+
+def _mirror_latest(session: Session, owner: Owner, stripe_sub: dict) -> Invoice | None:
+    latest = stripe_sub.get("latest_invoice")
+    return mirror_invoice(session, owner, latest) if isinstance(latest, dict) else None
+
+
+def sync_invoices(session: Session, owner: Owner) -> list[Invoice]:
+    """Bring the owner's invoices up to date from Stripe (newest 100); nothing for an owner
+    without a Stripe customer. Returns the invoices mirrored."""
+    provider = _require()
+    cid = find_customer(session, owner)
+    if cid is None:
+        return []
+    return [inv for inv in (mirror_invoice(session, owner, x) for x in provider.list_invoices(cid)) if inv]
+
+
+# --- webhooks --------------------------------------------------------------------------------------
+
+HANDLED = ("customer.subscription.updated", "customer.subscription.deleted", "invoice.paid",
+           "invoice.payment_succeeded", "invoice.payment_failed", "payment_method.detached")
+
+
+def handle_webhook(session: Session, payload: bytes, signature: str | None) -> str:
+    """Check a webhook's signature and apply its event once. Returns what happened: "applied",
+    "duplicate" (this event id was applied before) or "ignored" (a type or object the portal does
+    not follow). Raises WebhookRejected (bad signature), ProviderError."""
+    event = _require().parse_webhook(payload, signature)
+    return handle_event(session, event)
+
+
+def handle_event(session: Session, event: dict) -> str:
+    """Apply one verified Stripe event, at most once per event id (see handle_webhook)."""
+    event_id, kind = _id(event.get("id")), str(event.get("type") or "")[:128]
+    obj = (event.get("data") or {}).get("object") or {}
+    if event_id is None or not isinstance(obj, dict):
+        raise InvalidInput(say("billing_rules.stripe.bad_event"), code="INVALID_EVENT")
+    try:
+        with session.begin_nested():
+            session.add(StripeEvent(id=event_id, type=kind, received_on=utcnow()))
+    except IntegrityError:
+        return "duplicate"
+    if kind not in HANDLED:
+        return "ignored"
+    if kind == "payment_method.detached":
+        return _card_detached(session, obj)
+    if kind.startswith("customer.subscription."):
+        return _subscription_event(session, obj, deleted=kind.endswith(".deleted"))
+    return _invoice_event(session, obj, paid=kind != "invoice.payment_failed")
+
+
+def _local_subscription(session: Session, stripe_sub_id: str | None) -> Subscription | None:
+    if not stripe_sub_id:
+        return None
+    return session.exec(select(Subscription).where(Subscription.provider == PROVIDER,
+                                                   Subscription.provider_ref == stripe_sub_id)
+                        .with_for_update()).first()
+
+
+def _record(session: Session, sub: Subscription, action: str, before: dict, **extra: Any) -> None:
+    audit.record(session, actor=SYSTEM, action=action, target_type="subscription", target_id=sub.id,
+                 org_code=sub.org_code, before=before, after={**snapshot(sub), **extra})
+
+
+def _subscription_event(session: Session, obj: dict, *, deleted: bool) -> str:
+    sub = _local_subscription(session, _id(obj.get("id")))
+    if sub is None:
+        return "ignored"
+    owner, before, now = Owner(user_id=sub.user_id, org_code=sub.org_code), snapshot(sub), utcnow()
+    if not deleted:
+        _apply_stripe_subscription(sub, obj, session)
+        stripe_cancels = bool(obj.get("cancel_at_period_end"))
+        if not stripe_cancels:
+            sub.pending_plan_key = None  # resumed in Stripe: no scheduled change either
+        sub.cancel_at_period_end = stripe_cancels and not sub.pending_plan_key
+        sub.updated_on = now
+        session.add(sub)
+        session.flush()
+        if snapshot(sub) != before:
+            _record(session, sub, "subscription.updated", before)
+        return "applied"
+    pending = session.get(Plan, sub.pending_plan_key) if sub.pending_plan_key else None
+    ended = _when(obj.get("ended_at")) or now
+    sub.pending_plan_key, sub.cancel_at_period_end, sub.updated_on = None, False, now
+    if pending is None:
+        sub.status, sub.ended_on = "canceled", ended
+        session.add(sub)
+        session.flush()
+        _record(session, sub, "subscription.ended", before)
+        return "applied"
+    if pending.amount_minor <= 0:  # a free plan runs in the portal, without Stripe
+        sub.plan_key, sub.status, sub.ended_on, sub.provider, sub.provider_ref = pending.key, "active", None, "", None
+        sub.current_period_start, sub.current_period_end = ended, add_interval(ended, pending.interval)
+        invoice = None
+    else:
+        try:
+            sub, invoice = apply_change(session, owner=owner, sub=sub, plan=pending, kind="start", now=now)
+        except CardDeclined:
+            sub.status, sub.ended_on = "canceled", ended
+            session.add(sub)
+            session.flush()
+            _record(session, sub, "subscription.ended", before, reason="payment_failed")
+            return "applied"
+    session.add(sub)
+    session.flush()
+    extra = {"invoice_number": invoice.number} if invoice is not None else {}
+    _record(session, sub, "subscription.plan_changed", before, **extra)
+    return "applied"
+
+
+def _invoice_event(session: Session, obj: dict, *, paid: bool) -> str:
+    owner = owner_of_customer(session, _id(obj.get("customer")))
+    if owner is None:
+        return "ignored"
+    existing = session.exec(select(Invoice).where(Invoice.provider == PROVIDER,
+                                                  Invoice.provider_ref == _id(obj.get("id")))).first()
+    was = existing.status if existing is not None else None
+    invoice = mirror_invoice(session, owner, {**obj, "status": "paid" if paid else (obj.get("status") or "open")})
+    if invoice is None:
+        return "ignored"
+    parent = ((obj.get("parent") or {}).get("subscription_details") or {})
+    sub = _local_subscription(session, _id(obj.get("subscription")) or _id(parent.get("subscription")))
+    if sub is not None and sub.status in ("active", "past_due"):
+        status = "active" if not has_open_invoices(session, owner) else "past_due"
+        if status != sub.status:
+            before = snapshot(sub)
+            sub.status, sub.updated_on = status, utcnow()
+            session.add(sub)
+            session.flush()
+            _record(session, sub, "subscription.updated", before)
+    if invoice.status != was:
+        action = "invoice.paid" if invoice.status == "paid" else "invoice.payment_failed"
+        audit.record(session, actor=SYSTEM, action=action, target_type="invoice", target_id=invoice.id,
+                     org_code=owner.org_code, before={"status": was} if was else {},
+                     after={"status": invoice.status, "number": invoice.number, "amount_minor": invoice.amount_minor,
+                            "currency": invoice.currency})
+    return "applied"
+
+
+def _card_detached(session: Session, obj: dict) -> str:
+    method = session.exec(select(PaymentMethod).where(PaymentMethod.provider == PROVIDER,
+                                                      PaymentMethod.provider_ref == _id(obj.get("id")))).first()
+    if method is None:
+        return "ignored"
+    owner = Owner(user_id=method.user_id, org_code=method.org_code)
+    cards.forget_card(session, actor=SYSTEM, owner=owner, method=method)
+    return "applied"
+
+
+def owners_with_stripe(session: Session) -> list[Owner]:
+    """Every owner with a Stripe customer (for a periodic invoice sync)."""
+    return [Owner(user_id=row.user_id, org_code=row.org_code)
+            for row in session.exec(select(StripeCustomer).order_by(col(StripeCustomer.created_on))).all()]

@@ -1,0 +1,216 @@
+"""The Stripe provider: Stripe's API through the official `stripe` package (README "Stripe").
+
+With PORTAL_BILLING_PROVIDER=stripe, Stripe holds the cards, runs the subscriptions and issues the
+invoices; portal_ui keeps ids and what it shows (brand, last four digits, expiry, amounts, links).
+Card numbers never reach the portal: the browser hands them to Stripe's own card element, which
+confirms a SetupIntent the portal created (`create_setup_intent`), and the portal only reads the
+result (`card_from_setup_intent`). `add_card`, the test provider's way, is refused.
+
+This module is the thin layer over the API: every call returns plain dicts, Stripe's card errors
+become `CardDeclined` and every other failure `ProviderError`, with no Stripe text in the message.
+The rules (who has which customer, what a webhook changes) are in `stripe_billing`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import stripe
+
+from portal_ui.billing.provider import CardDeclined, CardDetails, ChargeResult
+from portal_ui.domain.errors import Conflict, InvalidInput, say
+
+log = logging.getLogger(__name__)
+
+PLAN_ID_PREFIX = "portal_"  # Stripe plan ids made from the catalogue's keys: pro_monthly -> portal_pro_monthly
+TIMEOUT_SECONDS = 20
+
+
+class ProviderError(Conflict):
+    """Stripe refused a request or did not answer; the message says to try again."""
+
+    code = "PAYMENT_PROVIDER_ERROR"
+    status = 502
+
+
+class WebhookRejected(InvalidInput):
+    """A webhook whose signature does not check out (or is too old, or is not JSON)."""
+
+    code = "INVALID_SIGNATURE"
+
+
+def plan_id(plan_key: str) -> str:
+    """The Stripe plan (price) id of a catalogue plan."""
+    return PLAN_ID_PREFIX + plan_key
+
+
+def plan_key_of(stripe_plan_id: str | None) -> str | None:
+    """The catalogue key of a Stripe plan id made by `plan_id` (None for any other id)."""
+    if isinstance(stripe_plan_id, str) and stripe_plan_id.startswith(PLAN_ID_PREFIX):
+        return stripe_plan_id[len(PLAN_ID_PREFIX):] or None
+    return None
+
+
+def _dict(obj: Any) -> dict:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
+
+
+@dataclass(frozen=True)
+class SetupIntent:
+    id: str
+    client_secret: str
+
+
+class StripeProvider:
+    """A `BillingProvider` that takes real payments through Stripe (test or live keys)."""
+
+    name = "stripe"
+    label = "Stripe"
+    manages_subscriptions = True  # Stripe renews and charges; webhooks report back
+
+    def __init__(self, *, secret_key: str, publishable_key: str, webhook_secret: str,
+                 api_base: str | None = None) -> None:
+        self.publishable_key = publishable_key
+        self.is_test = secret_key.startswith(("sk_test_", "rk_test_"))
+        self._webhook_secret = webhook_secret
+        base = {"api": api_base} if api_base else None
+        self._client = stripe.StripeClient(secret_key, base_addresses=base, max_network_retries=2,
+                                           http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS))
+        self.api_base = api_base
+
+    def __repr__(self) -> str:  # never the keys
+        return f"StripeProvider(test={self.is_test}, api_base={self.api_base!r})"
+
+    # --- calls ---------------------------------------------------------------------------------
+
+    def _call(self, what: str, fn, *args, **kwargs) -> dict:
+        try:
+            return _dict(fn(*args, **kwargs))
+        except stripe.CardError as err:
+            log.info("Stripe declined %s: %s", what, err.code)
+            raise CardDeclined(say("billing_rules.card_declined")) from None
+        except stripe.StripeError as err:
+            log.warning("Stripe request failed (%s): %s %s", what, type(err).__name__, err.http_status)
+            raise ProviderError(say("billing_rules.stripe.unavailable"), code="PAYMENT_PROVIDER_ERROR") from None
+
+    def _v1(self):
+        return self._client.v1
+
+    # --- the BillingProvider protocol ---------------------------------------------------------------
+
+    def add_card(self, *, number: str, exp_month: int | str, exp_year: int | str, cvc: str,
+                 today: date) -> CardDetails:
+        """Refused: with Stripe, card numbers go from the browser to Stripe, never to the portal."""
+        del number, cvc
+        raise InvalidInput(say("billing_rules.stripe.cards_through_stripe"), code="CARD_INPUT_NOT_ACCEPTED")
+
+    def charge(self, *, card_ref: str, amount_minor: int, currency: str, description: str) -> ChargeResult:
+        """Not used with Stripe: Stripe charges the subscription's invoices itself."""
+        return ChargeResult(False, message=say("billing_rules.stripe.charges_by_stripe"))
+
+    # --- customers and cards ------------------------------------------------------------------------
+
+    def create_customer(self, *, name: str, email: str, owner_ref: str) -> str:
+        params: dict[str, Any] = {"name": name[:256], "metadata": {"portal_owner": owner_ref}}
+        if email:
+            params["email"] = email
+        return self._call("customer", self._v1().customers.create, params=params)["id"]
+
+    def create_setup_intent(self, customer_id: str) -> SetupIntent:
+        found = self._call("setup intent", self._v1().setup_intents.create, params={
+            "customer": customer_id, "usage": "off_session", "payment_method_types": ["card"]})
+        return SetupIntent(found["id"], found["client_secret"])
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> dict:
+        return self._call("setup intent", self._v1().setup_intents.retrieve, setup_intent_id)
+
+    def retrieve_payment_method(self, payment_method_id: str) -> dict:
+        return self._call("payment method", self._v1().payment_methods.retrieve, payment_method_id)
+
+    def attach_payment_method(self, payment_method_id: str, customer_id: str) -> dict:
+        return self._call("attach", self._v1().payment_methods.attach, payment_method_id,
+                          params={"customer": customer_id})
+
+    def detach_payment_method(self, payment_method_id: str) -> dict:
+        return self._call("detach", self._v1().payment_methods.detach, payment_method_id)
+
+    def set_default_payment_method(self, customer_id: str, payment_method_id: str | None) -> None:
+        self._call("default card", self._v1().customers.update, customer_id,
+                   params={"invoice_settings": {"default_payment_method": payment_method_id or ""}})
+
+    # --- plans, subscriptions, invoices -----------------------------------------------------------
+
+    def ensure_plan(self, *, key: str, name: str, amount_minor: int, currency: str, interval: str) -> str:
+        """The Stripe plan of a catalogue plan, created the first time (a plan with this id that
+        already exists, e.g. created by hand in the dashboard, is linked as it is)."""
+        pid = plan_id(key)
+        try:
+            self._v1().plans.retrieve(pid)
+            return pid
+        except stripe.InvalidRequestError as err:
+            if err.http_status != 404:
+                raise ProviderError(say("billing_rules.stripe.unavailable")) from None
+        except stripe.StripeError:
+            raise ProviderError(say("billing_rules.stripe.unavailable")) from None
+        self._call("plan", self._v1().plans.create, params={
+            "id": pid, "amount": amount_minor, "currency": currency.lower(), "interval": interval,
+            "nickname": name[:250], "product": {"name": name[:250]}, "metadata": {"portal_plan_key": key}})
+        return pid
+
+    def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str) -> dict:
+        """Start a subscription; Stripe charges its first invoice to the customer's default card at
+        once (a decline raises CardDeclined and leaves no subscription)."""
+        created = self._call("subscription", self._v1().subscriptions.create, params={
+            "customer": customer_id, "items": [{"plan": stripe_plan_id}], "payment_behavior": "error_if_incomplete",
+            "metadata": {"portal_owner": owner_ref}, "expand": ["latest_invoice"]})
+        if created.get("status") in ("incomplete", "incomplete_expired"):
+            # The first payment did not go through (e.g. the bank asks for authentication): leave
+            # nothing behind, as for a decline.
+            self._call("cancellation", self._v1().subscriptions.cancel, created["id"])
+            raise CardDeclined(say("billing_rules.card_declined"))
+        return created
+
+    def retrieve_subscription(self, subscription_id: str) -> dict:
+        return self._call("subscription", self._v1().subscriptions.retrieve, subscription_id)
+
+    def change_subscription_plan(self, *, subscription_id: str, stripe_plan_id: str) -> dict:
+        """Move the subscription to another plan now, Stripe invoicing and charging the prorated
+        difference at once (a decline raises CardDeclined and changes nothing)."""
+        current = self.retrieve_subscription(subscription_id)
+        item_id = current["items"]["data"][0]["id"]
+        return self._call("plan change", self._v1().subscriptions.update, subscription_id, params={
+            "items": [{"id": item_id, "plan": stripe_plan_id}], "proration_behavior": "always_invoice",
+            "payment_behavior": "error_if_incomplete", "expand": ["latest_invoice"]})
+
+    def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> dict:
+        return self._call("cancellation", self._v1().subscriptions.update, subscription_id,
+                          params={"cancel_at_period_end": cancel})
+
+    def cancel_subscription(self, subscription_id: str) -> dict:
+        return self._call("cancellation", self._v1().subscriptions.cancel, subscription_id)
+
+    def list_invoices(self, customer_id: str, *, limit: int = 100) -> list[dict]:
+        found = self._call("invoices", self._v1().invoices.list, params={"customer": customer_id, "limit": limit})
+        return list(found.get("data") or [])
+
+    # --- webhooks ---------------------------------------------------------------------------------
+
+    def parse_webhook(self, payload: bytes, signature: str | None) -> dict:
+        """The event of a webhook whose `Stripe-Signature` checks out with STRIPE_WEBHOOK_SECRET
+        (`stripe.Webhook.construct_event`: HMAC-SHA256, at most 5 minutes old); else WebhookRejected."""
+        try:
+            event = stripe.Webhook.construct_event(payload, signature or "", self._webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError):
+            raise WebhookRejected(say("billing_rules.stripe.bad_signature")) from None
+        return _dict(event)
+
+
+def card_details(payment_method: dict) -> CardDetails:
+    """What the portal keeps of a Stripe card payment method: brand, last four digits, expiry."""
+    card = payment_method.get("card") or {}
+    return CardDetails(provider=StripeProvider.name, ref=str(payment_method.get("id") or ""),
+                       brand=str(card.get("brand") or "card")[:32], last4=str(card.get("last4") or "")[-4:],
+                       exp_month=int(card.get("exp_month") or 0), exp_year=int(card.get("exp_year") or 0))
