@@ -473,3 +473,49 @@ class WebhookAttempt(SQLModel, table=True):
     latency_ms: int = 0
     response: str = Field(default="", max_length=512)
     error: str = Field(default="", max_length=255)
+
+
+# --- Verified domains and join requests (portal_ui.domain.domains, .join_requests; migration 0015_domains) --
+
+class OrganizationDomain(SQLModel, table=True):
+    """An email domain an organization claims, proven by a DNS TXT record.
+
+    `name` is the domain's ASCII (IDNA) form, lower-case. `verified_name` repeats it once the domain
+    is verified and is NULL before: its unique constraint lets only one organization hold a verified
+    domain, even when two verify it at the same moment. An unverified domain expires 30 days after
+    `created_on` (portal_ui.domain.domains.EXPIRES_AFTER).
+    """
+
+    __tablename__ = "organization_domains"
+    __table_args__ = (UniqueConstraint("org_code", "name", name="uq_domain_org_name"),
+                      Index("ix_domain_name", "name"))
+    id: str = Field(primary_key=True, max_length=64)  # dom_<hex>
+    org_code: str = Field(foreign_key="organizations.code", max_length=64)
+    name: str = Field(max_length=253)
+    verified_name: Optional[str] = Field(default=None, unique=True, max_length=253)
+    status: str = Field(default="pending", max_length=16)  # pending|verified
+    enrolment: str = Field(default="manual", max_length=16)  # manual|suggest|automatic (verified only)
+    token: str = Field(max_length=64)  # the TXT record's value carries it; public, not a secret
+    created_on: datetime
+    created_by: str = Field(default="", max_length=128)
+    verified_on: Optional[datetime] = None
+    last_checked_on: Optional[datetime] = None
+
+
+class JoinRequest(SQLModel, table=True):
+    """A user's request to join an organization whose verified domain (in `suggest` mode) matches
+    their email. One row per organization and user; a closed request is reopened if they ask again
+    after leaving."""
+
+    __tablename__ = "join_requests"
+    __table_args__ = (UniqueConstraint("org_code", "user_id", name="uq_join_request_org_user"),
+                      Index("ix_join_request_org_status", "org_code", "status", "created_on"))
+    id: str = Field(primary_key=True, max_length=64)  # jr_<hex>
+    org_code: str = Field(foreign_key="organizations.code", max_length=64)
+    user_id: str = Field(foreign_key="users.id", max_length=64)
+    domain: str = Field(max_length=253)  # the matching domain when asked
+    status: str = Field(default="pending", max_length=16)  # pending|approved|rejected
+    created_on: datetime
+    decided_on: Optional[datetime] = None
+    decided_by: Optional[str] = Field(default=None, max_length=128)
+    role_keys: list = _json_list()  # the roles given on approval

@@ -105,6 +105,35 @@ def _absolute_http_url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def _dns_resolver(env: Mapping[str, str]) -> tuple[str, int] | None:
+    """PORTAL_DNS_RESOLVER, `host:port` (`[::1]:5353` for IPv6; port 53 when left out): the DNS server
+    that domain verification asks. The host must be an IP address (a resolver cannot be found by name)."""
+    import ipaddress
+
+    raw = env.get("PORTAL_DNS_RESOLVER", "").strip()
+    if not raw:
+        return None
+    host, port = raw, "53"
+    if raw.startswith("["):
+        host, bracket, rest = raw[1:].partition("]")
+        if not bracket:
+            host = ""
+        elif rest:
+            if not rest.startswith(":"):
+                host = ""
+            port = rest[1:]
+    elif raw.count(":") == 1:
+        host, _, port = raw.partition(":")
+    problem = (f"PORTAL_DNS_RESOLVER: give the DNS server as host:port with an IP address, such as 10.0.0.2:53 or "
+               f"[fd00::53]:53, got {raw[:64]!r}")
+    try:
+        address = str(ipaddress.ip_address(host))
+        number = int(port)
+    except ValueError:
+        raise ConfigError(problem) from None
+    if not 1 <= number <= 65535:
+        raise ConfigError(problem)
+    return address, number
 BILLING_PROVIDERS = ("test", "stripe")
 STRIPE_JS_URL = "https://js.stripe.com/v3/"  # Stripe.js, which collects cards in the browser
 # What a page using Stripe.js must be allowed to reach, by Content-Security-Policy directive
@@ -172,6 +201,8 @@ class Settings:
     # PORTAL_WEBHOOK_ALLOW_PRIVATE: webhooks may go to loopback and private addresses (local
     # development, tests, the demo's own receiver). Default: as PORTAL_DEMO.
     webhook_allow_private: bool = True
+    # PORTAL_DNS_RESOLVER: (IP address, port) of the DNS server that verifies domains; None: the system's.
+    dns_resolver: tuple[str, int] | None = None
     # PORTAL_BILLING_PROVIDER: "test" (the built-in test provider) or "stripe" (README "Stripe"),
     # which needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.
     billing_provider: str = "test"
@@ -278,6 +309,7 @@ class Settings:
             default_language=_language(env),
             demo=demo,
             webhook_allow_private=_flag(env, "PORTAL_WEBHOOK_ALLOW_PRIVATE", default=demo),
+            dns_resolver=_dns_resolver(env),
             **_billing(env),
         )
 

@@ -77,3 +77,17 @@ def test_webhooks_to_private_addresses_follow_the_demo_unless_set():
     assert Settings.from_env({**external, "PORTAL_WEBHOOK_ALLOW_PRIVATE": "1"}).webhook_allow_private is True
     with pytest.raises(ConfigError, match="PORTAL_WEBHOOK_ALLOW_PRIVATE"):
         Settings.from_env({"PORTAL_WEBHOOK_ALLOW_PRIVATE": "maybe"})
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("", None), ("10.0.0.2:53", ("10.0.0.2", 53)), ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+    ("192.0.2.1", ("192.0.2.1", 53)), ("[fd00::53]:5300", ("fd00::53", 5300)), ("::1", ("::1", 53)),
+])
+def test_the_dns_resolver_is_an_address_and_port(value, expected):
+    assert Settings.from_env({"PORTAL_DNS_RESOLVER": value}).dns_resolver == expected
+
+
+@pytest.mark.parametrize("value", ["dns.example:53", "10.0.0.2:0", "10.0.0.2:70000", "10.0.0.2:x", "[fd00::53"])
+def test_a_bad_dns_resolver_says_what_to_fix(value):
+    with pytest.raises(ConfigError, match=r"PORTAL_DNS_RESOLVER: give the DNS server as host:port"):
+        Settings.from_env({"PORTAL_DNS_RESOLVER": value})

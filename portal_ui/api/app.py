@@ -11,7 +11,7 @@ from portal_ui.api import account, oauth, org_logo, portal
 from portal_ui.demo import host_app as demo_host_app
 from portal_ui.api.errors import EXCEPTION_HANDLERS
 from portal_ui.api.management import api_keys, invitations, members, organizations, portal_settings, roles, users
-from portal_ui.api.management import audit_events, plans, webhooks
+from portal_ui.api.management import audit_events, domains, join_requests, plans, webhooks
 from portal_ui.api import openapi
 from portal_ui.api import audit_export, data_export, invoices, stripe_webhooks
 from portal_ui.api.upload_limit import UploadSizeLimit
@@ -21,6 +21,7 @@ from portal_ui.settings import get_settings
 ROUTE_MODULES = (
     oauth, account, portal, users, organizations, members, roles, invitations, portal_settings, api_keys,
     plans, audit_events, openapi, invoices, audit_export, data_export, org_logo, webhooks, stripe_webhooks,
+    domains, join_requests,
 )
 # Mounted only when the demo is on (PORTAL_DEMO): `POST /demo/manage` signs a demo persona in
 # without a password, so a deployment without the demo must not have the route at all.

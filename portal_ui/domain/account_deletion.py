@@ -10,11 +10,12 @@
 * `delete_account`: the deletion itself, also behind the Management API's `DELETE /api/v1/user`.
 
 What deletion does: the user leaves every organization (`member.removed` per organization), their
-own API keys, payment methods, one-time links and portal sessions go, their own subscription ends,
-and the user row keeps only its id and `deleted_on` (no name, no email): invoices issued to the
-user are kept for the seller's bookkeeping and still point at it. Audit events stay (they are the
-organizations' record), keyed by the user id; the name and email that the user's own profile
-events recorded are erased. A deleted user is, everywhere else, an unknown user.
+own API keys, payment methods, join requests, one-time links and portal sessions go, their own
+subscription ends, and the user row keeps only its id and `deleted_on` (no name, no email):
+invoices issued to the user are kept for the seller's bookkeeping and still point at it. Audit
+events stay (they are the organizations' record), keyed by the user id; the name and email that
+the user's own profile events recorded are erased, and so is the email their join requests'
+events recorded. A deleted user is, everywhere else, an unknown user.
 
 Audit actions (and webhooks): `user.deletion_scheduled`, `user.deletion_cancelled`, `user.deleted`.
 """
@@ -31,6 +32,7 @@ from sqlmodel import Session, col, delete, select
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, NotFound, Text, say
+from portal_ui.domain.join_requests import forget_user as forget_join_requests
 from portal_ui.domain.ownership import leave_blocker, remove_membership_rows
 from portal_ui.domain.role_policy import lock_org
 from portal_ui.domain.users import get_user
@@ -126,6 +128,7 @@ def delete_account(session: Session, *, actor: audit.Actor, user_id: str, now: d
     keys_deleted = session.exec(select(ApiKey.id).where(ApiKey.type == "user", ApiKey.user_id == user_id)).all()
     session.exec(delete(ApiKey).where(ApiKey.type == "user", ApiKey.user_id == user_id))
     session.exec(delete(PaymentMethod).where(PaymentMethod.user_id == user_id))
+    forget_join_requests(session, user_id)
     session.exec(update(Subscription).where(Subscription.user_id == user_id, col(Subscription.ended_on).is_(None))
                  .values(status="canceled", ended_on=now, cancel_at_period_end=False, pending_plan_key=None,
                          updated_on=now))

@@ -53,8 +53,9 @@ SECRET_PARTS = ("secret", "password", "token", "cvc")  # ... or any name contain
 
 # Action groups the portal's filter offers, in menu order (the prefix before the dot): those an
 # organization's events can have (roles, plans and API scopes are the product team's, in no organization).
-ACTION_GROUPS = ("member", "invitation", "organization", "api_key", "subscription", "payment_method",
-                 "billing_details", "invoice", "portal_settings", "portal_session", "portal_link", "user", "audit_log")
+ACTION_GROUPS = ("member", "invitation", "join_request", "organization", "domain", "api_key", "subscription",
+                 "payment_method", "billing_details", "invoice", "portal_settings", "portal_session", "portal_link", "user",
+                 "audit_log")
 _ACTION_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("occurred_on", "actor_type", "actor_id", "actor_name", "actor_email", "action", "target_type",

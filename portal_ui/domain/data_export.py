@@ -2,9 +2,11 @@
 
 Sections: `profile`, `memberships` (organization, roles, owner or not, since when), `api_keys`
 (the user's own keys: metadata only, never a secret or a hash), `invoices` (issued to the user
-personally; an organization's invoices are the organization's), and `audit_events` (what the
-user did, in any organization or their own account, oldest first, with fields named like
-secrets removed at any depth). Nothing of anyone else: no other member's name or email.
+personally; an organization's invoices are the organization's), `join_requests` (asking to join an
+organization through its verified domain: which, when, the decision but not who made it), and
+`audit_events` (what the user did, in any organization or their own account, oldest first, with
+fields named like secrets removed at any depth). Nothing of anyone else: no other member's name or
+email.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.members import member_role_keys
 from portal_ui.domain.ownership import owner_ids
 from portal_ui.domain.users import get_user
-from portal_ui.models import ApiKey, AuditEvent, Invoice, Membership, Organization
+from portal_ui.models import ApiKey, AuditEvent, Invoice, JoinRequest, Membership, Organization
 
 FORMAT = "portal_ui.user_data.v1"
 EVENT_BATCH = 1000
@@ -56,6 +58,14 @@ def _invoices(session: Session, user_id: str) -> list[dict[str, Any]]:
             for i in rows]
 
 
+def _join_requests(session: Session, user_id: str) -> list[dict[str, Any]]:
+    rows = session.exec(select(JoinRequest, Organization).join(Organization, Organization.code == JoinRequest.org_code)
+                        .where(JoinRequest.user_id == user_id).order_by(JoinRequest.created_on, JoinRequest.id)).all()
+    return [{"organization_code": org.code, "organization_name": org.name, "domain": r.domain, "status": r.status,
+             "asked_on": _when(r.created_on), "decided_on": _when(r.decided_on), "roles": list(r.role_keys or [])}
+            for r, org in rows]
+
+
 def _audit_events(session: Session, user_id: str) -> list[dict[str, Any]]:
     """Every event the user caused, oldest first, read in keyset batches on ix_audit_actor."""
     out: list[dict[str, Any]] = []
@@ -87,5 +97,6 @@ def export_user_data(session: Session, user_id: str) -> dict[str, Any]:
         "memberships": _memberships(session, user_id),
         "api_keys": _api_keys(session, user_id),
         "invoices": _invoices(session, user_id),
+        "join_requests": _join_requests(session, user_id),
         "audit_events": _audit_events(session, user_id),
     }

@@ -1,4 +1,5 @@
-"""Invitation emails (and short notices, `deliver_notice`) over SMTP, when `PORTAL_SMTP_URL` is set (README "Configuration").
+"""Invitation and join-request emails (and short notices, `deliver_notice`) over SMTP, when
+`PORTAL_SMTP_URL` is set (README "Configuration").
 
 URL forms: `smtp://host[:port]` (port 25; STARTTLS whenever the server offers it),
 `smtps://host[:port]` (port 465; TLS from the first byte), optional `user:password@` before the
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlmodel import Session
@@ -34,7 +36,7 @@ from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import InvalidInput, Text, render, say
 from portal_ui.domain.invitations import InvitationEmailLimitReached, check_invitation_email_allowance, role_names
-from portal_ui.domain.users import normalize_email
+from portal_ui.domain.users import live_user_row, normalize_email
 from portal_ui.models import Invitation, Organization, User
 from portal_ui.settings import Settings, origin_of
 
@@ -117,18 +119,25 @@ def one_recipient(address: str) -> Address:
     return Address(username=local, domain=domain)
 
 
+def _addressed(*, sender: str, product_name: str, recipient: str, subject: str) -> EmailMessage:
+    """A message from the product to exactly one recipient (one_recipient), with its subject."""
+    message = EmailMessage()
+    message["From"] = formataddr((product_name, sender))
+    message["To"] = one_recipient(recipient)
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    return message
+
+
 def invitation_email(*, sender: str, recipient: str, recipient_name: str, org_name: str, inviter: str,
                      product_name: str, roles: list[str], sign_in_at: str) -> EmailMessage:
     """The invitation message: who invited, to which organization, with which roles. No secrets.
 
     ValueError when `recipient` is not exactly one plain address (one_recipient).
     """
-    message = EmailMessage()
-    message["From"] = formataddr((product_name, sender))
-    message["To"] = one_recipient(recipient)
-    message["Subject"] = (f"{inviter} invited you to join {org_name}" if inviter
-                          else f"You are invited to join {org_name}") + f" on {product_name}"
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message = _addressed(sender=sender, product_name=product_name, recipient=recipient,
+                         subject=(f"{inviter} invited you to join {org_name}" if inviter
+                                  else f"You are invited to join {org_name}") + f" on {product_name}")
     who = f"{inviter} invited you" if inviter else "You have been invited"
     offered = f" as {', '.join(roles)}" if roles else ""
     lines = [f"Hello{' ' + recipient_name if recipient_name else ''},", "",
@@ -175,11 +184,7 @@ def notice_email(*, sender: str, recipient: str, product_name: str, subject: str
 
     ValueError when `recipient` is not exactly one plain address (one_recipient).
     """
-    message = EmailMessage()
-    message["From"] = formataddr((product_name, sender))
-    message["To"] = one_recipient(recipient)
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    message = _addressed(sender=sender, product_name=product_name, recipient=recipient, subject=subject)
     message.set_content("\n".join(lines) + "\n")
     return message
 
@@ -189,20 +194,27 @@ def deliver_notice(settings: Settings, *, recipient: str, product_name: str, sub
     mail problem (it is logged, by server host and port only). Call after the change is committed."""
     if not settings.smtp_url or not recipient:
         return False
-    label = "the SMTP server"
-    try:
-        target = parse_smtp_url(settings.smtp_url)
-        label = target.label
-        send_email(target, notice_email(sender=target.sender or default_sender(settings), recipient=recipient,
-                                        product_name=product_name, subject=subject, lines=lines))
-    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
-        log.warning("notice email via %s failed: %s: %s", label, type(exc).__name__, str(exc)[:200])
-        return False
-    return True
+    return _send_built(settings, "notice", lambda sender: notice_email(
+        sender=sender, recipient=recipient, product_name=product_name, subject=subject, lines=lines))
 
 
 def _full_name(given: str, family: str) -> str:
     return " ".join(p for p in (given, family) if p)
+
+
+def _send_built(settings: Settings, what: str, build: Callable[[str], EmailMessage]) -> bool:
+    """Send the message `build(sender)` makes to the server of PORTAL_SMTP_URL; False (logged, naming
+    `what` and the server by host and port only) when the URL, the message or the server fails."""
+    label = "the SMTP server"
+    try:
+        target = parse_smtp_url(settings.smtp_url or "")
+        label = target.label
+        send_email(target, build(target.sender or default_sender(settings)))
+    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
+        # The exception text is the server's reply or a socket error: no credentials in it.
+        log.warning("%s: email via %s failed: %s: %s", what, label, type(exc).__name__, str(exc)[:200])
+        return False
+    return True
 
 
 def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Actor, invite_code: str) -> Delivery:
@@ -227,26 +239,64 @@ def deliver_invitation(session: Session, settings: Settings, *, actor: audit.Act
     inviter = session.get(User, invitation.invited_by) if invitation.invited_by else None
     effective = effective_settings(session, settings, invitation.org_code)
     names = role_names(session, invitation.role_keys)
-    label = "the SMTP server"
-    try:
-        target = parse_smtp_url(settings.smtp_url)
-        label = target.label
-        message = invitation_email(
-            sender=target.sender or default_sender(settings), recipient=invitation.email,
-            recipient_name=invitation.given_name, org_name=org.name if org else invitation.org_code,
-            inviter=(_full_name(inviter.given_name, inviter.family_name) or inviter.email or "") if inviter else "",
-            product_name=str(effective.branding.get("product_name") or "the portal"),
-            roles=[names[k] for k in invitation.role_keys], sign_in_at=origin_of(effective.return_url))
-        send_email(target, message)
-    except (MailConfigError, OSError, smtplib.SMTPException, ValueError) as exc:
-        # The exception text is the server's reply or a socket error: no credentials in it.
-        log.warning("invitation %s: email via %s failed: %s: %s", invitation.code, label,
-                    type(exc).__name__, str(exc)[:200])
+    sent = _send_built(settings, f"invitation {invitation.code}", lambda sender: invitation_email(
+        sender=sender, recipient=invitation.email, recipient_name=invitation.given_name,
+        org_name=org.name if org else invitation.org_code,
+        inviter=(_full_name(inviter.given_name, inviter.family_name) or inviter.email or "") if inviter else "",
+        product_name=str(effective.branding.get("product_name") or "the portal"),
+        roles=[names[k] for k in invitation.role_keys], sign_in_at=origin_of(effective.return_url)))
+    if not sent:
         return Delivery(False, say("member_rules.email_failed"))
     invitation.sent_on = utcnow()
     session.add(invitation)
     audit.record(session, actor=actor, action="invitation.email_sent", target_type="invitation",
                  target_id=invitation.code, org_code=invitation.org_code, before={"sent": False},
                  after={"sent": True})
-    log.info("invitation %s emailed via %s", invitation.code, label)
+    log.info("invitation %s emailed", invitation.code)
     return Delivery(True, say("member_rules.email_sent", email=invitation.email))
+
+
+def join_decision_email(*, sender: str, recipient: str, recipient_name: str, org_name: str, product_name: str,
+                        approved: bool, roles: list[str], sign_in_at: str) -> EmailMessage:
+    """The message telling a requester whether they may join. No secrets, no links with keys."""
+    message = _addressed(sender=sender, product_name=product_name, recipient=recipient,
+                         subject=(f"You have joined {org_name}" if approved
+                                  else f"Your request to join {org_name} was declined") + f" on {product_name}")
+    lines = [f"Hello{' ' + recipient_name if recipient_name else ''},", ""]
+    if approved:
+        offered = f" as {', '.join(roles)}" if roles else ""
+        lines += [f"Your request to join {org_name} on {product_name} was approved: you are now a member{offered}.",
+                  "", f"Sign in to {product_name}{' at ' + sign_in_at if sign_in_at else ''} to start."]
+    else:
+        lines += [f"Your request to join {org_name} on {product_name} was declined.", "",
+                  f"If you think this is a mistake, ask an administrator of {org_name}."]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def deliver_join_decision(session: Session, settings: Settings, *, request_id: str) -> Delivery:
+    """Email the requester the decision on a decided join request, when PORTAL_SMTP_URL is set.
+
+    Never raises for a mail problem: it is logged and reported in the returned Delivery."""
+    from portal_ui.domain.portal_settings import effective_settings  # read-only; avoids an import cycle
+    from portal_ui.models import JoinRequest
+
+    request = session.get(JoinRequest, request_id)
+    user = live_user_row(session, request.user_id) if request is not None else None
+    if request is None or request.status not in ("approved", "rejected") or user is None or not user.email:
+        return Delivery(False, say("join.email_not_sent"))
+    if not settings.smtp_url:
+        return Delivery(False, say("join.email_not_set_up"))
+    org = session.get(Organization, request.org_code)
+    effective = effective_settings(session, settings, request.org_code)
+    names = role_names(session, request.role_keys)
+    sent = _send_built(settings, f"join request {request.id}", lambda sender: join_decision_email(
+        sender=sender, recipient=user.email, recipient_name=user.given_name,
+        org_name=org.name if org else request.org_code,
+        product_name=str(effective.branding.get("product_name") or "the portal"),
+        approved=request.status == "approved", roles=[names[k] for k in request.role_keys],
+        sign_in_at=origin_of(effective.return_url)))
+    if not sent:
+        return Delivery(False, say("join.email_failed"))
+    log.info("join request %s: decision emailed", request.id)
+    return Delivery(True, say("join.email_sent", email=user.email))

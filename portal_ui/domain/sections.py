@@ -33,6 +33,9 @@ SECTIONS: tuple[Section, ...] = (
     Section("api_keys", "user", "api_keys", "API keys", "/api-keys"),
     Section("organization_details", "organization", "details", "Organization details", "/org/details",
             "org:read:details", "org:write:details"),
+    # Domains belong to the organization's details: the same function switch and permissions.
+    Section("organization_domains", "organization", "details", "Domains", "/org/domains",
+            "org:read:details", "org:write:details"),
     Section("organization_members", "organization", "members", "Members", "/org/members",
             "org:read:members", "org:write:members"),
     Section("organization_plan_details", "organization", "billing", "Plan", "/org/billing/plan",

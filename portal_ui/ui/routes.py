@@ -17,6 +17,7 @@ PLANS = BY_KEY["plan_selection"].path
 PAYMENT = BY_KEY["payment_details"].path
 API_KEYS = BY_KEY["api_keys"].path
 ORG_DETAILS = BY_KEY["organization_details"].path
+ORG_DOMAINS = BY_KEY["organization_domains"].path
 ORG_MEMBERS = BY_KEY["organization_members"].path
 ORG_PLAN = BY_KEY["organization_plan_details"].path
 ORG_PLANS = BY_KEY["organization_plan_selection"].path

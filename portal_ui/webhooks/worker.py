@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from portal_ui import db
+from portal_ui.domain import domains
 from portal_ui.domain.clock import utcnow
 from portal_ui.settings import Settings, get_settings
 from portal_ui.webhooks import addresses, deliveries, outbox, signing
@@ -115,12 +116,15 @@ class Worker:
             return Outcome(response.status_code, elapsed(), response=text)
 
     def _prune(self) -> None:
-        """Hourly housekeeping: old deliveries go, and accounts whose deletion is due are deleted
-        (portal_ui.domain.account_deletion; each worker may run it, each account in its own transaction)."""
+        """Hourly housekeeping: old deliveries go, domains left unverified past their expiry go, and
+        accounts whose deletion is due are deleted (portal_ui.domain.account_deletion; each worker may
+        run it, each account in its own transaction)."""
         from portal_ui.domain.account_deletion import purge_due_accounts  # the domain imports the outbox
 
         with db.session_scope(self.engine) as session:
             deliveries.prune(session, now=utcnow())
+        with db.session_scope(self.engine) as session:
+            domains.purge_expired(session, now=utcnow())
         purge_due_accounts(lambda: db.session_scope(self.engine))
 
     def _new_client(self) -> httpx.AsyncClient:

@@ -210,7 +210,8 @@ def test_document_is_served_as_json(client):
 
 def _fill(path: str, **overrides: str) -> str:
     values = {"org_code": DEMO_ORG_CODE, "user_id": "kp_demo_vic", "role_id": "role_x", "invite_code": "inv_x",
-              "webhook_id": "webhook_x", "delivery_id": "whd_x", **overrides}
+              "webhook_id": "webhook_x", "delivery_id": "whd_x", "domain_id": "dom_x", "request_id": "jr_x",
+              **overrides}
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 

@@ -33,6 +33,7 @@ from portal_ui.domain.audit import Actor
 from portal_ui.domain.links import create_link
 from portal_ui.process_group import stop_process_group
 from portal_ui.reflex_internals.build_reuse import BUILD_STAMP
+from tests.dns_server import TxtRecords, serve_dns
 from tests.ui.portal_db import domain_session
 from tests.ui.helpers import ALL_SCREENSHOTS, RETURN_URL, artifact_path, review_shot
 
@@ -254,10 +255,26 @@ def compiled_app(tmp_path_factory) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory) -> Iterator[Portal]:
+def dns_server() -> Iterator[tuple[TxtRecords, tuple[str, int]]]:
+    """A local DNS server (dnslib, a thread of this test process) that the shared portal verifies
+    domains with: tests publish TXT records on it (tests/dns_server.py). Nothing asks real DNS."""
+    yield from serve_dns()
+
+
+@pytest.fixture
+def dns_records(dns_server) -> TxtRecords:
+    """The shared DNS server's records, emptied for this test."""
+    records, _address = dns_server
+    records.clear()
+    return records
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory, dns_server) -> Iterator[Portal]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
-    with run_portal(tmp_path_factory.mktemp("portal")) as running:
+    host, port = dns_server[1]
+    with run_portal(tmp_path_factory.mktemp("portal"), PORTAL_DNS_RESOLVER=f"{host}:{port}") as running:
         yield running
 
 

@@ -37,7 +37,8 @@ pytestmark = pytest.mark.browser
 SESSION_TABLES = {"portal_sessions", "portal_links", "alembic_version", "webhook_deliveries", "webhook_attempts"}
 # What the organization owns: the viewer must not change any of it.
 ORG_TABLES = {"organizations", "memberships", "member_roles", "roles", "role_permissions", "invitations",
-              "portal_settings", "system_permissions", "organization_logos"}
+              "portal_settings", "system_permissions", "organization_logos", "organization_domains",
+              "join_requests"}
 ORG_OWNED = {"api_keys", "subscriptions", "payment_methods", "invoices"}  # rows with org_code set
 PERMISSIVE_VARS = {"read_only": False, "is_preview": False, "ended": False, "shell_ready": True,
                    "nothing_visible": False}
@@ -163,7 +164,8 @@ def _call_everything(portal, cookie: str | None) -> int:
     return called
 
 
-SECTIONS = [("organization_details", "/org/details"), ("organization_members", "/org/members"),
+SECTIONS = [("organization_details", "/org/details"), ("organization_domains", "/org/domains"),
+            ("organization_members", "/org/members"),
             ("organization_api_keys", "/org/api-keys"), ("organization_plan_selection", "/org/billing/plans"),
             ("organization_payment_details", "/org/billing/payment"), ("profile", "/profile"),
             ("api_keys", "/api-keys"), ("plan_selection", "/billing/plans"), ("payment_details", "/billing/payment")]

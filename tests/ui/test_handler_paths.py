@@ -46,6 +46,8 @@ NO_DATA = {
     ("ApiKeysState", "confirm_open_change"), ("ApiKeysState", "close_reveal"),
     ("ApiKeysState", "reveal_open_change"), ("ApiKeysState", "copy_finished"),
     ("BillingState", "ask_remove"), ("BillingState", "dialog_open_change"), ("BillingState", "discard_details"),
+    ("DomainsState", "close_remove"),
+    ("JoinRequestsState", "close_approve"), ("JoinRequestsState", "close_reject"),
     ("LifecycleState", "close_dialogs"),
 }
 # The section a `key`/`section` argument names, per state (one each handler accepts).

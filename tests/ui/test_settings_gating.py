@@ -38,7 +38,7 @@ def test_disabled_section_lands_on_first_visible_with_notice(page: Page, portal,
     assert path_of(page) == "/profile"
     expect(page.locator("#unavailable-notice")).to_contain_text("Plan is not available")
     titles = page.locator("#nav-desktop a").all_inner_texts()
-    assert titles == ["Profile", "API keys", "Workspace details", "Plan", "Change plan", "Payment methods",
+    assert titles == ["Profile", "API keys", "Workspace details", "Domains", "Plan", "Change plan", "Payment methods",
                       "API keys", "Audit log"]
     page.goto(f"{portal.url}/org/members")
     expect(page.locator("#unavailable-notice")).to_contain_text("Members (Workspace) is not available")

@@ -13,12 +13,12 @@ from tests.ui.helpers import path_of
 pytestmark = pytest.mark.browser
 
 ACCOUNT = ["Profile", "Plan", "Change plan", "Payment methods", "API keys"]
-WORKSPACE_ALL = ["Workspace details", "Members", "Plan", "Change plan", "Payment methods", "API keys"]
+WORKSPACE_ALL = ["Workspace details", "Domains", "Members", "Plan", "Change plan", "Payment methods", "API keys"]
 # What each demo persona's navigation shows (demo settings: every function on; alias "Workspace").
 EXPECTED_NAV = {
     "kp_demo_bea": (ACCOUNT, None),
     "kp_demo_olivia": (ACCOUNT, WORKSPACE_ALL + ["Audit log"]),  # the owner alone holds org:read:audit_log
-    "kp_demo_bill": (ACCOUNT, ["Workspace details", "Plan", "Change plan", "Payment methods"]),
+    "kp_demo_bill": (ACCOUNT, ["Workspace details", "Domains", "Plan", "Change plan", "Payment methods"]),
     "kp_demo_vic": (ACCOUNT, WORKSPACE_ALL),
 }
 ORG_OF = {"kp_demo_bea": None}
@@ -116,7 +116,9 @@ def test_profile_shows_the_user_and_their_organizations(page: Page, portal):
     expect(page.locator("#profile-given_name")).to_have_value("Vic")
     expect(page.locator("#profile-family_name")).to_have_value("Reed")
     expect(page.locator("#profile-email")).to_have_text("vic@acme.example")
-    expect(page.locator("#profile-orgs")).to_have_text("Acme")
+    # One organization, Acme, with its Leave button (account_lifecycle's card).
+    expect(page.locator("#profile-orgs .org-item")).to_have_count(1)
+    expect(page.locator("#profile-orgs .org-item").get_by_role("button", name="Leave Acme")).to_be_visible()
     expect(page.locator("#user-name")).to_have_text("Vic Reed")
 
 

@@ -21,6 +21,7 @@ from portal_ui.api.errors import ApiError
 from portal_ui.api.management._common import SUCCESS, Body, PageQuery, Query, in_transaction, iso, paged, split_list
 from portal_ui.domain import users as domain
 from portal_ui.domain.account_deletion import delete_account
+from portal_ui.domain.domains import invite_if_automatic
 from portal_ui.models import NAME_MAX, URL_MAX, User
 
 EXPANDABLE = ("organizations", "identities", "billing")
@@ -116,6 +117,7 @@ async def create_user(request: Request) -> JSONResponse:
         user = domain.create_user(session, actor=caller.actor, given_name=profile.given_name,
                                   family_name=profile.family_name, email=email,
                                   organization_code=body.organization_code)
+        invite_if_automatic(session, user_id=user.id)  # a verified domain in automatic mode invites them
         identities = [{"type": "email", "result": {"created": True}}] if email else []
         return {"id": user.id, "created": True, "identities": identities}
 

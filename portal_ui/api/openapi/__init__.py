@@ -10,7 +10,7 @@ limits are the routes' own), with Kinde's field descriptions merged in.
 The modules, by concern: `schema` (JSON Schema helpers), `errors` (the error envelope's responses),
 `kinde` (Kinde's data and its adaptations), `builder` (one operation at a time), and the operations
 and schemas of `portal_links`, `settings`, `management` (provisioning), `issuer` (the embedded
-token issuer) and `webhooks`.
+token issuer), `webhooks` and `domains` (verified domains, join requests).
 
 The document is built on the first request and cached; it does not depend on the settings. It
 lists no `servers`, so clients resolve paths against the host that served it. HTML routes
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from portal_ui.api.openapi import issuer, management, portal_links, settings, webhooks
+from portal_ui.api.openapi import domains, issuer, management, portal_links, settings, webhooks
 from portal_ui.api.openapi.builder import Builder
 from portal_ui.api.openapi.errors import error_responses
 from portal_ui.api.openapi.kinde import adapt_kinde_schemas, load_kinde, security_schemes
@@ -47,7 +47,7 @@ def _document_operation(b: Builder) -> None:
 def _components(kinde: dict) -> dict:
     schemas = copy.deepcopy(kinde["schemas"])
     adapt_kinde_schemas(schemas)
-    for concern in (settings, management, issuer, webhooks):
+    for concern in (settings, management, issuer, webhooks, domains):
         schemas.update(concern.schemas())
     return {
         "securitySchemes": security_schemes(kinde),
@@ -61,7 +61,7 @@ def build_document() -> dict:
     """The OpenAPI document (built once per process)."""
     kinde = load_kinde()
     builder = Builder(kinde)
-    for concern in (portal_links, settings, management, issuer, webhooks):
+    for concern in (portal_links, settings, management, issuer, webhooks, domains):
         concern.operations(builder)
     webhooks.stripe_operations(builder)
     _document_operation(builder)

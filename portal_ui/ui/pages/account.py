@@ -11,7 +11,9 @@ from portal_ui.ui.components.forms import form_actions, text_field
 from portal_ui.ui.components.layout import section_frame
 from portal_ui.ui.i18n import t
 from portal_ui.ui.pages import account_lifecycle
+from portal_ui.ui.pages.join_requests import join_suggestions
 from portal_ui.ui.state import ProfileState
+from portal_ui.ui.state.join_requests import JoinSuggestionsState
 
 
 def _profile_form() -> rx.Component:
@@ -80,6 +82,7 @@ def profile() -> rx.Component:
             rx.card(_profile_form(), size=card_size),
             rx.card(_email(), size=card_size),
             rx.card(account_lifecycle.memberships(), size=card_size),
+            rx.cond(JoinSuggestionsState.join_suggestions.length() > 0, rx.card(join_suggestions(), size=card_size)),
             rx.card(_activity(), size=card_size),
             rx.card(account_lifecycle.your_data(), size=card_size),
             rx.card(account_lifecycle.delete_account(), size=card_size),

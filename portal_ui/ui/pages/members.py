@@ -13,6 +13,7 @@ from portal_ui.ui.components.pager import pager, screen_reader_only
 from portal_ui.ui.components.role_picker import role_badges, role_picker
 from portal_ui.ui.i18n import t
 from portal_ui.ui.pages.invitations import invitations
+from portal_ui.ui.pages.join_requests import join_requests_panel
 from portal_ui.ui.state import MembersState, PortalState
 from portal_ui.ui.state.invitations import InvitationsState
 from portal_ui.ui.state.member_views import SORTS
@@ -164,6 +165,7 @@ def members() -> rx.Component:
                 pager(showing=MembersState.member_showing, page=MembersState.member_page,
                       pages=MembersState.member_pages, on_previous=MembersState.previous_members_page,
                       on_next=MembersState.next_members_page, id_prefix="members")),
+        join_requests_panel(),
         invitations(),
         _role_editor(),
         _confirm_dialog(),

@@ -24,6 +24,7 @@ from portal_ui.domain.sessions import ActiveSession, end_session
 from portal_ui.models import Organization, User
 from portal_ui.ui import text
 from portal_ui.ui.state.invitations import InvitationsState
+from portal_ui.ui.state.join_requests import JoinRequestsState
 from portal_ui.ui.state.member_views import (PAGE_SIZE, MemberItem, RoleChoice, chosen_role_ids, member_item,
                                              page_count, role_choice, showing)
 from portal_ui.ui.state.portal import PortalState
@@ -101,9 +102,14 @@ class MembersState(PortalState):
         """on_load of /org/members: the shell, then this page of members and the invitations."""
         def work(db: Session, active: ActiveSession):
             self._load_page(db, active)
-            return InvitationsState.load_invitations
+            return [InvitationsState.load_invitations, JoinRequestsState.load_join_requests]
 
         return self._act(SECTION, work, level="enter")
+
+    @rx.event
+    def refresh_members(self):
+        """Read this page of members again (after someone joined from a request)."""
+        return self._reload()
 
     @rx.event
     def search_members(self, query: str):
