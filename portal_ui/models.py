@@ -385,7 +385,7 @@ class Invoice(SQLModel, table=True):
     paid_with: str = Field(default="", max_length=64)  # e.g. "Visa ending 4242"
     provider: str = Field(default="", max_length=32)
     provider_ref: str = Field(default="", max_length=128)
-    # The provider's own pages for this invoice (Stripe's hosted invoice page and PDF; 0013).
+    # The provider's own pages for this invoice (Stripe's hosted invoice page and PDF; migration 0011_stripe).
     hosted_url: str = Field(default="", max_length=URL_MAX)
     pdf_url: str = Field(default="", max_length=URL_MAX)
 

@@ -235,3 +235,38 @@ def run_coroutine(coro):
     context = contextvars.copy_context()  # what the caller set (Reflex's app context, say) goes along
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(context.run, asyncio.run, coro).result()
+
+
+# PORTAL_TEST_TIMELINE=<file> appends one JSON line per test phase: the test process (xdist worker),
+# the test, the phase and when it started and ended (wall clock). For seeing where `make test` spends
+# its time across processes; nothing reads it back.
+_TIMELINE = os.environ.get("PORTAL_TEST_TIMELINE")
+
+
+if _TIMELINE:
+    import json
+    import time
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(item):
+        started = time.time()
+        yield
+        _note(item, "setup", started)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(item):
+        started = time.time()
+        yield
+        _note(item, "call", started)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(item):
+        started = time.time()
+        yield
+        _note(item, "teardown", started)
+
+    def _note(item, phase: str, started: float) -> None:
+        line = {"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "test": item.nodeid, "phase": phase,
+                "start": started, "end": time.time()}
+        with open(_TIMELINE, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
