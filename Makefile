@@ -25,11 +25,9 @@ AXE := tests/.axe/node_modules/axe-core/axe.min.js
 
 .PHONY: setup run run-scaled test test-fast coverage migrate chromium services bench clean
 
-# --no-compile: Python writes the bytecode of the modules it imports on first import instead of pip
-# compiling every file of every package (most are never imported), which saves much of the install's time.
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
 setup: $(VENV)/.installed
