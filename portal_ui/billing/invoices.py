@@ -37,8 +37,13 @@ def line(description: str, amount_minor: int) -> dict:
 
 
 def next_number(session: Session) -> str:
-    count = session.exec(select(func.count()).select_from(Invoice)).one()
-    return f"INV-{count + 1:06d}"
+    """The number after the highest one issued ("INV-000042"), so a number is never given twice, even
+    where invoice rows were removed (a database cleaned up by hand, or a test's)."""
+    # Longest first, then highest: "INV-1000000" comes after "INV-999999".
+    highest = session.exec(select(Invoice.number).where(col(Invoice.number).like("INV-%"))
+                           .order_by(func.length(Invoice.number).desc(), col(Invoice.number).desc()).limit(1)).first()
+    last = int(highest[4:]) if highest and highest[4:].isdigit() else 0
+    return f"INV-{last + 1:06d}"
 
 
 def issue_invoice(session: Session, owner: Owner, *, lines: Sequence[dict], currency: str, status: str,

@@ -83,6 +83,23 @@ def _invoice_links(base: str) -> None:
     resources.Invoice.__init__ = __init__
 
 
+def _card_brands() -> None:
+    """Gap: localstripe calls every card a Visa; Stripe names the card's network. Here the brand
+    comes from the number's prefix (the well-known test numbers: 4 Visa, 51-55 and 2221-2720
+    Mastercard, 34/37 American Express)."""
+    original = resources.PaymentMethod.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        number = getattr(self, "_card_number", "")
+        if self.type == "card" and number:
+            two, four = int(number[:2]), int(number[:4])
+            self.card["brand"] = ("mastercard" if 51 <= two <= 55 or 2221 <= four <= 2720
+                                  else "amex" if two in (34, 37) else "visa" if number[0] == "4" else "unknown")
+
+    resources.PaymentMethod.__init__ = __init__
+
+
 def main(port: int) -> None:
     global resources, server, UserError
     from aiohttp import web
@@ -92,6 +109,7 @@ def main(port: int) -> None:
     _in_memory_only()
     _prorated_plan_changes()
     _invoice_links(f"http://127.0.0.1:{port}")
+    _card_brands()
     web.run_app(server.app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 

@@ -3,7 +3,7 @@
 import pytest
 from babel.dates import format_date
 
-from portal_ui.billing.invoices import get_invoice, invoice_pdf, list_invoices, render_pdf
+from portal_ui.billing.invoices import get_invoice, invoice_pdf, list_invoices, next_number, render_pdf
 from portal_ui.billing.plans import create_plan
 from portal_ui.billing.subscriptions import change_plan
 from portal_ui.domain.errors import NotFound
@@ -54,6 +54,20 @@ def test_numbers_are_sequential_and_lists_are_per_owner(session, org, user, plan
         get_invoice(session, user, a.id)
     with pytest.raises(NotFound):
         invoice_pdf(session, org, "in_missing")
+
+
+def test_a_number_is_never_given_twice_even_after_rows_went(session, org, user, plans):
+    card(session, org)
+    first = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly").invoice
+    second = change_plan(session, actor=ACTOR, owner=org, plan_key="business").invoice
+    session.delete(first)  # removed by hand: the count of rows is 1 again
+    session.flush()
+    card(session, user)
+    third = change_plan(session, actor=ACTOR, owner=user, plan_key="pro_monthly").invoice
+    assert (second.number, third.number) == ("INV-000002", "INV-000003")
+    third.number = "INV-999999"  # past six digits the numbers grow a digit, and still go up
+    session.flush()
+    assert next_number(session) == "INV-1000000"
 
 
 def test_the_pdf_prints_the_seller_and_the_buyer(session, org, plans):

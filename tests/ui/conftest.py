@@ -87,6 +87,12 @@ class Portal:
     env: dict
     log: Path
     pid: int = 0  # the server process; its children are the Granian workers
+    stripe_url: str = ""  # the fake Stripe (localstripe) it bills through, when PORTAL_BILLING_PROVIDER=stripe
+
+    @property
+    def provider(self) -> str:
+        """The billing provider the portal runs with: "test" or "stripe"."""
+        return self.env.get("PORTAL_BILLING_PROVIDER", "test")
 
     def cli(self, *args: str) -> str:
         result = subprocess.run([sys.executable, "-m", "portal_ui.cli", *args], cwd=ROOT, env=self.env,
@@ -276,6 +282,35 @@ def portal(tmp_path_factory, dns_server) -> Iterator[Portal]:
     host, port = dns_server[1]
     with run_portal(tmp_path_factory.mktemp("portal"), PORTAL_DNS_RESOLVER=f"{host}:{port}") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def stripe_portal(tmp_path_factory) -> Iterator[Portal]:
+    """A portal with PORTAL_BILLING_PROVIDER=stripe, billing through a localstripe of its own on
+    loopback (tests/billing/localstripe_server.py), with the demo's Acme on Pro (monthly) paid with
+    a Visa ending 4242, set up through Stripe (tests/ui/billing_world.py `seed_acme_on_stripe`).
+    One per test process, shared by the billing modules' Stripe runs (`billing_portal`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
+    from tests.billing.conftest import STRIPE_PUBLISHABLE, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET
+    from tests.billing.localstripe_server import running
+    from tests.ui.billing_world import seed_acme_on_stripe
+
+    with running() as stripe_url, run_portal(
+            tmp_path_factory.mktemp("stripe_portal"), PORTAL_BILLING_PROVIDER="stripe",
+            STRIPE_SECRET_KEY=STRIPE_SECRET, STRIPE_PUBLISHABLE_KEY=STRIPE_PUBLISHABLE,
+            STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE=stripe_url) as running_portal:
+        running_portal.stripe_url = stripe_url
+        seed_acme_on_stripe(running_portal)
+        yield running_portal
+
+
+@pytest.fixture(scope="session", params=["test", "stripe"])
+def billing_portal(request) -> Portal:
+    """The billing browser suite's portal, once per provider: the shared portal with the built-in
+    test provider, then `stripe_portal`. A billing test asks for this instead of `portal` and runs
+    against both."""
+    return request.getfixturevalue("portal" if request.param == "test" else "stripe_portal")
 
 
 @pytest.hookimpl(trylast=True)

@@ -15,7 +15,8 @@ from portal_ui.billing.owner import Owner
 from portal_ui.billing.subscriptions import current_plan
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from tests.ui.helpers import review_shot
-from tests.ui.billing_world import (open_billing, portal_db, reset_user_billing, subscription_restored, toast,
+from tests.ui.billing_world import (billing_rows, card_number_input, expect_card_form_empty, fill_card, on_stripe, open_billing,
+                                   portal_db, provider_note, reset_user_billing, subscription_restored, toast,
                                    two_widths)
 
 pytestmark = pytest.mark.browser
@@ -30,16 +31,16 @@ def choose(page: Page, plan_key: str):
     return dialog
 
 
-def acme_plan_name(portal) -> str:
-    with portal_db(portal) as session:
+def acme_plan_name(billing_portal) -> str:
+    with portal_db(billing_portal) as session:
         return current_plan(session, Owner.org(DEMO_ORG_CODE)).plan.name
 
 
 # ---- Bea: her own billing ------------------------------------------------------------------------
 
-def test_bea_subscribes_downloads_the_invoice_cancels_and_keeps_the_plan(page: Page, portal, shot):
-    reset_user_billing(portal, BEA, card=True)
-    open_billing(page, portal, BEA, None, "plan_details")
+def test_bea_subscribes_downloads_the_invoice_cancels_and_keeps_the_plan(page: Page, billing_portal, shot):
+    reset_user_billing(billing_portal, BEA, card=True)
+    open_billing(page, billing_portal, BEA, None, "plan_details")
     expect(page.locator("#plan-name")).to_have_text("You are not on a plan yet")
     expect(page.locator("#invoices-none")).to_be_visible()
     two_widths(page, shot, "no-plan")
@@ -96,9 +97,9 @@ def test_bea_subscribes_downloads_the_invoice_cancels_and_keeps_the_plan(page: P
     expect(page.locator("#plan-next")).to_contain_text("Renews on")
 
 
-def test_bea_cannot_choose_a_paid_plan_without_a_card(page: Page, portal, shot):
-    reset_user_billing(portal, BEA)
-    open_billing(page, portal, BEA, None, "plan_selection")
+def test_bea_cannot_choose_a_paid_plan_without_a_card(page: Page, billing_portal, shot):
+    reset_user_billing(billing_portal, BEA)
+    open_billing(page, billing_portal, BEA, None, "plan_selection")
     choose(page, "business")
     expect(page.locator("#change-needs-card")).to_contain_text("Add a card before choosing a paid plan")
     expect(page.locator("#change-confirm")).to_be_disabled()
@@ -108,10 +109,10 @@ def test_bea_cannot_choose_a_paid_plan_without_a_card(page: Page, portal, shot):
     expect(page.locator("#change-dialog")).to_have_count(0)
 
 
-def test_bea_manages_cards_and_cannot_remove_the_last_one_of_a_paid_plan(page: Page, portal, shot):
-    reset_user_billing(portal, BEA, card=True, plan="pro_monthly")
-    open_billing(page, portal, BEA, None, "payment_details")
-    expect(page.locator("#test-provider-note")).to_contain_text("Test provider")
+def test_bea_manages_cards_and_cannot_remove_the_last_one_of_a_paid_plan(page: Page, billing_portal, shot):
+    reset_user_billing(billing_portal, BEA, card=True, plan="pro_monthly")
+    open_billing(page, billing_portal, BEA, None, "payment_details")
+    expect(provider_note(page, billing_portal)).to_contain_text("Stripe" if on_stripe(billing_portal) else "Test provider")
     cards = page.locator(".payment-card")
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("Visa ending 4242")
@@ -126,14 +127,11 @@ def test_bea_manages_cards_and_cannot_remove_the_last_one_of_a_paid_plan(page: P
     # Until its closing animation ends the dialog still traps the focus, and typing goes nowhere.
     expect(page.locator("#remove-dialog")).to_have_count(0)
 
-    page.locator("#card_number").fill("5555 5555 5555 4444")
-    page.locator("#card_expiry").fill("11/31")
-    page.locator("#card_cvc").fill("321")
+    fill_card(page, billing_portal, "5555 5555 5555 4444", "11/31", "321")
     page.locator("#card-submit").click()
     toast(page, "Mastercard ending 4444 added.").to_be_visible()
     expect(cards).to_have_count(2)
-    for field in ("#card_number", "#card_expiry", "#card_cvc"):
-        expect(page.locator(field)).to_have_value("")
+    expect_card_form_empty(page, billing_portal)
     master = cards.filter(has_text="Mastercard ending 4444")
     master.locator(".card-make-default").click()
     toast(page, "Mastercard ending 4444 is now the default.").to_be_visible()
@@ -157,6 +155,8 @@ def test_bea_manages_cards_and_cannot_remove_the_last_one_of_a_paid_plan(page: P
     ("4242 4242 4242 4242", "soon", "123", "Expiry: enter the month and year as MM/YY"),
 ], ids=["declined", "not-a-test-card", "bad-checksum", "bad-month", "short-cvc", "bad-expiry"])
 def test_card_errors_show_inline_and_keep_the_input(page: Page, portal, shot, number, expiry, cvc, message):
+    """The test provider's own card form: the portal checks what is typed (with Stripe, Stripe's
+    element does, and its refusals are the next test's)."""
     reset_user_billing(portal, BEA)
     open_billing(page, portal, BEA, None, "payment_details")
     expect(page.locator("#cards-none")).to_be_visible()
@@ -171,12 +171,28 @@ def test_card_errors_show_inline_and_keep_the_input(page: Page, portal, shot, nu
         two_widths(page, shot, "card-error")
 
 
+def test_a_card_stripe_declines_is_not_added_and_says_why(page: Page, stripe_portal, shot):
+    """With Stripe, Stripe checks the card: a card it declines while setting it up is not kept, and
+    the page says so in Stripe's words; the element keeps what was typed, to correct it."""
+    reset_user_billing(stripe_portal, BEA)
+    open_billing(page, stripe_portal, BEA, None, "payment_details")
+    expect(page.locator("#cards-none")).to_be_visible()
+    fill_card(page, stripe_portal, "4000 0000 0000 0002")
+    page.locator("#card-submit").click()
+    expect(page.locator("#card-error")).to_contain_text("The card was not added: Your card was declined")
+    expect(card_number_input(page, stripe_portal)).to_have_value("4000000000000002")
+    expect(page.locator(".payment-card")).to_have_count(0)
+    expect(page.locator("#card-submit")).to_be_enabled()
+    two_widths(page, shot, "stripe-card-declined")
+    assert billing_rows(stripe_portal, user_id=BEA)["payment_methods"] == []
+
+
 # ---- Acme: Olivia, Bill and Vic --------------------------------------------------------------------
 
-def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, portal, shot):
-    open_billing(page, portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
+def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, billing_portal, shot):
+    open_billing(page, billing_portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
     expect(page.locator("#section-title")).to_have_text("Plan")
-    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(portal))
+    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(billing_portal))
     expect(page.locator("#billing-details-email")).to_have_value("billing@acme.example")
     first = page.locator("#invoice-table tbody tr[data-invoice=INV-000001]")
     expect(first).to_contain_text("$19.00")
@@ -186,7 +202,7 @@ def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, portal, shot):
     two_widths(page, shot, "org-plan")
     page.locator("#nav-desktop a[data-section=organization_payment_details]").click()
     expect(page.locator(".payment-card").first).to_contain_text("Visa ending 4242")
-    expect(page.locator("#card_number")).to_be_enabled()
+    expect(card_number_input(page, billing_portal)).to_be_enabled()
     two_widths(page, shot, "org-cards")
 
 
@@ -199,9 +215,9 @@ def german_page(browser: Browser):
     context.close()
 
 
-def test_a_german_tab_shows_amounts_and_dates_the_german_way(german_page: Page, portal, request):
+def test_a_german_tab_shows_amounts_and_dates_the_german_way(german_page: Page, billing_portal, request):
     page = german_page
-    open_billing(page, portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
+    open_billing(page, billing_portal, OLIVIA, DEMO_ORG_CODE, "organization_plan_details")
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("#plan-price")).to_have_text(re.compile(r"^\d+,\d\d\s\$ / Monat$"))
     row = page.locator("#invoice-table tbody tr[data-invoice=INV-000001]")
@@ -212,15 +228,15 @@ def test_a_german_tab_shows_amounts_and_dates_the_german_way(german_page: Page, 
 
 
 @pytest.fixture
-def acme_plan_restored(portal):
-    with subscription_restored(portal, org_code=DEMO_ORG_CODE):
+def acme_plan_restored(billing_portal):
+    with subscription_restored(billing_portal, org_code=DEMO_ORG_CODE):
         yield
 
 
-def test_bill_upgrades_schedules_and_undoes_a_change_for_acme(page: Page, portal, shot, acme_plan_restored):
-    with portal_db(portal) as session:
+def test_bill_upgrades_schedules_and_undoes_a_change_for_acme(page: Page, billing_portal, shot, acme_plan_restored):
+    with portal_db(billing_portal) as session:
         assert current_plan(session, Owner.org(DEMO_ORG_CODE)).plan.key == "pro_monthly"
-    open_billing(page, portal, BILL, DEMO_ORG_CODE, "organization_plan_selection")
+    open_billing(page, billing_portal, BILL, DEMO_ORG_CODE, "organization_plan_selection")
     expect(page.locator("#read-only-note")).to_have_count(0)
     expect(page.locator("[data-plan=pro_monthly] .plan-badge")).to_have_text("Current plan")
 
@@ -247,15 +263,15 @@ def test_bill_upgrades_schedules_and_undoes_a_change_for_acme(page: Page, portal
     page.locator("#change-confirm").click()
     toast(page, "You stay on Business.").to_be_visible()
     expect(page.locator("[data-plan=pro_yearly] .plan-badge")).to_have_count(0)
-    with portal_db(portal) as session:
+    with portal_db(billing_portal) as session:
         plan = current_plan(session, Owner.org(DEMO_ORG_CODE))
         assert (plan.plan.key, plan.pending_plan) == ("business", None)
 
 
-def test_vic_sees_acmes_billing_but_cannot_change_it(page: Page, portal, shot):
-    open_billing(page, portal, VIC, DEMO_ORG_CODE, "organization_plan_details")
+def test_vic_sees_acmes_billing_but_cannot_change_it(page: Page, billing_portal, shot):
+    open_billing(page, billing_portal, VIC, DEMO_ORG_CODE, "organization_plan_details")
     expect(page.locator("#read-only-note")).to_contain_text("View only")
-    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(portal))
+    expect(page.locator("#plan-name")).to_have_text(acme_plan_name(billing_portal))
     expect(page.locator("#cancel-plan")).to_be_disabled()
     expect(page.locator("#invoice-table tbody tr").first).to_be_visible()
     two_widths(page, shot, "viewer-plan")

@@ -1,4 +1,4 @@
-"""Plan changes that explain themselves, in a real browser on the shared portal:
+"""Plan changes that explain themselves, in a real browser on the shared billing_portal:
 
 - the preview of a plan change lists today's invoice and the next one line by line, a downgrade
   or interval change says it waits for the period end, and after confirming, the invoice issued
@@ -36,25 +36,25 @@ BEA, BILL, VIC = "kp_demo_bea", "kp_demo_bill", "kp_demo_vic"
 COUPON = {"percent_off": 50, "duration_months": 2, "label": "Half price for two months"}
 
 
-def _coupon(portal, value) -> None:
-    with portal_db(portal) as session:
-        update_environment_settings(session, Settings.from_env(portal.env), {"retention_coupon": value}, ACTOR)
+def _coupon(billing_portal, value) -> None:
+    with portal_db(billing_portal) as session:
+        update_environment_settings(session, Settings.from_env(billing_portal.env), {"retention_coupon": value}, ACTOR)
 
 
 @pytest.fixture
-def bea_on_pro(portal):
+def bea_on_pro(billing_portal):
     """Bea on Pro (monthly) with a test Visa; her billing is emptied again afterwards."""
-    reset_user_billing(portal, BEA, card=True, plan="pro_monthly")
+    reset_user_billing(billing_portal, BEA, card=True, plan="pro_monthly")
     yield Owner.user(BEA)
-    reset_user_billing(portal, BEA)
+    reset_user_billing(billing_portal, BEA)
 
 
 @pytest.fixture
-def coupon(portal):
-    """A retention coupon in the environment settings, removed afterwards (the portal is shared)."""
-    _coupon(portal, COUPON)
+def coupon(billing_portal):
+    """A retention coupon in the environment settings, removed afterwards (the billing_portal is shared)."""
+    _coupon(billing_portal, COUPON)
     yield COUPON
-    _coupon(portal, None)
+    _coupon(billing_portal, None)
 
 
 def _lines(page: Page, table: str) -> list[tuple[str, str]]:
@@ -63,8 +63,8 @@ def _lines(page: Page, table: str) -> list[tuple[str, str]]:
             for i in range(rows.count())]
 
 
-def test_the_preview_is_the_invoice_that_follows(page: Page, portal, shot, bea_on_pro):
-    open_billing(page, portal, BEA, None, "plan_selection")
+def test_the_preview_is_the_invoice_that_follows(page: Page, billing_portal, shot, bea_on_pro):
+    open_billing(page, billing_portal, BEA, None, "plan_selection")
     page.locator("[data-plan=pro_yearly] .plan-choose").click()  # an interval change waits for the period end
     dialog = page.locator("#change-dialog")
     expect(page.locator("#change-later")).to_contain_text("takes effect at the end of the current period")
@@ -86,7 +86,7 @@ def test_the_preview_is_the_invoice_that_follows(page: Page, portal, shot, bea_o
     page.locator("#change-confirm").click()
     toast(page, "You are now on Business").to_be_visible()
 
-    with portal_db(portal) as session:
+    with portal_db(billing_portal) as session:
         invoice = list_invoices(session, bea_on_pro, page_size=1).items[0]
     assert [(x["description"], format_money(x["amount_minor"], "USD")) for x in invoice.lines] == shown
     page.locator("#nav-desktop a[data-section=plan_details]").click()
@@ -95,8 +95,8 @@ def test_the_preview_is_the_invoice_that_follows(page: Page, portal, shot, bea_o
     assert format_money(invoice.amount_minor, "USD") == total
 
 
-def test_cancel_asks_why_and_makes_the_offer_once(page: Page, portal, shot, bea_on_pro, coupon):
-    open_billing(page, portal, BEA, None, "plan_details")
+def test_cancel_asks_why_and_makes_the_offer_once(page: Page, billing_portal, shot, bea_on_pro, coupon):
+    open_billing(page, billing_portal, BEA, None, "plan_details")
     page.locator("#cancel-plan").click()
     page.locator("#cancel-confirm").click()  # no reason yet
     expect(page.locator("#cancel-error")).to_contain_text("Choose why you are cancelling")
@@ -111,7 +111,7 @@ def test_cancel_asks_why_and_makes_the_offer_once(page: Page, portal, shot, bea_
     toast(page, "the discount applies to your next invoices").to_be_visible()
     expect(page.locator("#plan-status")).to_have_text("Active")
     expect(page.locator("#plan-discount")).to_contain_text("Half price for two months: 50% off invoices")
-    with portal_db(portal) as session:
+    with portal_db(billing_portal) as session:
         sub = current_plan(session, bea_on_pro).subscription
         assert (sub.discount_percent, sub.cancel_at_period_end) == (50, False)
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "subscription.retention_accepted",
@@ -124,16 +124,16 @@ def test_cancel_asks_why_and_makes_the_offer_once(page: Page, portal, shot, bea_
     toast(page, "Your plan is set to end").to_be_visible()
     expect(page.locator("#retention-offer")).to_have_count(0)
     expect(page.locator("#plan-status")).to_contain_text("Ends ")
-    with portal_db(portal) as session:
+    with portal_db(billing_portal) as session:
         assert current_plan(session, bea_on_pro).subscription.cancel_reason == "switched_service"
 
 
-def _profile_rows(portal) -> list[tuple]:
-    with sqlite3.connect(db_path(portal)) as conn:
+def _profile_rows(billing_portal) -> list[tuple]:
+    with sqlite3.connect(db_path(billing_portal)) as conn:
         return conn.execute("SELECT * FROM billing_profiles WHERE org_code = ?", (DEMO_ORG_CODE,)).fetchall()
 
 
-def test_a_viewer_cannot_change_billing_details_or_cancel_through_the_socket(portal, coupon):
+def test_a_viewer_cannot_change_billing_details_or_cancel_through_the_socket(billing_portal, coupon):
     key, path = "organization_plan_details", "/org/billing"
     form = {"name": "Hijacked Ltd", "email": "x@example.com", "country": "DE"}
     events = [(handler("save_details"), {"key": key, "form": form}),
@@ -143,23 +143,23 @@ def test_a_viewer_cannot_change_billing_details_or_cancel_through_the_socket(por
               (handler("confirm_cancel"), {"key": key, "form": {"reason": "other", "comment": ""}}),
               (handler("accept_offer"), {"key": key}),
               (handler("decline_offer"), {"key": key})]
-    before, profiles = billing_rows(portal, org_code=DEMO_ORG_CODE), _profile_rows(portal)
-    cookie = cookie_over_http(portal.link(VIC, DEMO_ORG_CODE, key))
-    with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
+    before, profiles = billing_rows(billing_portal, org_code=DEMO_ORG_CODE), _profile_rows(billing_portal)
+    cookie = cookie_over_http(billing_portal.link(VIC, DEMO_ORG_CODE, key))
+    with SocketTab(billing_portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
         tab.send(handler("load_billing"), {"key": key}, path)
         answers = [str(tab.send(name, payload, path)) for name, payload in events]
     for (name, _), answer in zip(events, answers):
         assert "You do not have permission to change this." in answer, name
-    assert billing_rows(portal, org_code=DEMO_ORG_CODE) == before and _profile_rows(portal) == profiles
+    assert billing_rows(billing_portal, org_code=DEMO_ORG_CODE) == before and _profile_rows(billing_portal) == profiles
 
-    cookie = cookie_over_http(portal.link(BILL, DEMO_ORG_CODE, key))  # the control: the billing manager can
+    cookie = cookie_over_http(billing_portal.link(BILL, DEMO_ORG_CODE, key))  # the control: the billing manager can
     try:
-        with SocketTab(portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
+        with SocketTab(billing_portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
             tab.send(handler("load_billing"), {"key": key}, path)
             saved = str(tab.send(handler("save_details"), {"key": key, "form": form}, path))
             added = str(tab.send(handler("add_tax_id"), {"key": key, "form": events[1][1]["form"]}, path))
         assert "Billing details saved." in saved and "Tax ID DE136695976 added." in added
-        assert [row[3] for row in _profile_rows(portal)] == ["Hijacked Ltd"]
+        assert [row[3] for row in _profile_rows(billing_portal)] == ["Hijacked Ltd"]
     finally:
-        with sqlite3.connect(db_path(portal)) as conn:
+        with sqlite3.connect(db_path(billing_portal)) as conn:
             conn.execute("DELETE FROM billing_profiles WHERE org_code = ?", (DEMO_ORG_CODE,))

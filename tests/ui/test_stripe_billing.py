@@ -1,8 +1,9 @@
-"""Billing in a real browser with PORTAL_BILLING_PROVIDER=stripe, against localstripe.
+"""Billing in a real browser with PORTAL_BILLING_PROVIDER=stripe, against localstripe: where the card goes.
 
-One portal of its own (module-scoped: the provider is a server setting), pointed at a localstripe
+The Stripe portal of the billing suite (`stripe_portal`, tests/ui/conftest.py), pointed at a localstripe
 on loopback whose fake Stripe.js stands in for Stripe's card element (plain inputs in the page
 instead of Stripe's frame; the same `elements().create("card")` and `confirmCardSetup` calls).
+The rest of the billing suite runs on this portal too (`billing_portal`); this test looks at files.
 Bea adds a card through the element, subscribes, and finds the invoice in her billing history
 with its Stripe link, also after the portal lost its copy (the page lists Stripe's invoices when it
 opens). Afterwards the card number and the security code, and the SetupIntent's client secret,
@@ -15,16 +16,12 @@ import re
 import sqlite3
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal_ui.ui import routes
-from tests.billing.conftest import STRIPE_PUBLISHABLE, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET
-from tests.billing.localstripe_server import running
-from tests.ui.billing_world import db_path, toast
-from tests.ui.conftest import CHROMIUM, Portal, run_portal
+from tests.ui.billing_world import db_path, reset_user_billing, stripe_api, toast
 from tests.ui.helpers import enter, review_shot
 
 pytestmark = pytest.mark.browser
@@ -32,28 +29,6 @@ pytestmark = pytest.mark.browser
 BEA = "kp_demo_bea"
 NUMBER, CVC = "5555555555554444", "868"
 STATE_WRITE_DELAY = 3.5  # Reflex's disk state manager writes changed states after a 2 s debounce
-
-
-@pytest.fixture(scope="module")
-def localstripe() -> Iterator[str]:
-    with running() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def stripe_portal(tmp_path_factory, localstripe) -> Iterator[Portal]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is missing: install Debian's chromium package (`make chromium`)")
-    with run_portal(tmp_path_factory.mktemp("stripe_portal"), PORTAL_BILLING_PROVIDER="stripe",
-                    STRIPE_SECRET_KEY=STRIPE_SECRET, STRIPE_PUBLISHABLE_KEY=STRIPE_PUBLISHABLE,
-                    STRIPE_WEBHOOK_SECRET=STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE=localstripe) as running_portal:
-        yield running_portal
-
-
-def stripe_api(localstripe: str):
-    import stripe
-
-    return stripe.StripeClient(STRIPE_SECRET, base_addresses={"api": localstripe}).v1
 
 
 def card_traces(data: bytes) -> list[str]:
@@ -67,8 +42,9 @@ def card_traces(data: bytes) -> list[str]:
 
 
 def test_a_card_through_stripes_element_pays_for_a_plan_and_never_reaches_the_portal(
-        page: Page, stripe_portal, localstripe, request):
+        page: Page, stripe_portal, request):
     portal = stripe_portal
+    reset_user_billing(portal, BEA)
     enter(page, portal.link(BEA, None, "payment_details"))
     expect(page.locator("#stripe-note")).to_be_visible()
     expect(page.locator("#card_number")).to_have_count(0)  # the test provider's own form is not there
@@ -92,7 +68,9 @@ def test_a_card_through_stripes_element_pays_for_a_plan_and_never_reaches_the_po
     page.locator("#change-confirm").click()
     toast(page, "You are now on Pro (monthly).").to_be_visible()
 
-    (invoice,) = stripe_api(localstripe).invoices.list(params={"limit": 100}).data
+    with sqlite3.connect(db_path(portal)) as conn:
+        (customer,) = conn.execute("SELECT customer_id FROM stripe_customers WHERE user_id = ?", (BEA,)).fetchone()
+    (invoice,) = [i for i in stripe_api(portal).invoices.list(params={"limit": 100}).data if i.customer == customer]
     assert (invoice.status, invoice.total) == ("paid", 1900)
     page.goto(portal.url + routes.PLAN)
     expect(page.locator("#plan-name")).to_have_text("Pro (monthly)")
@@ -119,6 +97,6 @@ def test_a_card_through_stripes_element_pays_for_a_plan_and_never_reaches_the_po
     holding = {path.name: found for path, data in files.items() if (found := card_traces(data))}
     assert holding == {}, f"card data in the portal's files: {holding}"
     # Nor the SetupIntent's client secret, which went to the browser in a script call only.
-    (setup,) = stripe_api(localstripe).setup_intents.list(params={"limit": 100}).data
+    (setup,) = [i for i in stripe_api(portal).setup_intents.list(params={"limit": 100}).data if i.customer == customer]
     assert setup.status == "succeeded" and setup.client_secret.startswith(setup.id + "_secret_")
     assert [path.name for path, data in files.items() if setup.client_secret.encode() in data] == []

@@ -20,7 +20,7 @@ from portal_ui.ui.components.skeleton import content_skeleton, page_skeleton
 from portal_ui.ui.components.theme import branded
 from portal_ui.ui.i18n import t
 from portal_ui.ui.pages.billing import KEY, cancel_dialog, change_dialog, error_callout
-from portal_ui.ui.pages.payment_methods import add_card_form
+from portal_ui.ui.pages.payment_methods import card_form
 from portal_ui.ui.state import BillingState, PortalState
 
 FLOWS = (PAYMENT_METHOD_UPDATE, SUBSCRIPTION_CANCEL, SUBSCRIPTION_UPDATE)
@@ -40,7 +40,7 @@ def _payment_method_update() -> rx.Component:
     return rx.vstack(
         _facts((t("flows.default_card"),
                 rx.cond(BillingState.cards.length() > 0, default, rx.text(t("flows.no_card"), color_scheme="gray")))),
-        add_card_form(),
+        card_form(),
         spacing="4", align="stretch",
     )
 

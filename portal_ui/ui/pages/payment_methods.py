@@ -129,6 +129,12 @@ def _stripe_card_form() -> rx.Component:
     )
 
 
+def card_form() -> rx.Component:
+    """The form that adds a card with the portal's provider: Stripe's card element, or the test
+    provider's own fields."""
+    return rx.cond(BillingState.stripe_card, _stripe_card_form(), add_card_form())
+
+
 def _remove_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
@@ -161,7 +167,7 @@ def payment_details() -> rx.Component:
                 rx.vstack(rx.foreach(BillingState.cards, _card_row), spacing="3", align="stretch", id="card-list"),
                 rx.text(t("billing.no_cards"), color_scheme="gray", id="cards-none"),
             ),
-            rx.cond(BillingState.stripe_card, _stripe_card_form(), add_card_form()),
+            card_form(),
             _remove_dialog(),
             spacing="4", align="stretch",
         ),

@@ -474,8 +474,10 @@ class BillingState(PortalState):
             if not isinstance(intent, str) or not intent:
                 raise InvalidInput(say("billing.stripe_card_refused", reason=refusal) if refusal
                                    else say("billing.stripe_card_failed"))
+            # As with the test provider's form (add_card): a focused flow's new card becomes the default.
             method = stripe_billing.complete_card_setup(db, actor=self._actor(active), owner=owner,
-                                                        setup_intent_id=intent[:128])
+                                                        setup_intent_id=intent[:128],
+                                                        make_default=active.flow is not None)
             return [rx.call_script("window.portalStripeCard.clear()"),
                     rx.toast.success(self._t("billing.toast.card_added", card=card_text(method, self._shell().lang)))]
 
