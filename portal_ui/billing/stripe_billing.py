@@ -18,11 +18,14 @@ and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe")
   hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`.
 - **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`).
 
-Every function here asks Stripe before it writes: within the caller's transaction no row is written
-before a call to Stripe, because a write holds SQLite's database-wide write lock until the caller
-commits, and no other tab or worker could write while Stripe answers (up to TIMEOUT_SECONDS). Where
-a row must exist before the next call (a new customer's, before its SetupIntent), the caller writes
-it with `customer_id` and commits first, as the billing page does.
+The functions the portal's pages call ask Stripe before they write: within the caller's
+transaction no row is written before a call to Stripe, because a write holds SQLite's
+database-wide write lock until the caller commits, and no other tab or worker could write while
+Stripe answers (up to TIMEOUT_SECONDS). Where a row must exist before the next call (a new
+customer's, before its SetupIntent), the caller writes it with `customer_id` and commits first, as
+the billing page does. The one exception is a webhook that starts a scheduled plan
+(`handle_event`): the event's id is written first, so that an event Stripe delivers twice at once
+starts one subscription, not two.
 """
 
 from __future__ import annotations

@@ -206,10 +206,10 @@ class PortalState(rx.State):
            other tab and worker from writing meanwhile. `work`'s own changes commit when it
            returns (or where `work` commits first) and roll back when it raises; the domain
            functions it calls make their network calls before they write. A session ended (or a
-           member removed) between the guard's commit and `work` gets no further than before: the
-           guard never locked the session row, so the same window existed whenever the guard had
-           nothing to write (and on PostgreSQL always), `work` re-reads every row it changes, and
-           the next event finds the session gone. After a
+           member removed) between the guard's commit and `work` can do no more than before: only
+           a touch ever held the session row until `work` was done, so for most events (the guard
+           writes at most every `sessions.TOUCH_EVERY`) the same window existed already; `work`
+           re-reads every row it changes, and the next event finds the session gone. After a
            refusal by the guard: `refused()` (closing a dialog, say), and the follow-up is the
            refusal's toast. After a DomainError (or an exception of a type in `catch`):
            `failed(exc)` (it puts the message where it belongs and returns the follow-up), or else
