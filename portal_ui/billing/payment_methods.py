@@ -140,6 +140,10 @@ def set_default_payment_method(session: Session, *, actor: audit.Actor, owner: O
     if method.is_default:
         raise Conflict(say("billing_rules.already_default"), code="ALREADY_DEFAULT")
     previous = default_payment_method(session, owner)
+    if method.provider == "stripe":  # Stripe first: nothing is written while it answers
+        from portal_ui.billing import stripe_billing
+
+        stripe_billing.on_default_set(session, owner, method)
     if previous is not None:
         previous.is_default = False
         session.add(previous)
@@ -147,10 +151,6 @@ def set_default_payment_method(session: Session, *, actor: audit.Actor, owner: O
     method.is_default = True
     session.add(method)
     session.flush()
-    if method.provider == "stripe":
-        from portal_ui.billing import stripe_billing
-
-        stripe_billing.on_default_set(session, owner, method)
     audit.record(session, actor=actor, action="payment_method.default_set", target_type="payment_method",
                  target_id=method.id, org_code=owner.org_code,
                  before={"default_payment_method": previous.id if previous else None},
@@ -168,11 +168,17 @@ def remove_payment_method(session: Session, *, actor: audit.Actor, owner: Owner,
     others = [m for m in list_payment_methods(session, owner) if m.id != method.id]
     if not others and paid_plan_active(session, owner):
         raise Conflict(say("billing_rules.last_card"), code="LAST_PAYMENT_METHOD")
-    promoted = forget_card(session, actor=actor, owner=owner, method=method)
-    if method.provider == "stripe":
+    if method.provider == "stripe":  # Stripe first: nothing is written while it answers
         from portal_ui.billing import stripe_billing
 
-        stripe_billing.on_removed(session, owner, method, promoted)
+        stripe_billing.on_removed(session, owner, method, _successor(method, others))
+    forget_card(session, actor=actor, owner=owner, method=method)
+
+
+def _successor(method: PaymentMethod, others: list[PaymentMethod]) -> PaymentMethod | None:
+    """The card that becomes the default when `method` goes: the newest of `others` if `method` was
+    the default, else none."""
+    return max(others, key=lambda m: (m.created_on, m.id)) if method.is_default and others else None
 
 
 def forget_card(session: Session, *, actor: audit.Actor, owner: Owner, method: PaymentMethod) -> PaymentMethod | None:
@@ -181,11 +187,10 @@ def forget_card(session: Session, *, actor: audit.Actor, owner: Owner, method: P
     remove_payment_method; a card Stripe reports detached is already gone there)."""
     others = [m for m in list_payment_methods(session, owner) if m.id != method.id]
     before = _public(method)
-    promoted = None
+    promoted = _successor(method, others)
     session.delete(method)
     session.flush()
-    if method.is_default and others:
-        promoted = max(others, key=lambda m: (m.created_on, m.id))
+    if promoted is not None:
         promoted.is_default = True
         session.add(promoted)
         session.flush()

@@ -92,9 +92,9 @@ def create_plan(session: Session, *, actor: audit.Actor, key: str, name: str, am
         raise Conflict(f"A plan with key {key!r} already exists.", code="PLAN_ALREADY_EXISTS")
     plan = Plan(key=key, name=clean, description=desc, amount_minor=amount, currency=code, interval=interval,
                 features=items, active=active, sort_order=sort_order, created_on=utcnow())
+    _link_with_provider(plan)  # before the row is written: no write waits on Stripe's answer
     session.add(plan)
     session.flush()
-    _link_with_provider(plan)
     # "plan_key", not "key": the audit log drops fields named "key" as secrets.
     audit.record(session, actor=actor, action="plan.created", target_type="plan", target_id=key, before={},
                  after={"plan_key": key, "name": clean, "amount_minor": amount, "currency": code,
@@ -104,7 +104,8 @@ def create_plan(session: Session, *, actor: audit.Actor, key: str, name: str, am
 
 def _link_with_provider(plan: Plan) -> None:
     """With the Stripe provider, a paid plan gets its Stripe plan now (created, or linked if one with
-    its id exists); a Stripe failure fails the creation (ProviderError) and nothing is kept."""
+    its id exists); a Stripe failure fails the creation (ProviderError) and nothing is kept. A
+    Stripe plan whose row then fails to be written is linked when a plan of that key is created again."""
     from portal_ui.billing import stripe_billing
 
     if is_paid(plan) and stripe_billing.stripe_provider() is not None:

@@ -17,6 +17,15 @@ and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe")
 - **Invoices**: Stripe issues them; each is mirrored into `invoices` (lines, amounts, status, the buyer's billing details, the
   hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`.
 - **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`).
+
+The functions the portal's pages call ask Stripe before they write: within the caller's
+transaction no row is written before a call to Stripe, because a write holds SQLite's
+database-wide write lock until the caller commits, and no other tab or worker could write while
+Stripe answers (up to TIMEOUT_SECONDS). Where a row must exist before the next call (a new
+customer's, before its SetupIntent), the caller writes it with `customer_id` and commits first, as
+the billing page does. The one exception is a webhook that starts a scheduled plan
+(`handle_event`): the event's id is written first, so that an event Stripe delivers twice at once
+starts one subscription, not two.
 """
 
 from __future__ import annotations
@@ -95,10 +104,20 @@ def owner_of_customer(session: Session, customer_id: str | None) -> Owner | None
 
 
 def customer_id(session: Session, owner: Owner, provider: StripeProvider | None = None) -> str:
-    """The owner's Stripe customer, created (with its name and billing email) the first time."""
+    """The owner's Stripe customer, created (with its name and billing email) the first time; its
+    row is written once Stripe has answered, so commit before asking Stripe anything else."""
+    found, new = _customer(session, owner, provider)
+    if new:
+        _keep_customer(session, owner, found)
+    return found
+
+
+def _customer(session: Session, owner: Owner, provider: StripeProvider | None = None) -> tuple[str, bool]:
+    """(the owner's customer id, whether it was just created in Stripe): nothing is written, so a
+    new customer's row is the caller's to keep (`_keep_customer`) after its other calls to Stripe."""
     found = find_customer(session, owner)
     if found:
-        return found
+        return found, False
     provider = provider or _require()
     require_owner(session, owner)
     if owner.org_code:
@@ -107,22 +126,32 @@ def customer_id(session: Session, owner: Owner, provider: StripeProvider | None 
     else:
         user = session.get(User, owner.user_id)
         name, email = f"{user.given_name} {user.family_name}".strip() or user.id, user.email or ""
-    cid = provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner))
+    return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner)), True
+
+
+def _keep_customer(session: Session, owner: Owner, cid: str) -> None:
     session.add(StripeCustomer(customer_id=cid, **owner.columns(), created_on=utcnow()))
     session.flush()
-    return cid
 
 
 # --- cards ----------------------------------------------------------------------------------------
 
 def begin_card_setup(session: Session, owner: Owner) -> SetupIntent:
     """A SetupIntent for the owner's customer; its client secret goes to Stripe's card element in
-    the browser (with the publishable key), never anywhere else. Raises Conflict (too many cards)."""
+    the browser (with the publishable key), never anywhere else. Raises Conflict (too many cards).
+
+    A customer created here is kept (its row written) only after the SetupIntent: when Stripe
+    refuses that, the new customer stays in Stripe with no row. Call `customer_id` and commit
+    first (the billing page does) to keep the customer whatever happens to the SetupIntent."""
     provider = _require()
     if len(cards.list_payment_methods(session, owner)) >= cards.MAX_PAYMENT_METHODS:
         raise Conflict(say("billing_rules.too_many_cards", max=cards.MAX_PAYMENT_METHODS),
                        code="TOO_MANY_PAYMENT_METHODS")
-    return provider.create_setup_intent(customer_id(session, owner, provider))
+    cid, new = _customer(session, owner, provider)
+    setup = provider.create_setup_intent(cid)
+    if new:
+        _keep_customer(session, owner, cid)
+    return setup
 
 
 def complete_card_setup(session: Session, *, actor: audit.Actor, owner: Owner, setup_intent_id: str,
@@ -134,7 +163,9 @@ def complete_card_setup(session: Session, *, actor: audit.Actor, owner: Owner, s
     provider = _require()
     if not isinstance(setup_intent_id, str) or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > ID_MAX:
         raise InvalidInput(say("billing_rules.stripe.no_setup"), code="INVALID_SETUP_INTENT")
-    cid = customer_id(session, owner, provider)
+    cid = find_customer(session, owner)  # a SetupIntent of this owner's has this owner's customer
+    if cid is None:
+        raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
     intent = provider.retrieve_setup_intent(setup_intent_id)
     if _id(intent.get("customer")) != cid:
         raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
@@ -147,30 +178,38 @@ def complete_card_setup(session: Session, *, actor: audit.Actor, owner: Owner, s
         if not owner.owns(existing):
             raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
         return existing
+    kept_cards = cards.list_payment_methods(session, owner)
+    if len(kept_cards) >= cards.MAX_PAYMENT_METHODS:
+        raise Conflict(say("billing_rules.too_many_cards", max=cards.MAX_PAYMENT_METHODS),
+                       code="TOO_MANY_PAYMENT_METHODS")
     method = provider.retrieve_payment_method(pm_id)
     attached = _id(method.get("customer"))
     if attached is None:
         method = provider.attach_payment_method(pm_id, cid)
     elif attached != cid:
         raise NotFound(say("billing_rules.stripe.no_setup"), code="SETUP_INTENT_NOT_FOUND")
-    kept = cards.keep_card(session, actor=actor, owner=owner, card=card_details(method), make_default=make_default)
-    if kept.is_default:
+    if make_default or not kept_cards:  # the card keep_card makes the default: Stripe's default first
         provider.set_default_payment_method(cid, pm_id)
-    return kept
+    return cards.keep_card(session, actor=actor, owner=owner, card=card_details(method), make_default=make_default)
 
 
 def on_default_set(session: Session, owner: Owner, method: PaymentMethod) -> None:
-    """Make a Stripe card the customer's default in Stripe too (invoices are charged to it)."""
+    """Make a Stripe card the customer's default in Stripe too (invoices are charged to it). Writes
+    nothing (a Stripe card's owner has a customer already): called before the card's row changes."""
     provider = _require()
-    provider.set_default_payment_method(customer_id(session, owner, provider), method.provider_ref)
+    cid = find_customer(session, owner)
+    if cid is not None:
+        provider.set_default_payment_method(cid, method.provider_ref)
 
 
 def on_removed(session: Session, owner: Owner, method: PaymentMethod, promoted: PaymentMethod | None) -> None:
-    """Detach a removed Stripe card from its customer (and make the promoted card the default)."""
+    """Detach a removed Stripe card from its customer (and make the card that becomes the default,
+    `promoted`, the default in Stripe too). Writes nothing: called before the rows change."""
     provider = _require()
     provider.detach_payment_method(method.provider_ref)
-    if promoted is not None and promoted.provider == PROVIDER:
-        provider.set_default_payment_method(customer_id(session, owner, provider), promoted.provider_ref)
+    cid = find_customer(session, owner)
+    if promoted is not None and promoted.provider == PROVIDER and cid is not None:
+        provider.set_default_payment_method(cid, promoted.provider_ref)
 
 
 # --- plans and subscriptions ---------------------------------------------------------------------
@@ -226,17 +265,19 @@ def _apply_stripe_subscription(sub: Subscription, stripe_sub: dict, session: Ses
 def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, plan: Plan, kind: str,
                  now: datetime) -> tuple[Subscription, Invoice | None]:
     """Make a plan change through Stripe (see the module docstring for each kind). Returns the
-    (unsaved) subscription row and the invoice Stripe charged, if any. Raises CardDeclined (nothing
-    changed), ProviderError."""
+    (unsaved) subscription row and the invoice Stripe charged, if any; rows are written only after
+    Stripe's answers. Raises CardDeclined (nothing changed), ProviderError."""
     provider = _require()
     invoice = None
     if sub is None:
         sub = Subscription(id=_new_sub_id(), **owner.columns(), plan_key=plan.key, current_period_start=now,
                            created_on=now, updated_on=now)
     if kind == "start" or (kind == "upgrade" and not runs_on_stripe(sub)):
-        cid = customer_id(session, owner, provider)
+        cid, new = _customer(session, owner, provider)
         stripe_sub = provider.create_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
                                                   owner_ref=_owner_ref(owner))
+        if new:
+            _keep_customer(session, owner, cid)
         sub.ended_on, sub.pending_plan_key, sub.cancel_at_period_end = None, None, False
         _apply_stripe_subscription(sub, stripe_sub, session)
         sub.plan_key = plan.key

@@ -3,8 +3,8 @@
 Whose billing a handler touches comes from the session, never from the client: the section key
 a handler is called with must be one of the six billing keys, and it only says which side
 (the user's own billing, or the organization the session was opened for). Every changing
-handler asks the guard for "write" in that section first, and again in the transaction that
-writes, so a read-only session, or a client calling handlers directly, changes nothing.
+handler asks the guard for "write" in that section first, in the worker thread that then makes
+the change, so a read-only session, or a client calling handlers directly, changes nothing.
 
 Card numbers and security codes never become state: `add_card` receives the submitted form,
 hands it to the billing domain and drops it; the inputs are uncontrolled and are cleared after
@@ -292,6 +292,10 @@ class BillingState(PortalState):
             if not self._change_plan_key or self._change_section != key:
                 raise InvalidInput(say("billing.choose_plan_first"))
             quoted_at = datetime.fromisoformat(self._change_quoted_at) if self._change_quoted_at else None
+            # What is due first, committed: a change through Stripe then writes nothing before Stripe
+            # has answered (change_plan settles again, finding nothing left to do).
+            subscriptions.settle_due(db, owner)
+            db.commit()
             result = subscriptions.change_plan(db, actor=self._actor(active), owner=owner,
                                                plan_key=self._change_plan_key, quoted_at=quoted_at)
             self._close_dialogs()
@@ -449,6 +453,10 @@ class BillingState(PortalState):
         """Stripe: create a SetupIntent for the owner and hand its client secret to Stripe's card
         element in this tab, which confirms the card with Stripe and then calls `finish_stripe_card`."""
         def work(db: Session, _active: ActiveSession, owner: Owner):
+            # The customer's row first, committed before the SetupIntent is asked for: when Stripe
+            # refuses that, the customer is kept all the same, and no write waits on Stripe.
+            stripe_billing.customer_id(db, owner)
+            db.commit()
             setup = stripe_billing.begin_card_setup(db, owner)
             self._card_section, self.card_confirming = str(key), True
             return rx.call_script(f"window.portalStripeCard.confirm({json.dumps(setup.client_secret)})",

@@ -199,8 +199,17 @@ class PortalState(rx.State):
         2. In a worker thread (`off_loop`), with one database session: the guard for `level` in
            section `key`, then `work(db, session)`, which changes data through the domain, reloads
            what the page shows and returns the follow-up (a toast, a redirect, a list of them, or
-           None). The guard and the change share a transaction, which commits when `work` returns
-           (or where `work` commits first) and rolls back when it raises. After a
+           None). The guard's own write (the session's activity, `load_session(touch=True)`) is
+           committed before `work` starts, so `work` never begins inside a write transaction: on
+           SQLite a write holds the whole database's write lock until commit, and a handler whose
+           work waits for the network (a DNS query, a call to Stripe) would otherwise keep every
+           other tab and worker from writing meanwhile. `work`'s own changes commit when it
+           returns (or where `work` commits first) and roll back when it raises; the domain
+           functions it calls make their network calls before they write. A session ended (or a
+           member removed) between the guard's commit and `work` can do no more than before: only
+           a touch ever held the session row until `work` was done, so for most events (the guard
+           writes at most every `sessions.TOUCH_EVERY`) the same window existed already; `work`
+           re-reads every row it changes, and the next event finds the session gone. After a
            refusal by the guard: `refused()` (closing a dialog, say), and the follow-up is the
            refusal's toast. After a DomainError (or an exception of a type in `catch`):
            `failed(exc)` (it puts the message where it belongs and returns the follow-up), or else
@@ -234,7 +243,7 @@ class PortalState(rx.State):
 
     def _guarded(self, key: str | None, work: Work, level: Level, refused: Callable[[], None] | None,
                  failed: Callable[[Exception], Any] | None, catch: tuple[type[Exception], ...]) -> Any:
-        """Steps 2 and 3 of `_act`, in the worker thread."""
+        """Steps 2 and 3 of `_act`, in the worker thread: the guard, its commit, then `work`."""
         try:
             with session_scope() as db:
                 if level == "enter":
@@ -252,6 +261,7 @@ class PortalState(rx.State):
                         if refused is not None:
                             refused()
                         return self._refused()
+                db.commit()  # the guard's touch: no write transaction stays open through `work`
                 return work(db, active)
         except (DomainError, *catch) as exc:
             if failed is not None:
