@@ -93,4 +93,15 @@
     confirm,
     clear,
   };
+
+  // The element's on_mount asks for `mount`; a box that appears without being mounted (its page
+  // rendered before this script ran, or another box with its id was still leaving the page) is
+  // mounted when it shows up: a box without a data-state has never been mounted.
+  const ELEMENT = "stripe-card-element";
+  function mountWaiting() {
+    const node = document.getElementById(ELEMENT);
+    if (node && !node.dataset.state) mount(node);
+  }
+  new MutationObserver(mountWaiting).observe(document.documentElement, { childList: true, subtree: true });
+  mountWaiting();
 })();

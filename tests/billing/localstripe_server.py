@@ -70,9 +70,15 @@ def _prorated_plan_changes() -> None:
     resources.Subscription._update = _update
 
 
+# A one-page PDF, as the fake's invoice document (its content is not what the tests look at).
+_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
 def _invoice_links(base: str) -> None:
     """Gap: localstripe's invoices have no `hosted_invoice_url` or `invoice_pdf`, which Stripe gives
-    every finalized invoice; here they are addresses on the fake (which answers them with a 404)."""
+    every finalized invoice. Here they are public addresses on the fake, as Stripe's are (no API
+    key): the hosted page is a short HTML page, the PDF link a PDF download named after the invoice."""
     original = resources.Invoice.__init__
 
     def __init__(self, *args, **kwargs):
@@ -81,6 +87,29 @@ def _invoice_links(base: str) -> None:
         self.invoice_pdf = f"{base}/hosted_invoices/{self.id}/pdf"
 
     resources.Invoice.__init__ = __init__
+
+    from aiohttp import web
+
+    async def hosted_page(request):
+        return web.Response(text=f"<!doctype html><title>Invoice</title><h1>Invoice {request.match_info['id']}</h1>",
+                            content_type="text/html")
+
+    async def pdf(request):
+        name = request.match_info["id"]
+        return web.Response(body=_PDF, content_type="application/pdf",
+                            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+
+    server.app.router.add_get("/hosted_invoices/{id:in_[A-Za-z0-9]+}", hosted_page)
+    server.app.router.add_get("/hosted_invoices/{id:in_[A-Za-z0-9]+}/pdf", pdf)
+    auth = server.auth_middleware
+
+    @web.middleware
+    async def public_invoices(request, handler):
+        if request.path.startswith("/hosted_invoices/"):
+            return await handler(request)
+        return await auth(request, handler)
+
+    server.app.middlewares[server.app.middlewares.index(auth)] = public_invoices
 
 
 def _card_brands() -> None:

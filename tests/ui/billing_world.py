@@ -213,5 +213,20 @@ def provider_note(page: Page, portal) -> Locator:
     return page.locator("#stripe-note" if on_stripe(portal) else "#test-provider-note")
 
 
+def download_invoice(page: Page, portal, row: Locator, number: str) -> None:
+    """Download the invoice of a billing history row: the portal's own PDF, named after the number;
+    with Stripe, Stripe's PDF of that invoice, where the portal sends the browser."""
+    with page.expect_download() as info:
+        row.locator(".invoice-download").click()
+    download = info.value
+    if on_stripe(portal):
+        with sqlite3.connect(db_path(portal)) as conn:
+            (pdf_url,) = conn.execute("SELECT pdf_url FROM invoices WHERE number = ?", (number,)).fetchone()
+        assert pdf_url.startswith(portal.stripe_url) and download.url == pdf_url
+    else:
+        assert download.suggested_filename == f"{number}.pdf"
+    assert open(download.path(), "rb").read(5) == b"%PDF-"
+
+
 def toast(page: Page, words: str):
     return expect(page.locator("[data-sonner-toast]").filter(has_text=words).first)

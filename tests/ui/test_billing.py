@@ -15,7 +15,7 @@ from portal_ui.billing.owner import Owner
 from portal_ui.billing.subscriptions import current_plan
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from tests.ui.helpers import review_shot
-from tests.ui.billing_world import (billing_rows, card_number_input, expect_card_form_empty, fill_card, on_stripe, open_billing,
+from tests.ui.billing_world import (billing_rows, card_number_input, download_invoice, expect_card_form_empty, fill_card, on_stripe, open_billing,
                                    portal_db, provider_note, reset_user_billing, subscription_restored, toast,
                                    two_widths)
 
@@ -74,11 +74,7 @@ def test_bea_subscribes_downloads_the_invoice_cancels_and_keeps_the_plan(page: P
     number = row.get_attribute("data-invoice")
     assert re.fullmatch(r"INV-\d{6}", number or "")
     two_widths(page, shot, "plan")
-    with page.expect_download() as download_info:
-        row.locator(".invoice-download").click()
-    download = download_info.value
-    assert download.suggested_filename == f"{number}.pdf"
-    assert open(download.path(), "rb").read(5) == b"%PDF-"
+    download_invoice(page, billing_portal, row, number)
 
     page.locator("#cancel-plan").click()
     expect(page.locator("#cancel-dialog")).to_be_visible()
@@ -196,9 +192,7 @@ def test_olivia_sees_acmes_plan_cards_and_invoice(page: Page, billing_portal, sh
     expect(page.locator("#billing-details-email")).to_have_value("billing@acme.example")
     first = page.locator("#invoice-table tbody tr[data-invoice=INV-000001]")
     expect(first).to_contain_text("$19.00")
-    with page.expect_download() as download_info:
-        first.locator(".invoice-download").click()
-    assert download_info.value.suggested_filename == "INV-000001.pdf"
+    download_invoice(page, billing_portal, first, "INV-000001")
     two_widths(page, shot, "org-plan")
     page.locator("#nav-desktop a[data-section=organization_payment_details]").click()
     expect(page.locator(".payment-card").first).to_contain_text("Visa ending 4242")
