@@ -253,8 +253,8 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
     """Make the change `preview_change` describes, priced at the preview's `quoted_at` (see
     `_quote_time`), so today's invoice has exactly the preview's lines: charge today's amount to the default card and
     issue its invoice, or schedule the change (Stripe-run subscriptions: through Stripe, see
-    `stripe_billing.apply_change`, which has Stripe prorate at that same moment). One audit event (`subscription.started`,
-    `.plan_changed`, `.change_scheduled` or `.change_undone`).
+    `stripe_billing.apply_change`, which has Stripe prorate at that same moment). One audit event
+    (`subscription.started`, `.plan_changed`, `.change_scheduled` or `.change_undone`).
 
     Raises what preview_change raises, Conflict (PREVIEW_EXPIRED), NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
     a paid plan without a default card), CardDeclined (nothing is changed).

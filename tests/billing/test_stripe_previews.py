@@ -93,6 +93,21 @@ def test_a_scheduled_change_preview_is_the_invoice_stripe_issues_when_the_period
     assert invoice.lines == as_invoice(preview.next_lines) and invoice.amount_minor == preview.next_charge_amount
 
 
+def test_keeping_the_plan_after_all_previews_stripes_renewal(subscribed, org, client, localstripe_url):
+    from portal_ui.billing.subscriptions import cancel_at_period_end
+
+    session = subscribed
+    cancel_at_period_end(session, actor=ACTOR, owner=org)
+    session.commit()
+    preview = preview_change(session, org, "pro_monthly")
+    assert preview.kind == "undo" and preview.lines == ()
+    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=preview.quoted_at)
+    session.commit()
+    renew(client, localstripe_url, get_subscription(session, org).provider_ref, "evt_renewal_undo_1")
+    invoice = newest_invoice(session, org)
+    assert invoice.lines == as_invoice(preview.next_lines) and invoice.amount_minor == preview.next_charge_amount == 1900
+
+
 def test_without_stripes_price_there_is_no_preview(subscribed, org, env, localstripe_url):
     """Stripe does not answer: the dialog says so, rather than showing prices Stripe would not charge."""
     from tests.billing.conftest import STRIPE_PUBLISHABLE, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET
