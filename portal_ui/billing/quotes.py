@@ -38,6 +38,12 @@ class Discount:
         """The percentage of `subtotal`, rounded to the nearest minor unit (halves up)."""
         return (subtotal * self.percent + 50) // 100 if subtotal > 0 else 0
 
+    @property
+    def text(self) -> str:
+        """The discount's invoice line ("Stay with us (25% off)"), on the portal's invoices and on
+        the copies of Stripe's (`stripe_billing.invoice_lines`)."""
+        return f"{self.label} ({self.percent}% off)"
+
 
 def discount_of(sub: Subscription | None) -> Discount | None:
     if sub is None or not sub.discount_percent or sub.discount_ends_on is None:
@@ -49,7 +55,7 @@ def _with_discount(lines: list[dict], discount: Discount | None, period_start: d
     if discount is not None and discount.applies(period_start):
         off = discount.amount_off(sum(x["amount_minor"] for x in lines))
         if off:
-            lines.append(line(f"{discount.label} ({discount.percent}% off)", -off))
+            lines.append(line(discount.text, -off))
     return tuple(lines)
 
 

@@ -5,7 +5,10 @@ stored on the subscription and sent with the audit event (`subscription.cancel_s
 webhook too). If the portal settings hold a `retention_coupon` (percent off for a number of
 months), it is offered once per subscription before the cancellation is confirmed: accepting
 keeps the plan running and discounts the invoices of periods starting in the next months
-(`portal_ui.billing.quotes.Discount`); declining (cancelling anyway) uses up the offer too.
+(`portal_ui.billing.quotes.Discount`); declining (cancelling anyway) uses up the offer too. For a
+subscription Stripe runs, accepting gives it a Stripe coupon (percent off, repeating for the
+months), and the discount lasts as long as Stripe says (its `end`: the months from today), since
+Stripe issues those invoices; the portal's row records it the same way, so previews show it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlmodel import Session
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.periods import add_interval
 from portal_ui.billing.renewals import get_subscription, is_live, period_end_of, settle_due, snapshot
-from portal_ui.billing.stripe_billing import runs_on_stripe
+from portal_ui.billing.stripe_billing import apply_retention_coupon, runs_on_stripe
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, say
@@ -53,8 +56,6 @@ def offer_for(session: Session, sub: Subscription | None) -> RetentionOffer | No
         return None
     if period_end_of(sub) is None:
         return None  # a plan without a period has nothing to discount
-    if runs_on_stripe(sub):
-        return None  # Stripe issues and charges its invoices; the portal's discount would not reach them
     return RetentionOffer(int(coupon["percent_off"]), int(coupon["duration_months"]), str(coupon["label"]))
 
 
@@ -75,9 +76,11 @@ def months_after(start: datetime, months: int) -> datetime:
 def accept_retention_offer(session: Session, *, actor: audit.Actor, owner: Owner, reason: object,
                            comment: object = "") -> Subscription:
     """Take the coupon instead of cancelling: the plan keeps running, and invoices of periods
-    starting before the current period's end plus the coupon's months are discounted. One audit
+    starting before the current period's end plus the coupon's months are discounted (with Stripe:
+    invoices Stripe issues before the discount it applied ends, see the module docstring). One audit
     event `subscription.retention_accepted` with the reason given. Raises InvalidInput (reason),
-    Conflict (OFFER_UNAVAILABLE: none configured, already offered, or no running plan)."""
+    Conflict (OFFER_UNAVAILABLE: none configured, already offered, or no running plan), ProviderError
+    (Stripe did not apply the coupon: nothing changed)."""
     reason, text = check_reason(reason, comment)
     settle_due(session, owner)
     sub = get_subscription(session, owner, lock=True)
@@ -85,9 +88,14 @@ def accept_retention_offer(session: Session, *, actor: audit.Actor, owner: Owner
     if offer is None:
         raise Conflict(say("billing_rules.cancel.offer_unavailable"), code="OFFER_UNAVAILABLE")
     before, now = snapshot(sub), utcnow()
+    if runs_on_stripe(sub):
+        ends = apply_retention_coupon(sub, percent_off=offer.percent_off, duration_months=offer.duration_months,
+                                      label=offer.label)
+        sub.discount_ends_on = ends or months_after(now, offer.duration_months)
+    else:
+        sub.discount_ends_on = months_after(period_end_of(sub), offer.duration_months)
     sub.retention_offered_on, sub.updated_on = now, now
     sub.discount_percent, sub.discount_label = offer.percent_off, offer.label[:120]
-    sub.discount_ends_on = months_after(period_end_of(sub), offer.duration_months)
     session.add(sub)
     session.flush()
     audit.record(session, actor=actor, action="subscription.retention_accepted", target_type="subscription",

@@ -14,8 +14,13 @@ and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe")
   for the period end, like cancelling, asks Stripe to end the subscription at the period end, and
   when Stripe reports it ended (`customer.subscription.deleted`) the scheduled plan starts.
   Stripe renews and retries; the portal's own renewal engine leaves these subscriptions alone.
+- **Previews** (`preview_lines`): what a change of a subscription Stripe runs costs comes from Stripe's
+  own invoice preview, and an upgrade is made with the preview's moment as `proration_date`, so the
+  invoice Stripe issues has the preview's lines to the cent (Stripe's descriptions, in English).
+- **Retention coupon** (`apply_retention_coupon`): a Stripe coupon on the Stripe subscription.
 - **Invoices**: Stripe issues them; each is mirrored into `invoices` (lines, amounts, status, the buyer's billing details, the
-  hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`.
+  hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`. A
+  discount, which Stripe gives per line (`discount_amounts`), becomes one line, as on the portal's own.
 - **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`).
 
 The functions the portal's pages call ask Stripe before they write: within the caller's
@@ -37,13 +42,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from portal_ui.billing import payment_methods as cards
-from portal_ui.billing.invoices import has_open_invoices, next_number
+from portal_ui.billing.invoices import has_open_invoices, line, next_number
 from portal_ui.billing.owner import Owner, require_owner
 from portal_ui.billing.profile import buyer_lines, buyer_snapshot
 from portal_ui.billing.periods import add_interval
 from portal_ui.billing.provider import CardDeclined, default_provider, manages_subscriptions
+from portal_ui.billing.quotes import discount_of
 from portal_ui.billing.renewals import snapshot
-from portal_ui.billing.stripe_provider import SetupIntent, StripeProvider, card_details, plan_key_of
+from portal_ui.billing.stripe_provider import ProviderError, SetupIntent, StripeProvider, card_details, plan_key_of
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
@@ -263,10 +269,11 @@ def _apply_stripe_subscription(sub: Subscription, stripe_sub: dict, session: Ses
 
 
 def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, plan: Plan, kind: str,
-                 now: datetime) -> tuple[Subscription, Invoice | None]:
-    """Make a plan change through Stripe (see the module docstring for each kind). Returns the
-    (unsaved) subscription row and the invoice Stripe charged, if any; rows are written only after
-    Stripe's answers. Raises CardDeclined (nothing changed), ProviderError."""
+                 now: datetime, priced_at: datetime | None = None) -> tuple[Subscription, Invoice | None]:
+    """Make a plan change through Stripe (see the module docstring for each kind); an upgrade is
+    prorated at `priced_at` (the preview's moment; else Stripe's now). Returns the (unsaved)
+    subscription row and the invoice Stripe charged, if any; rows are written only after Stripe's
+    answers. Raises CardDeclined (nothing changed), ProviderError."""
     provider = _require()
     invoice = None
     if sub is None:
@@ -283,8 +290,9 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
         sub.plan_key = plan.key
         invoice = _mirror_latest(session, owner, stripe_sub)
     elif kind == "upgrade":
-        stripe_sub = provider.change_subscription_plan(subscription_id=sub.provider_ref,
-                                                       stripe_plan_id=ensure_plan(plan, provider))
+        stripe_sub = provider.change_subscription_plan(
+            subscription_id=sub.provider_ref, stripe_plan_id=ensure_plan(plan, provider),
+            proration_date=int(priced_at.timestamp()) if priced_at is not None else None)
         _apply_stripe_subscription(sub, stripe_sub, session)
         sub.plan_key, sub.pending_plan_key, sub.cancel_at_period_end = plan.key, None, False
         invoice = _mirror_latest(session, owner, stripe_sub)
@@ -296,6 +304,100 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
         sub.pending_plan_key, sub.cancel_at_period_end = None, False
     sub.updated_on = now
     return sub, invoice
+
+
+def _line_data(stripe_invoice: dict) -> list[dict]:
+    return [x for x in ((stripe_invoice.get("lines") or {}).get("data") or [])[:100] if isinstance(x, dict)]
+
+
+def _is_proration(stripe_line: dict) -> bool:
+    """Whether a Stripe invoice line is a proration (`parent.subscription_item_details.proration`,
+    as Stripe recommends for previews; `proration` in older API versions)."""
+    parent = stripe_line.get("parent") or {}
+    for key in ("subscription_item_details", "invoice_item_details"):
+        if isinstance(parent.get(key), dict) and parent[key].get("proration"):
+            return True
+    return bool(stripe_line.get("proration"))
+
+
+def _discount_text(sub: Subscription | None) -> str:
+    discount = discount_of(sub)
+    return discount.text if discount is not None else "Discount"
+
+
+def invoice_lines(stripe_lines: list[dict], discount_text: str = "Discount") -> list[dict]:
+    """The portal's lines (`invoices.line`) for Stripe invoice lines: each line's description and
+    amount, then their discounts (`discount_amounts`) as one line "<label> (<n>% off)", as the
+    portal's own invoices show a discount. Used for the copy of an invoice and for a preview alike."""
+    lines = [line(str(x.get("description") or "")[:500], int(x.get("amount") or 0)) for x in stripe_lines[:100]]
+    off = sum(int(d.get("amount") or 0) for x in stripe_lines[:100] for d in (x.get("discount_amounts") or [])
+              if isinstance(d, dict))
+    if off:
+        lines.append(line(discount_text[:500], -off))
+    return lines
+
+
+def preview_lines(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, kind: str,
+                  at: datetime, period_end: datetime | None) -> tuple[tuple[dict, ...], tuple[dict, ...]] | None:
+    """(today's lines, the next invoice's lines) of a change of a subscription Stripe runs, from
+    Stripe's invoice preview (`invoices.create_preview`); None for any other subscription (the
+    portal prices it, `portal_ui.billing.quotes`).
+
+    - upgrade: the proration lines Stripe will invoice at once when the change is made with
+      `proration_date` = `at` (`apply_change`), then the renewal on `plan` at the period end;
+    - scheduled: the first invoice of the Stripe subscription to `plan` that starts at the period
+      end (see the module docstring); nothing for a free plan;
+    - undo: the renewal of the current subscription.
+    Raises Conflict (PREVIEW_UNAVAILABLE) when Stripe does not answer: the portal does not show
+    prices of its own that Stripe would not charge."""
+    if kind not in ("upgrade", "scheduled", "undo") or not runs_on_stripe(sub) or not uses_stripe_for(sub, plan, kind):
+        return None
+    if kind == "scheduled" and plan.amount_minor <= 0:
+        return (), ()
+    provider = _require()
+    text = _discount_text(sub)
+    try:
+        cid = customer_id(session, owner, provider)
+        if kind == "upgrade":
+            pid = ensure_plan(plan, provider)
+            now = provider.preview_plan_change(customer_id=cid, subscription_id=sub.provider_ref, stripe_plan_id=pid,
+                                               proration_date=int(at.timestamp()))
+            later = provider.preview_plan_change(customer_id=cid, subscription_id=sub.provider_ref, stripe_plan_id=pid,
+                                                 proration_date=None, proration_behavior="none")
+            return (tuple(invoice_lines([x for x in _line_data(now) if _is_proration(x)], text)),
+                    tuple(invoice_lines([x for x in _line_data(later) if not _is_proration(x)], text)))
+        if kind == "scheduled":
+            start = period_end or at
+            first = provider.preview_new_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
+                                                      start_date=int(start.timestamp()))
+            return (), tuple(invoice_lines(_line_data(first)))
+        renewal = provider.preview_renewal(customer_id=cid, subscription_id=sub.provider_ref)
+        return (), tuple(invoice_lines([x for x in _line_data(renewal) if not _is_proration(x)], text))
+    except ProviderError:
+        raise Conflict(say("billing_rules.stripe.preview_unavailable"), code="PREVIEW_UNAVAILABLE") from None
+
+
+def retention_coupon_id(percent_off: int, duration_months: int, label: str) -> str:
+    """The Stripe coupon of a retention offer: one per percentage, months and label."""
+    import hashlib
+
+    digest = hashlib.sha256(label.encode()).hexdigest()[:10]
+    return f"portal_retention_{percent_off}pct_{duration_months}m_{digest}"
+
+
+def apply_retention_coupon(sub: Subscription, *, percent_off: int, duration_months: int,
+                           label: str) -> datetime | None:
+    """Give the Stripe subscription the retention offer's coupon (created the first time: percent
+    off, repeating for `duration_months`, named after `label`). Returns when Stripe ends the
+    discount (its `end`), None if Stripe does not say. Raises ProviderError (nothing changed)."""
+    provider = _require()
+    coupon = provider.ensure_coupon(coupon_id=retention_coupon_id(percent_off, duration_months, label), name=label,
+                                    percent_off=percent_off, duration_months=duration_months)
+    updated = provider.apply_coupon(sub.provider_ref, coupon)
+    for found in updated.get("discounts") or []:
+        if isinstance(found, dict) and _id(found.get("coupon")) == coupon:
+            return _when(found.get("end"))
+    return None
 
 
 def set_cancel(sub: Subscription, cancel: bool) -> None:
@@ -313,12 +415,6 @@ def _new_sub_id() -> str:
 
 def _url(value: Any) -> str:
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= URL_MAX else ""
-
-
-def _lines(stripe_invoice: dict) -> list[dict]:
-    data = ((stripe_invoice.get("lines") or {}).get("data") or [])[:100]
-    return [{"description": str(x.get("description") or "")[:500], "amount_minor": int(x.get("amount") or 0)}
-            for x in data]
 
 
 def _line_plan_key(stripe_invoice: dict) -> str | None:
@@ -341,7 +437,8 @@ def mirror_invoice(session: Session, owner: Owner, stripe_invoice: dict) -> Invo
     paid_at = _when((stripe_invoice.get("status_transitions") or {}).get("paid_at"))
     if invoice is None:
         number = str(stripe_invoice.get("number") or "")[:32] or next_number(session)
-        lines = _lines(stripe_invoice)
+        row = session.exec(select(Subscription).where(owner.where(Subscription))).first()
+        lines = invoice_lines(_line_data(stripe_invoice), _discount_text(row))
         buyer = buyer_snapshot(session, owner)
         period = ((stripe_invoice.get("lines") or {}).get("data") or [{}])[0].get("period") or {}
         invoice = Invoice(id=_new_invoice_id(), number=number, **owner.columns(), plan_key=_line_plan_key(stripe_invoice),

@@ -181,14 +181,67 @@ class StripeProvider:
     def retrieve_subscription(self, subscription_id: str) -> dict:
         return self._call("subscription", self._v1().subscriptions.retrieve, subscription_id)
 
-    def change_subscription_plan(self, *, subscription_id: str, stripe_plan_id: str) -> dict:
+    def _item_id(self, subscription_id: str) -> str:
+        return self.retrieve_subscription(subscription_id)["items"]["data"][0]["id"]
+
+    def change_subscription_plan(self, *, subscription_id: str, stripe_plan_id: str,
+                                 proration_date: int | None = None) -> dict:
         """Move the subscription to another plan now, Stripe invoicing and charging the prorated
-        difference at once (a decline raises CardDeclined and changes nothing)."""
-        current = self.retrieve_subscription(subscription_id)
-        item_id = current["items"]["data"][0]["id"]
-        return self._call("plan change", self._v1().subscriptions.update, subscription_id, params={
-            "items": [{"id": item_id, "plan": stripe_plan_id}], "proration_behavior": "always_invoice",
-            "payment_behavior": "error_if_incomplete", "expand": ["latest_invoice"]})
+        difference at once (a decline raises CardDeclined and changes nothing). `proration_date`
+        (a Unix time in the current period): prorate at that moment, the one a preview was made
+        for (`preview_plan_change`), so the invoice is exactly the preview's."""
+        params: dict[str, Any] = {
+            "items": [{"id": self._item_id(subscription_id), "plan": stripe_plan_id}],
+            "proration_behavior": "always_invoice", "payment_behavior": "error_if_incomplete",
+            "expand": ["latest_invoice"]}
+        if proration_date is not None:
+            params["proration_date"] = int(proration_date)
+        return self._call("plan change", self._v1().subscriptions.update, subscription_id, params=params)
+
+    def preview_plan_change(self, *, customer_id: str, subscription_id: str, stripe_plan_id: str,
+                            proration_date: int | None, proration_behavior: str = "always_invoice") -> dict:
+        """Stripe's preview of `change_subscription_plan` at `proration_date` (`invoices.create_preview`):
+        its proration lines are those of the invoice the change then issues; with
+        `proration_behavior="none"`, the renewal on the new plan at the period end."""
+        details: dict[str, Any] = {"items": [{"id": self._item_id(subscription_id), "plan": stripe_plan_id}],
+                                   "proration_behavior": proration_behavior}
+        if proration_date is not None:
+            details["proration_date"] = int(proration_date)
+        return self._call("invoice preview", self._v1().invoices.create_preview, params={
+            "customer": customer_id, "subscription": subscription_id, "subscription_details": details})
+
+    def preview_renewal(self, *, customer_id: str, subscription_id: str) -> dict:
+        """Stripe's preview of the subscription's next renewal invoice, as if it were not set to end."""
+        return self._call("invoice preview", self._v1().invoices.create_preview, params={
+            "customer": customer_id, "subscription": subscription_id,
+            "subscription_details": {"cancel_at_period_end": False}})
+
+    def preview_new_subscription(self, *, customer_id: str, stripe_plan_id: str, start_date: int) -> dict:
+        """Stripe's preview of the first invoice of a subscription to `stripe_plan_id` starting at `start_date`."""
+        return self._call("invoice preview", self._v1().invoices.create_preview, params={
+            "customer": customer_id,
+            "subscription_details": {"items": [{"plan": stripe_plan_id}], "start_date": int(start_date)}})
+
+    def ensure_coupon(self, *, coupon_id: str, name: str, percent_off: int, duration_months: int) -> str:
+        """The Stripe coupon `coupon_id` (percent off, repeating for `duration_months`), created the
+        first time (one that already exists is used as it is), like `ensure_plan`."""
+        try:
+            self._v1().coupons.retrieve(coupon_id)
+            return coupon_id
+        except stripe.InvalidRequestError as err:
+            if err.http_status != 404:
+                raise ProviderError(say("billing_rules.stripe.unavailable")) from None
+        except stripe.StripeError:
+            raise ProviderError(say("billing_rules.stripe.unavailable")) from None
+        self._call("coupon", self._v1().coupons.create, params={
+            "id": coupon_id, "name": name[:40], "percent_off": percent_off, "duration": "repeating",
+            "duration_in_months": duration_months, "metadata": {"portal_offer": "retention"}})
+        return coupon_id
+
+    def apply_coupon(self, subscription_id: str, coupon_id: str) -> dict:
+        """Give the subscription the coupon's discount from now (its `discounts`, expanded)."""
+        return self._call("discount", self._v1().subscriptions.update, subscription_id, params={
+            "discounts": [{"coupon": coupon_id}], "expand": ["discounts"]})
 
     def set_cancel_at_period_end(self, subscription_id: str, cancel: bool) -> dict:
         return self._call("cancellation", self._v1().subscriptions.update, subscription_id,

@@ -118,7 +118,8 @@ def _next_period(plan: Plan, start: datetime | None, discount) -> tuple[datetime
 
 def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Plan, now: datetime) -> ChangePreview:
     """The change to `plan` at `now`. Today's lines and the next invoice's come from
-    `portal_ui.billing.quotes`, which also makes the invoices themselves."""
+    `portal_ui.billing.quotes`, which also makes the invoices themselves; for a subscription Stripe
+    runs, from Stripe's own invoice preview (`stripe_billing.preview_lines`), since Stripe makes them."""
     current = session.get(Plan, sub.plan_key) if is_live(sub) else None
     end = period_end_of(sub) if is_live(sub) else None
     if current is not None and current.key == plan.key:
@@ -133,6 +134,7 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
         kind = change_kind(current, plan, running=end is not None)
     discount = discount_of(sub)
     paid = plan.amount_minor > 0
+    from_stripe = stripe_billing.preview_lines(session, owner, sub, plan, kind, now, end)
     cur = current.name if current else ""
     lines: tuple[dict, ...] = ()
     start, period_end, effective = None, None, now
@@ -148,21 +150,28 @@ def _preview(session: Session, owner: Owner, sub: Subscription | None, plan: Pla
                 else say("billing_rules.summary.nothing_to_pay"))
         summary = _join(head, tail)
     elif kind == "upgrade":
-        p = prorate(current.amount_minor, plan.amount_minor, as_utc(sub.current_period_start), end, now)
         start, period_end = now, end
-        lines = upgrade_lines(current, plan, p, now, discount)
-        next_on, next_lines = _next_period(plan, end, discount)
+        if from_stripe is not None:
+            (lines, next_lines), next_on = from_stripe, end
+        else:
+            p = prorate(current.amount_minor, plan.amount_minor, as_utc(sub.current_period_start), end, now)
+            lines = upgrade_lines(current, plan, p, now, discount)
+            next_on, next_lines = _next_period(plan, end, discount)
         summary = _join(say("billing_rules.summary.changes_today", current=cur, plan=plan.name),
                         say("billing_rules.summary.pay_rest", amount=Money(total(lines), plan.currency),
                             price=price_text(plan), date=end))
     elif kind == "scheduled":
         effective = end
         next_on, next_lines = _next_period(plan, end, discount)
+        if from_stripe is not None:
+            next_lines = from_stripe[1]
         summary = _join(say("billing_rules.summary.changes_on", current=cur, plan=plan.name, date=end),
                         say("billing_rules.summary.pay_later", price=price_text(plan), date=end) if paid
                         else say("billing_rules.summary.nothing_to_pay"))
     else:  # undo
         next_on, next_lines = _next_period(plan, end, discount)
+        if from_stripe is not None:
+            next_lines = from_stripe[1]
         summary = say("billing_rules.summary.undo_cancel" if sub.cancel_at_period_end
                       else "billing_rules.summary.undo_change", plan=plan.name)
         if next_lines:
@@ -194,7 +203,7 @@ def preview_change(session: Session, owner: Owner, plan_key: str) -> ChangePrevi
     """What choosing `plan_key` would change and when, for the confirmation dialog.
 
     Raises NotFound (plan), InvalidInput (PLAN_NOT_AVAILABLE), Conflict (ALREADY_ON_PLAN,
-    CHANGE_ALREADY_SCHEDULED).
+    CHANGE_ALREADY_SCHEDULED, PREVIEW_UNAVAILABLE: Stripe did not price a change of a subscription it runs).
     """
     plan = get_plan(session, plan_key)
     settle_due(session, owner)
@@ -244,8 +253,8 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
     """Make the change `preview_change` describes, priced at the preview's `quoted_at` (see
     `_quote_time`), so today's invoice has exactly the preview's lines: charge today's amount to the default card and
     issue its invoice, or schedule the change (Stripe-run subscriptions: through Stripe, see
-    `stripe_billing.apply_change`). One audit event (`subscription.started`,
-    `.plan_changed`, `.change_scheduled` or `.change_undone`).
+    `stripe_billing.apply_change`, which has Stripe prorate at that same moment). One audit event
+    (`subscription.started`, `.plan_changed`, `.change_scheduled` or `.change_undone`).
 
     Raises what preview_change raises, Conflict (PREVIEW_EXPIRED), NotFound (owner), InvalidInput (PAYMENT_METHOD_REQUIRED for
     a paid plan without a default card), CardDeclined (nothing is changed).
@@ -260,7 +269,8 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
         raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
     before = snapshot(sub)
     if stripe_billing.uses_stripe_for(sub, plan, preview.kind):
-        sub, invoice = stripe_billing.apply_change(session, owner=owner, sub=sub, plan=plan, kind=preview.kind, now=now)
+        sub, invoice = stripe_billing.apply_change(session, owner=owner, sub=sub, plan=plan, kind=preview.kind, now=now,
+                                                   priced_at=preview.quoted_at)
         session.add(sub)
         session.flush()
     else:
@@ -270,7 +280,7 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
     after = {**snapshot(sub), "amount_due_now": preview.amount_due_now, "currency": plan.currency}
     if invoice is not None:
         after["invoice_number"] = invoice.number
-        after["amount_charged"] = invoice.amount_minor  # Stripe's own proration may differ by a cent
+        after["amount_charged"] = invoice.amount_minor
     audit.record(session, actor=actor, action=f"subscription.{action}", target_type="subscription",
                  target_id=sub.id, org_code=owner.org_code, before=before, after=after)
     return ChangeResult(preview, sub, invoice)

@@ -9,11 +9,14 @@ named below. Nothing here changes what the portal sends: the gaps are the fake's
 
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Iterator
 
@@ -31,22 +34,68 @@ def _pending_items(customer: str) -> list:
             if ii.invoice is None]
 
 
+def _period_end(plan, start: int) -> int:
+    """The end of `plan`'s period starting at `start`, as localstripe's own periods are computed."""
+    from dateutil.relativedelta import relativedelta
+
+    step = {"day": relativedelta(days=1), "week": relativedelta(days=7), "month": relativedelta(months=1),
+            "year": relativedelta(years=1)}[plan.interval]
+    return int((datetime.fromtimestamp(start) + step).timestamp())
+
+
+def _prorations(sub, old, new, at: int) -> list[tuple]:
+    """The proration of a change from plan `old` to plan `new` at `at` (a Unix time; clamped to the
+    current period): (plan, amount, description) for the unused time on `old` (a credit) and the
+    remaining time on `new`. The one computation behind both the update and its preview."""
+    start, end = sub.current_period_start, sub.current_period_end
+    total, left = max(end - start, 1), min(max(end - at, 0), end - start)
+    return [(plan, sign * (plan.amount * left // total), f"{words} {plan.nickname or plan.id}")
+            for plan, sign, words in ((old, -1, "Unused time on"), (new, 1, "Remaining time on"))]
+
+
+def _discount_in_force(subscription_id, when: int) -> dict | None:
+    """The discount of a subscription (see `_coupons_on_subscriptions`) in force at `when`."""
+    sub = resources.Subscription._api_retrieve(subscription_id) if subscription_id else None
+    for found in getattr(sub, "discounts", None) or []:
+        if found["start"] <= when and (found["end"] is None or when < found["end"]):
+            return found
+    return None
+
+
+def _discount_amounts(amount: int, subscription_id, when: int) -> list[dict]:
+    """A line's `discount_amounts`: the percentage of the subscription's discount in force at the
+    line's period start, rounded half up to the minor unit (credits are not discounted)."""
+    found = _discount_in_force(subscription_id, when)
+    if found is None or amount <= 0:
+        return []
+    percent = Decimal(str(found["coupon"]["percent_off"] or 0))
+    off = int((amount * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return [{"amount": off, "discount": found["id"]}] if off else []
+
+
 def _prorated_plan_changes() -> None:
     """Gap: localstripe's subscription update knows neither `proration_behavior` nor
-    `payment_behavior` (it fails with a 500), and credits the whole last invoice as "Unused time".
-    Stripe, for `proration_behavior=always_invoice`, credits the unused time of the old plan and
-    charges the new plan for the time left, on an invoice charged at once; with
-    `payment_behavior=error_if_incomplete` a declined card fails the update and changes nothing."""
+    `payment_behavior` (it fails with a 500), ignores `proration_date`, and credits the whole last
+    invoice as "Unused time". Stripe, for `proration_behavior=always_invoice`, credits the unused
+    time of the old plan and charges the new plan for the time left at `proration_date` (else at
+    the moment of the update), on an invoice charged at once; with
+    `payment_behavior=error_if_incomplete` a declined card fails the update and changes nothing.
+    The proration is `_prorations`, which the fake's invoice preview uses too (`_previews`)."""
     original = resources.Subscription._update
 
-    def _update(self, proration_behavior=None, payment_behavior=None, **data):
+    def _update(self, proration_behavior=None, payment_behavior=None, proration_date=None, discounts=None, **data):
+        if discounts is not None:
+            _apply_discounts(self, discounts)
+            if not data and proration_behavior is None:
+                return
         if proration_behavior is None:
             return original(self, **data)
         customer = resources.Customer._api_retrieve(self.customer)
         card = customer._get_default_payment_method_or_source()
         if payment_behavior == "error_if_incomplete" and (card is None or card._charging_is_declined()):
             raise UserError(402, "Your card was declined.", {"code": "card_declined"})
-        old, start, end = self.plan, self.current_period_start, self.current_period_end
+        at = int(proration_date) if proration_date else int(time.time())
+        old, end = self.plan, self.current_period_end
         before = {ii.id for ii in _pending_items(self.customer)}
         original(self, **data)
         for ii in _pending_items(self.customer):
@@ -55,11 +104,10 @@ def _prorated_plan_changes() -> None:
         new = self.plan
         if new.id == old.id or proration_behavior == "none":
             return
-        total, left = max(end - start, 1), min(max(end - int(time.time()), 0), end - start)
-        for plan, sign, words in ((old, -1, "Unused time on"), (new, 1, "Remaining time on")):
-            resources.InvoiceItem(amount=sign * (plan.amount * left // total), currency=plan.currency, proration=True,
-                                  description=f"{words} {plan.nickname or plan.id}", subscription=self.id,
-                                  plan=plan.id, customer=self.customer)
+        for plan, amount, text in _prorations(self, old, new, at):
+            resources.InvoiceItem(amount=amount, currency=plan.currency, proration=True, description=text,
+                                  subscription=self.id, plan=plan.id, customer=self.customer, period_start=at,
+                                  period_end=end)
         if proration_behavior == "always_invoice":
             invoice = resources.Invoice(customer=self.customer, subscription=self.id, items=[])
             invoice._finalize()
@@ -68,6 +116,151 @@ def _prorated_plan_changes() -> None:
             self.latest_invoice = invoice.id
 
     resources.Subscription._update = _update
+
+
+def _apply_discounts(sub, discounts) -> None:
+    """`discounts=[{"coupon": id}]` on a subscription update: the coupon becomes the subscription's
+    discount from now, for `duration_in_months` if it repeats (Stripe's `discount.start`/`end`)."""
+    from dateutil.relativedelta import relativedelta
+
+    if not isinstance(discounts, list) or not all(isinstance(d, dict) and d.get("coupon") for d in discounts):
+        raise UserError(400, "Bad request")
+    found = []
+    for wanted in discounts:
+        coupon = resources.Coupon._api_retrieve(wanted["coupon"])
+        start = int(time.time())
+        end = (int((datetime.fromtimestamp(start) + relativedelta(months=coupon.duration_in_months)).timestamp())
+               if coupon.duration == "repeating" else None)
+        found.append({"id": "di_" + secrets.token_hex(8), "object": "discount", "coupon": coupon._export(),
+                      "start": start, "end": end, "subscription": sub.id, "customer": sub.customer})
+    sub.discounts = found
+
+
+def _coupons_on_subscriptions() -> None:
+    """Gap: localstripe's coupons have no `name` (Stripe's name shown to customers), its subscriptions
+    take no `discounts` and have no `discounts` list, and its invoices apply no discount. Stripe
+    applies a subscription's discount to each line of the invoices issued while it is in force
+    (`discount_amounts` per line, `total_discount_amounts`, a lower `total`). Here a discount is
+    kept on the subscription as the object Stripe returns when `discounts` is expanded."""
+    coupon_init = resources.Coupon.__init__
+
+    def coupon(self, name=None, **kwargs):
+        coupon_init(self, **kwargs)
+        self.name = name
+
+    resources.Coupon.__init__ = coupon
+    subscription_init = resources.Subscription.__init__
+
+    def subscription(self, *args, **kwargs):
+        self.discounts = []
+        subscription_init(self, *args, **kwargs)
+
+    resources.Subscription.__init__ = subscription
+    invoice_init = resources.Invoice.__init__
+
+    def invoice(self, *args, **kwargs):
+        invoice_init(self, *args, **kwargs)
+        for il in self.lines._list:
+            il.discount_amounts = _discount_amounts(il.amount, self.subscription or il.subscription,
+                                                    il.period["start"])
+
+    resources.Invoice.__init__ = invoice
+    resources.Invoice.total_discount_amounts = property(
+        lambda self: [d for il in self.lines._list for d in getattr(il, "discount_amounts", [])])
+    resources.Invoice.total = property(
+        lambda self: max(0, self.subtotal - sum(d["amount"] for d in self.total_discount_amounts) + self.tax
+                         - self.starting_balance))
+
+
+class _Preview:
+    """An invoice preview: built, returned, never stored (Stripe keeps previews out of its lists)."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def _export(self, expand=None):
+        return self.data
+
+
+def _preview_line(text: str, amount: int, plan, start: int, end: int, *, proration: bool, sub) -> dict:
+    return {"object": "line_item", "description": text, "amount": amount, "currency": plan.currency,
+            "plan": plan._export(), "period": {"start": start, "end": end}, "proration": proration,
+            "parent": {"type": "subscription_item_details",
+                       "subscription_item_details": {"proration": proration, "subscription": sub}},
+            "discount_amounts": _discount_amounts(amount, sub, start) if sub else []}
+
+
+def _previews() -> None:
+    """Gap: localstripe's `POST /v1/invoices/create_preview` credits the whole previous invoice,
+    ignores `proration_date` and `proration_behavior`, and previews no discount. Stripe's preview
+    of a subscription update holds the same proration lines (`parent.subscription_item_details.
+    proration`) the update then invoices at that `proration_date`, followed by the next period's
+    renewal; of a subscription, its renewal; of a new subscription (`customer` and
+    `subscription_details.items` only), its first invoice (from `start_date`). Here the proration is
+    `_prorations`, as in the update."""
+
+    def create_preview(customer=None, subscription=None, subscription_details=None, **unexpected):
+        if unexpected:
+            raise UserError(400, "Unexpected " + ", ".join(unexpected))
+        details = subscription_details or {}
+        items = details.get("items") or []
+        if not isinstance(details, dict) or not isinstance(items, list):
+            raise UserError(400, "Bad request")
+        lines = []
+        if subscription:
+            sub = resources.Subscription._api_retrieve(subscription)
+            if customer is not None and sub.customer != customer:
+                raise UserError(404, "No such subscription for customer")
+            new = resources.Plan._api_retrieve(items[0]["plan"]) if items and items[0].get("plan") else sub.plan
+            at = int(details.get("proration_date") or time.time())
+            if new.id != sub.plan.id and details.get("proration_behavior", "create_prorations") != "none":
+                lines += [_preview_line(text, amount, plan, min(max(at, sub.current_period_start),
+                                                               sub.current_period_end),
+                                        sub.current_period_end, proration=True, sub=sub.id)
+                          for plan, amount, text in _prorations(sub, sub.plan, new, at)]
+            cancels = details.get("cancel_at_period_end", sub.cancel_at_period_end)
+            if str(cancels).lower() not in ("true", "1"):
+                start = sub.current_period_end
+                lines.append(_preview_line(new.name, new.amount, new, start, _period_end(new, start),
+                                           proration=False, sub=sub.id))
+            customer = sub.customer
+        else:
+            resources.Customer._api_retrieve(customer or "")
+            if len(items) != 1 or not items[0].get("plan"):
+                raise UserError(400, "Bad request")
+            plan = resources.Plan._api_retrieve(items[0]["plan"])
+            start = int(details.get("start_date") or time.time())
+            lines.append(_preview_line(plan.name, plan.amount, plan, start, _period_end(plan, start),
+                                       proration=False, sub=None))
+        if not lines:
+            raise UserError(404, "No upcoming invoices for customer")
+        subtotal = sum(x["amount"] for x in lines)
+        discounts = [d for x in lines for d in x["discount_amounts"]]
+        total = max(0, subtotal - sum(d["amount"] for d in discounts))
+        return _Preview({"id": "upcoming_in_" + secrets.token_hex(7), "object": "invoice", "customer": customer,
+                         "subscription": subscription, "status": "draft", "currency": lines[0]["currency"],
+                         "lines": {"object": "list", "data": lines, "has_more": False}, "subtotal": subtotal,
+                         "total_discount_amounts": discounts, "total": total, "amount_due": total})
+
+    resources.extra_apis[:] = [(m, url, create_preview if url == "/v1/invoices/create_preview" else f)
+                               for m, url, f in resources.extra_apis]
+
+
+def _renewals() -> None:
+    """Gap: localstripe has no clock: its subscriptions never reach their period end. Not Stripe's
+    API (which has test clocks for this): `POST /_config/subscriptions/{id}/renew` moves a
+    subscription to its next period and issues and charges that period's invoice, as Stripe does
+    at the period end; it answers with the invoice."""
+
+    def renew(id=None, **unused):
+        sub = resources.Subscription._api_retrieve(id)
+        if sub.status not in ("active", "past_due"):
+            raise UserError(400, "Bad request")
+        sub.start_date = sub.current_period_end
+        sub._create_invoice()
+        return resources.Invoice._api_retrieve(sub.latest_invoice)
+
+    resources.extra_apis.append(("POST", "/_config/subscriptions/{id}/renew", renew))
 
 
 # A one-page PDF, as the fake's invoice document (its content is not what the tests look at).
@@ -132,12 +325,16 @@ def _card_brands() -> None:
 def main(port: int) -> None:
     global resources, server, UserError
     from aiohttp import web
-    from localstripe import resources, server
+    from localstripe import resources
     from localstripe.errors import UserError
 
     _in_memory_only()
     _prorated_plan_changes()
-    _invoice_links(f"http://127.0.0.1:{port}")
+    _coupons_on_subscriptions()
+    _previews()
+    _renewals()
+    from localstripe import server  # after the patches: it routes `resources.extra_apis` when imported
+    _invoice_links(f"http://127.0.0.1:{port}")  # adds routes to server.app
     _card_brands()
     web.run_app(server.app, host="127.0.0.1", port=port, access_log=None, print=None)
 

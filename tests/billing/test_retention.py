@@ -97,16 +97,3 @@ def test_the_coupon_setting_is_checked_and_can_be_turned_off(session):
     assert environment_settings(session, get_settings())["retention_coupon"] == COUPON
     coupon(session, None)
     assert environment_settings(session, get_settings())["retention_coupon"] is None
-
-
-def test_no_offer_for_a_subscription_stripe_runs(session, org, plans):
-    """Stripe issues and charges those invoices itself, so a portal discount would never reach them."""
-    sub = subscribed(session, org)
-    coupon(session)
-    sub.provider, sub.provider_ref = "stripe", "sub_123"
-    session.add(sub)
-    session.commit()
-    assert preview_cancel(session, org).offer is None and retention_offer(session, org) is None
-    with pytest.raises(Conflict) as err:
-        accept_retention_offer(session, actor=ACTOR, owner=org, reason="too_expensive")
-    assert err.value.code == "OFFER_UNAVAILABLE"
