@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from portal_ui.domain.audit import Actor
 from portal_ui.domain.links import create_link
@@ -42,6 +43,11 @@ CHROMIUM = "/usr/bin/chromium"
 # Outside the checkout (nothing to ignore in git), one per checkout.
 BUILD_LOCK = Path(tempfile.gettempdir()) / f"portal_ui-web-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}.lock"
 START_TIMEOUT = 600
+
+# How long an `expect(...)` waits for the page (Playwright's default is 5 s): a change made through
+# Stripe (several calls to the fake, each a request) on a busy two-core CI machine can take longer.
+# Only a failing expectation waits this long.
+expect.set_options(timeout=10_000)
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

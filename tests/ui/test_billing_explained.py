@@ -80,7 +80,9 @@ def test_the_preview_is_the_invoice_that_follows(page: Page, billing_portal, sho
     expect(page.locator("#change-today .quote-line")).to_have_count(2)
     shown = _lines(page, "change-today")
     total = page.locator("#change-today .quote-total").inner_text()
-    assert shown[1][1].startswith("-") and total == page.locator("#change-due").inner_text()
+    # The new plan for the time left and the credit for the old one (in the provider's order).
+    assert sorted(amount.startswith("-") for _text, amount in shown) == [False, True]
+    assert total == page.locator("#change-due").inner_text()
     expect(page.locator("#change-next .quote-total")).to_have_text("$99.00")
     two_widths(page, shot, "upgrade-preview")
     page.locator("#change-confirm").click()

@@ -135,6 +135,20 @@ def test_the_billing_manager_can_through_the_same_calls(portal):
         assert {m.id for m in list_payment_methods(session, owner)} == before
 
 
+def test_with_stripe_a_card_number_sent_through_the_socket_is_refused(stripe_portal):
+    """With Stripe, cards reach the portal only as Stripe's SetupIntent ids: the billing manager's
+    session sending a card form anyway (as the test provider's page would) is told so, and nothing
+    is kept or echoed back."""
+    cookie = session_cookie(stripe_portal, BILL, DEMO_ORG_CODE, ORG_PAYMENT)
+    before = billing_rows(stripe_portal, org_code=DEMO_ORG_CODE)
+    form = {"card_number": MASTERCARD, "card_expiry": "12/30", "card_cvc": "123"}
+    with SocketTab(stripe_portal.url, f"{SESSION_COOKIE}={cookie}") as tab:
+        tab.send(handler("load_billing"), {"key": ORG_PAYMENT}, "/org/billing/payment")
+        answer = str(tab.send(handler("add_card"), {"key": ORG_PAYMENT, "form": form}, "/org/billing/payment"))
+    assert "Stripe" in answer and "card_error" in answer and MASTERCARD not in answer
+    assert billing_rows(stripe_portal, org_code=DEMO_ORG_CODE) == before
+
+
 # ---- the card number -------------------------------------------------------------------------------
 
 def _text(payload) -> str:
