@@ -105,8 +105,9 @@ def _stripe_card_form() -> rx.Component:
         id=STRIPE_ELEMENT, class_name="stripe-card-element", data_js_url=BillingState.stripe_js_url,
         data_key=BillingState.stripe_key, data_locale=PortalState.lang,
         data_failed_text=t("billing.stripe_unavailable"), aria_label=t("billing.card_details"), role="group",
-        on_mount=rx.call_script(f"window.portalStripeCard.mount('{STRIPE_ELEMENT}')"),
-        on_unmount=rx.call_script("window.portalStripeCard.unmount()"),
+        # Before assets/stripe_card.js has run there is nothing to call: it mounts the box itself then.
+        on_mount=rx.call_script(f"window.portalStripeCard?.mount('{STRIPE_ELEMENT}')"),
+        on_unmount=rx.call_script("window.portalStripeCard?.unmount()"),
     )
     return rx.card(
         rx.vstack(
