@@ -6,6 +6,11 @@ addressed from what the portal already knows: an organization's details (legal b
 address, tax ID, billing email), a user's name and email. Each invoice copies the details as they
 stand when it is issued (`buyer_snapshot`, stored in `invoices.buyer`); later changes never rewrite
 an invoice already issued.
+
+With Stripe (README "Stripe"), Stripe issues the invoices from its customer's details: saving
+details, adding or removing a tax ID first makes the same change to the owner's Stripe customer,
+if they have one (`stripe_billing.on_details_saved`, `on_tax_id_added`, `on_tax_id_removed`), and
+when Stripe refuses or does not answer, nothing is changed here either.
 """
 
 from __future__ import annotations
@@ -132,13 +137,22 @@ def _write(session: Session, actor: audit.Actor, owner: Owner, row: BillingProfi
     return _from_row(row)
 
 
+def _stripe():
+    """`stripe_billing`, imported when used (it imports this module)."""
+    from portal_ui.billing import stripe_billing
+
+    return stripe_billing
+
+
 def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, values: Any) -> BillingDetails:
     """Save the owner's name, email and address (tax IDs unchanged). One audit event
-    `billing_details.updated` with the fields that changed (none when nothing did).
-    Raises InvalidFields, NotFound (owner)."""
+    `billing_details.updated` with the fields that changed (none when nothing did). With Stripe,
+    the owner's Stripe customer, if any, is given them first (`stripe_billing.on_details_saved`).
+    Raises InvalidFields, NotFound (owner), ProviderError (Stripe: nothing saved)."""
     clean = clean_billing_fields(values)
     row, before_row = _row_for_write(session, owner)
     before, after = audit.changed_fields({n: before_row.get(n, "") for n in FIELD_NAMES} if before_row else {}, clean)
+    _stripe().on_details_saved(session, owner, clean)  # Stripe first: nothing is written while it answers
     if not after and before_row:
         return _from_row(row)
     for name, value in clean.items():
@@ -147,8 +161,10 @@ def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, 
 
 
 def add_tax_id(session: Session, *, actor: audit.Actor, owner: Owner, tax_type: object, number: object) -> TaxId:
-    """Check and add a tax ID. One audit event `billing_details.tax_id_added`.
-    Raises InvalidInput (INVALID_TAX_ID_TYPE, INVALID_TAX_ID, TOO_MANY_TAX_IDS), Conflict (TAX_ID_EXISTS)."""
+    """Check and add a tax ID. One audit event `billing_details.tax_id_added`. With Stripe, it is
+    added to the owner's Stripe customer, if any, first (`stripe_billing.on_tax_id_added`).
+    Raises InvalidInput (INVALID_TAX_ID_TYPE, INVALID_TAX_ID, TOO_MANY_TAX_IDS; INVALID_TAX_ID too
+    when Stripe refuses it), Conflict (TAX_ID_EXISTS; ProviderError when Stripe does not answer)."""
     tax_id = check_tax_id(tax_type, number)
     row, _ = _row_for_write(session, owner)
     ids = list(row.tax_ids or [])
@@ -156,19 +172,22 @@ def add_tax_id(session: Session, *, actor: audit.Actor, owner: Owner, tax_type: 
         raise Conflict(say("billing_rules.tax_id.exists", number=tax_id.display), code="TAX_ID_EXISTS")
     if len(ids) >= MAX_TAX_IDS:
         raise InvalidInput(say("billing_rules.tax_id.too_many", max=MAX_TAX_IDS), code="TOO_MANY_TAX_IDS")
+    _stripe().on_tax_id_added(session, owner, tax_id)  # Stripe first: nothing is written while it answers
     row.tax_ids = [*ids, tax_id.as_dict()]
     _write(session, actor, owner, row, "tax_id_added", {}, {"tax_id": tax_id.as_dict()})
     return tax_id
 
 
 def remove_tax_id(session: Session, *, actor: audit.Actor, owner: Owner, tax_type: object, value: object) -> None:
-    """Remove one of the owner's tax IDs. One audit event `billing_details.tax_id_removed`.
-    Raises NotFound (TAX_ID_NOT_FOUND)."""
+    """Remove one of the owner's tax IDs. One audit event `billing_details.tax_id_removed`. With
+    Stripe, it is removed from the owner's Stripe customer, if any, first.
+    Raises NotFound (TAX_ID_NOT_FOUND), ProviderError (Stripe: nothing removed)."""
     row = _profile(session, owner)
     wanted = {"type": tax_type, "value": value}
     ids = list(row.tax_ids or []) if row is not None else []
     if wanted not in ids:
         raise NotFound(say("billing_rules.tax_id.not_found"), code="TAX_ID_NOT_FOUND")
+    _stripe().on_tax_id_removed(session, owner, TaxId(str(tax_type), str(value)))  # Stripe first, as above
     row.tax_ids = [x for x in ids if x != wanted]
     _write(session, actor, owner, row, "tax_id_removed", {"tax_id": wanted}, {})
 

@@ -2,7 +2,11 @@
 and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe").
 
 - **Customers**: one Stripe customer per billing owner (a user, or an organization), created the
-  first time the owner needs one (`customer_id`); only its id is kept (`stripe_customers`).
+  first time the owner needs one (`customer_id`); only its id is kept (`stripe_customers`). It
+  carries the owner's billing details (`profile.billing_details`: name, email, address, tax IDs
+  mapped by `stripe_tax_id`), so Stripe's invoices print them; saving details or adding or removing
+  a tax ID changes an existing customer first (`on_details_saved`, `on_tax_id_added`,
+  `on_tax_id_removed`), and a refusal leaves the portal's details as they were.
 - **Cards**: `begin_card_setup` creates a SetupIntent; the browser confirms it with Stripe's own
   card element and the publishable key, so card numbers go to Stripe only; `complete_card_setup`
   then reads the confirmed card back from Stripe and keeps brand, last four digits and expiry. The
@@ -35,8 +39,9 @@ starts one subscription, not two.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -44,18 +49,22 @@ from sqlmodel import Session, col, select
 from portal_ui.billing import payment_methods as cards
 from portal_ui.billing.invoices import has_open_invoices, line, next_number
 from portal_ui.billing.owner import Owner, require_owner
-from portal_ui.billing.profile import buyer_lines, buyer_snapshot
+from portal_ui.billing.profile import billing_details, buyer_lines, buyer_snapshot
 from portal_ui.billing.periods import add_interval
 from portal_ui.billing.provider import CardDeclined, default_provider, manages_subscriptions
 from portal_ui.billing.quotes import discount_of
 from portal_ui.billing.renewals import snapshot
-from portal_ui.billing.stripe_provider import ProviderError, SetupIntent, StripeProvider, card_details, plan_key_of
+from portal_ui.billing.stripe_provider import (ProviderError, SetupIntent, StripeProvider, TaxIdRefused, card_details,
+                                              plan_key_of)
+from portal_ui.billing.tax_ids import TaxId, display
 from portal_ui.domain import audit
 from portal_ui.domain.clock import utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
 from portal_ui.domain.portal_settings import seller_details
 from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
                               User)
+
+log = logging.getLogger(__name__)
 
 PROVIDER = StripeProvider.name
 SYSTEM = audit.Actor.system("stripe")
@@ -110,7 +119,7 @@ def owner_of_customer(session: Session, customer_id: str | None) -> Owner | None
 
 
 def customer_id(session: Session, owner: Owner, provider: StripeProvider | None = None) -> str:
-    """The owner's Stripe customer, created (with its name and billing email) the first time; its
+    """The owner's Stripe customer, created (with the owner's billing details) the first time; its
     row is written once Stripe has answered, so commit before asking Stripe anything else."""
     found, new = _customer(session, owner, provider)
     if new:
@@ -120,24 +129,124 @@ def customer_id(session: Session, owner: Owner, provider: StripeProvider | None 
 
 def _customer(session: Session, owner: Owner, provider: StripeProvider | None = None) -> tuple[str, bool]:
     """(the owner's customer id, whether it was just created in Stripe): nothing is written, so a
-    new customer's row is the caller's to keep (`_keep_customer`) after its other calls to Stripe."""
+    new customer's row is the caller's to keep (`_keep_customer`) after its other calls to Stripe.
+
+    A new customer carries the owner's billing details (`profile.billing_details`: their own, else
+    the organization's or the user's): name, email, address and the tax IDs Stripe has a type for.
+    Should Stripe refuse one of those tax IDs, the customer is created without them: a number
+    Stripe finds malformed must not keep the owner from paying."""
     found = find_customer(session, owner)
     if found:
         return found, False
     provider = provider or _require()
     require_owner(session, owner)
-    if owner.org_code:
-        org = session.get(Organization, owner.org_code)
-        name, email = org.business_name or org.name, org.billing_email or ""
-    else:
-        user = session.get(User, owner.user_id)
-        name, email = f"{user.given_name} {user.family_name}".strip() or user.id, user.email or ""
-    return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner)), True
+    details = billing_details(session, owner)
+    name, email, address = _customer_fields(session, owner, details.fields())
+    tax_ids = [x for x in (stripe_tax_id(t) for t in details.tax_ids) if x]
+    try:
+        return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address,
+                                        tax_ids=tax_ids), True
+    except TaxIdRefused:
+        log.warning("Stripe refused a tax ID of %s; its customer is created without tax IDs", _owner_ref(owner))
+        return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address), True
 
 
 def _keep_customer(session: Session, owner: Owner, cid: str) -> None:
     session.add(StripeCustomer(customer_id=cid, **owner.columns(), created_on=utcnow()))
     session.flush()
+
+
+# --- the owner's billing details in Stripe ------------------------------------------------------
+
+# The portal's tax ID types (portal_ui.billing.tax_ids) as Stripe's `tax_id` types; a tax ID of any
+# other kind (an organization's free-text tax ID) stays in the portal only.
+STRIPE_TAX_TYPES = {"eu_vat": "eu_vat", "gb_vat": "gb_vat", "us_ein": "us_ein", "au_abn": "au_abn"}
+
+
+def stripe_tax_id(tax_id: TaxId) -> dict[str, str] | None:
+    """A portal tax ID as Stripe's {"type", "value"}, the number in the form Stripe's docs give:
+    EU VAT and ABN compact ("DE123456789", "12345678912"), UK VAT with its "GB" prefix (the
+    portal keeps it without), EIN with its dash ("12-3456789"). None for a type Stripe lacks."""
+    kind = STRIPE_TAX_TYPES.get(tax_id.type)
+    if kind is None or not tax_id.value:
+        return None
+    value = tax_id.value
+    if tax_id.type == "gb_vat" and not value.upper().startswith("GB"):
+        value = "GB" + value
+    elif tax_id.type == "us_ein":
+        value = display("us_ein", value)
+    return {"type": kind, "value": value}
+
+
+def _compact(value: Any) -> str:
+    return "".join(c for c in str(value or "") if c.isalnum()).upper()
+
+
+def _same_tax_id(found: dict, wanted: dict[str, str]) -> bool:
+    return found.get("type") == wanted["type"] and _compact(found.get("value")) == _compact(wanted["value"])
+
+
+def stripe_address(fields: Mapping[str, str]) -> dict[str, str]:
+    """The portal's address fields (`profile.FIELDS`) as Stripe's `address`."""
+    return {"line1": fields.get("address_line1") or "", "line2": fields.get("address_line2") or "",
+            "city": fields.get("city") or "", "postal_code": fields.get("postcode") or "",
+            "state": fields.get("region") or "", "country": fields.get("country") or ""}
+
+
+def _customer_fields(session: Session, owner: Owner, fields: Mapping[str, str]) -> tuple[str, str, dict[str, str]]:
+    """(name, email, address) of the owner's Stripe customer from billing details `fields`: without
+    a billing email, the organization's billing email or the user's own, so Stripe can still
+    reach the payer; without a name (a user who gave none), the owner's id."""
+    email = fields.get("email") or ""
+    if not email and owner.org_code:
+        org = session.get(Organization, owner.org_code)
+        email = (org.billing_email if org else "") or ""
+    elif not email:
+        user = session.get(User, owner.user_id)
+        email = (user.email if user else "") or ""
+    return fields.get("name") or owner.id, email, stripe_address(fields)
+
+
+def _provider_and_customer(session: Session, owner: Owner) -> tuple[StripeProvider | None, str | None]:
+    """The Stripe provider and the owner's customer, or (…, None): with the test provider, or for an
+    owner without a customer, billing details stay in the portal (no customer is made for them)."""
+    provider = stripe_provider()
+    return provider, (find_customer(session, owner) if provider is not None else None)
+
+
+def on_details_saved(session: Session, owner: Owner, fields: Mapping[str, str]) -> None:
+    """Give the owner's Stripe customer, if there is one, the billing details being saved (name,
+    email, address), so Stripe's invoices print them. Writes nothing: called before the details'
+    row changes. Raises ProviderError (then nothing is saved)."""
+    provider, cid = _provider_and_customer(session, owner)
+    if cid is None:
+        return
+    name, email, address = _customer_fields(session, owner, fields)
+    provider.update_customer(cid, name=name, email=email, address=address)
+
+
+def on_tax_id_added(session: Session, owner: Owner, tax_id: TaxId) -> None:
+    """Add the tax ID to the owner's Stripe customer, if there is one (once: a tax ID Stripe has
+    already, from an attempt the portal did not keep, is not added again). Writes nothing: called
+    before the details' row changes. Raises TaxIdRefused (Stripe finds it invalid), ProviderError."""
+    provider, cid = _provider_and_customer(session, owner)
+    wanted = stripe_tax_id(tax_id)
+    if cid is None or wanted is None:
+        return
+    if not any(_same_tax_id(found, wanted) for found in provider.list_tax_ids(cid)):
+        provider.create_tax_id(cid, type=wanted["type"], value=wanted["value"])
+
+
+def on_tax_id_removed(session: Session, owner: Owner, tax_id: TaxId) -> None:
+    """Remove the tax ID (every copy of its type and number) from the owner's Stripe customer, if
+    there is one. Writes nothing: called before the details' row changes. Raises ProviderError."""
+    provider, cid = _provider_and_customer(session, owner)
+    wanted = stripe_tax_id(tax_id)
+    if cid is None or wanted is None:
+        return
+    for found in provider.list_tax_ids(cid):
+        if _same_tax_id(found, wanted) and _id(found.get("id")):
+            provider.delete_tax_id(cid, _id(found.get("id")))
 
 
 # --- cards ----------------------------------------------------------------------------------------

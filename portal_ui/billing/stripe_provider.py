@@ -39,6 +39,12 @@ class ProviderError(Conflict):
     status = 502
 
 
+class TaxIdRefused(InvalidInput):
+    """Stripe found a tax ID invalid (`tax_id_invalid`); nothing was changed."""
+
+    code = "INVALID_TAX_ID"
+
+
 class WebhookRejected(InvalidInput):
     """A webhook whose signature does not check out (or is too old, or is not JSON)."""
 
@@ -118,11 +124,52 @@ class StripeProvider:
 
     # --- customers and cards ------------------------------------------------------------------------
 
-    def create_customer(self, *, name: str, email: str, owner_ref: str) -> str:
+    def create_customer(self, *, name: str, email: str, owner_ref: str, address: dict[str, str] | None = None,
+                        tax_ids: list[dict[str, str]] | tuple = ()) -> str:
+        """A new customer with the owner's billing details: `address` in Stripe's fields (line1,
+        line2, city, postal_code, state, country; empty ones left out), `tax_ids` as Stripe's
+        `tax_id_data` ([{"type", "value"}]). Raises TaxIdRefused when Stripe refuses a tax ID."""
         params: dict[str, Any] = {"name": name[:256], "metadata": {"portal_owner": owner_ref}}
         if email:
             params["email"] = email
-        return self._call("customer", self._v1().customers.create, params=params)["id"]
+        filled = {k: v for k, v in (address or {}).items() if v}
+        if filled:
+            params["address"] = filled
+        if tax_ids:
+            params["tax_id_data"] = [dict(t) for t in tax_ids]
+        return self._tax_call("customer", self._v1().customers.create, params=params)["id"]
+
+    def update_customer(self, customer_id: str, *, name: str, email: str, address: dict[str, str]) -> None:
+        """Give the customer these name, email and address (an empty field clears Stripe's)."""
+        self._call("customer update", self._v1().customers.update, customer_id,
+                   params={"name": name[:256], "email": email, "address": dict(address)})
+
+    def list_tax_ids(self, customer_id: str) -> list[dict]:
+        """The customer's tax IDs (Stripe's `tax_id` objects: id, type, value)."""
+        found = self._call("tax ids", self._v1().customers.tax_ids.list, customer_id)
+        return list(found.get("data") or [])
+
+    def create_tax_id(self, customer_id: str, *, type: str, value: str) -> dict:
+        """Add a tax ID to the customer; raises TaxIdRefused when Stripe finds it invalid."""
+        return self._tax_call("tax id", self._v1().customers.tax_ids.create, customer_id,
+                              params={"type": type, "value": value})
+
+    def delete_tax_id(self, customer_id: str, tax_id: str) -> None:
+        self._call("tax id removal", self._v1().customers.tax_ids.delete, customer_id, tax_id)
+
+    def _tax_call(self, what: str, fn, *args, **kwargs) -> dict:
+        """`_call`, where Stripe's `tax_id_invalid` (a number it finds malformed) is TaxIdRefused."""
+        try:
+            return _dict(fn(*args, **kwargs))
+        except stripe.InvalidRequestError as err:
+            if err.code != "tax_id_invalid":
+                log.warning("Stripe request failed (%s): %s %s", what, type(err).__name__, err.http_status)
+                raise ProviderError(say("billing_rules.stripe.unavailable"), code="PAYMENT_PROVIDER_ERROR") from None
+            log.info("Stripe refused a tax ID (%s)", what)
+            raise TaxIdRefused(say("billing_rules.stripe.tax_id_refused")) from None
+        except stripe.StripeError as err:
+            log.warning("Stripe request failed (%s): %s %s", what, type(err).__name__, err.http_status)
+            raise ProviderError(say("billing_rules.stripe.unavailable"), code="PAYMENT_PROVIDER_ERROR") from None
 
     def create_setup_intent(self, customer_id: str) -> SetupIntent:
         found = self._call("setup intent", self._v1().setup_intents.create, params={

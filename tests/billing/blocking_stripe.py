@@ -23,6 +23,7 @@ class BlockingStripe(StripeProvider):
         self.writer = writer
         self.cards: dict[str, str | None] = {}  # payment method id -> customer
         self.setups: dict[str, str] = {}  # SetupIntent id -> customer
+        self.tax_ids: dict[str, list[dict]] = {}  # customer -> its tax IDs ({"id", "type", "value"})
         self._n = 0
 
     def _next(self, prefix: str) -> str:
@@ -34,9 +35,29 @@ class BlockingStripe(StripeProvider):
 
     # --- customers and cards -----------------------------------------------------------------------
 
-    def create_customer(self, *, name: str, email: str, owner_ref: str) -> str:
+    def create_customer(self, *, name: str, email: str, owner_ref: str, address: dict | None = None,
+                        tax_ids: list | tuple = ()) -> str:
         self._call("create_customer")
-        return self._next("cus")
+        cid = self._next("cus")
+        self.tax_ids[cid] = [{"id": self._next("txi"), **t} for t in tax_ids]
+        return cid
+
+    def update_customer(self, customer_id: str, *, name: str, email: str, address: dict) -> None:
+        self._call("update_customer")
+
+    def list_tax_ids(self, customer_id: str) -> list[dict]:
+        self._call("list_tax_ids")
+        return list(self.tax_ids.get(customer_id, []))
+
+    def create_tax_id(self, customer_id: str, *, type: str, value: str) -> dict:
+        self._call("create_tax_id")
+        found = {"id": self._next("txi"), "type": type, "value": value}
+        self.tax_ids.setdefault(customer_id, []).append(found)
+        return found
+
+    def delete_tax_id(self, customer_id: str, tax_id: str) -> None:
+        self._call("delete_tax_id")
+        self.tax_ids[customer_id] = [t for t in self.tax_ids.get(customer_id, []) if t["id"] != tax_id]
 
     def create_setup_intent(self, customer_id: str) -> SetupIntent:
         self._call("create_setup_intent")

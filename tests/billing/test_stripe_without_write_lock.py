@@ -91,3 +91,19 @@ def test_a_new_paid_plan_is_linked_with_stripe_before_its_row_is_written(stripe,
     assert stripe.writer.made() == ["ensure_plan"]
     assert stripe.writer.blocked() == []
     assert session.get(Plan, "team") is not None
+
+
+def test_billing_details_ask_stripe_before_writing(stripe, session, org):
+    from portal_ui.billing.profile import add_tax_id, billing_details, remove_tax_id, save_billing_details
+
+    _customer(session, org)
+    save_billing_details(session, actor=ACTOR, owner=org, values={"name": "Acme Trading", "city": "Leeds"})
+    session.commit()
+    add_tax_id(session, actor=ACTOR, owner=org, tax_type="gb_vat", number="GB980780684")
+    session.commit()
+    remove_tax_id(session, actor=ACTOR, owner=org, tax_type="gb_vat", value="980780684")
+    session.commit()
+    assert stripe.writer.made() == ["update_customer", "list_tax_ids", "create_tax_id", "list_tax_ids",
+                                    "delete_tax_id"]
+    assert stripe.writer.blocked() == []
+    assert billing_details(session, org).city == "Leeds" and stripe.tax_ids["cus_known"] == []

@@ -17,10 +17,13 @@ from sqlmodel import select
 
 from portal_ui import db as portal_db
 from portal_ui.billing.owner import Owner
+from portal_ui.billing.profile import billing_details
+from portal_ui.billing.stripe_provider import ProviderError
 from portal_ui.billing.subscriptions import get_subscription
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from portal_ui.domain import audit, domains
 from portal_ui.domain.clock import as_utc, utcnow
+from portal_ui.domain.errors import say
 from portal_ui.domain.links import create_link, redeem_link
 from portal_ui.domain.sessions import TOUCH_EVERY, start_session
 from portal_ui.models import OrganizationDomain, PortalSession, StripeCustomer, Subscription
@@ -149,3 +152,38 @@ def test_a_plan_change_through_stripe_lets_others_write_while_stripe_answers(sig
     with portal_db.session_scope(engine) as db:
         sub = get_subscription(db, ACME)
         assert (sub.plan_key, sub.provider) == ("business", "stripe")
+
+
+def test_saving_billing_details_lets_others_write_while_stripe_answers(signed_in, engine, env, monkeypatch):
+    stripe = install(monkeypatch, env, engine)
+    signed_in("kp_demo_bea")
+    with portal_db.session_scope(engine) as db:
+        db.add(StripeCustomer(customer_id="cus_bea", user_id="kp_demo_bea", created_on=utcnow()))
+    _due_for_touch(engine)
+    state = _tab(BillingState)
+    _run(state, BillingState, "save_details", "payment_details", {"name": "Bea Trading", "city": "Leeds"})
+    assert state.tax_error == "" and state.details_errors == {}
+    assert stripe.writer.made() == ["update_customer"] and stripe.writer.blocked() == []
+    with portal_db.session_scope(engine) as db:
+        assert billing_details(db, Owner.user("kp_demo_bea")).city == "Leeds"
+
+
+def test_when_stripe_does_not_answer_the_billing_details_say_so_and_stay(signed_in, engine, env, monkeypatch):
+    stripe = install(monkeypatch, env, engine)
+    signed_in("kp_demo_bea")
+    with portal_db.session_scope(engine) as db:
+        db.add(StripeCustomer(customer_id="cus_bea", user_id="kp_demo_bea", created_on=utcnow()))
+
+    def no_answer(*_args, **_kwargs):
+        raise ProviderError(say("billing_rules.stripe.unavailable"))
+
+    monkeypatch.setattr(stripe, "update_customer", no_answer)
+    monkeypatch.setattr(stripe, "list_tax_ids", no_answer)
+    state = _tab(BillingState)
+    _run(state, BillingState, "save_details", "payment_details", {"name": "Bea Trading", "city": "Leeds"})
+    assert state.tax_error.startswith("The payment provider did not complete the request. Nothing was changed")
+    _run(state, BillingState, "add_tax_id", "payment_details", {"tax_type": "eu_vat", "tax_number": "DE136695976"})
+    assert state.tax_error.startswith("The payment provider did not complete the request. Nothing was changed")
+    with portal_db.session_scope(engine) as db:
+        details = billing_details(db, Owner.user("kp_demo_bea"))
+        assert (details.saved, details.city, details.tax_ids) == (False, "", ())
