@@ -116,13 +116,19 @@ def _current_plan() -> rx.Component:
 
 def _invoice_row(row) -> rx.Component:
     # A document request, not client-side routing: the PDF comes from an HTTP route, not a page.
-    download = rx.el.a(
-        rx.icon("file-down", size=16, flex_shrink="0"), rx.text(row.number, weight="medium"),
-        href=row.url, download=row.number + ".pdf", reload_document=True, class_name="invoice-download",
-        aria_label=t("billing.download_invoice", number=row.number), title=t("billing.download_pdf"),
-        display="inline-flex", align_items="center", gap="0.35rem", white_space="nowrap",
-        color="var(--accent-11)", text_decoration="none", _hover={"text_decoration": "underline"},
-    )
+    def link(**how) -> rx.Component:
+        return rx.el.a(
+            rx.icon("file-down", size=16, flex_shrink="0"), rx.text(row.number, weight="medium"),
+            href=row.url, class_name="invoice-download", **how,
+            aria_label=t("billing.download_invoice", number=row.number), title=t("billing.download_pdf"),
+            display="inline-flex", align_items="center", gap="0.35rem", white_space="nowrap",
+            color="var(--accent-11)", text_decoration="none", _hover={"text_decoration": "underline"},
+        )
+
+    # The provider's PDF (Stripe's, where the route sends the browser) is on another site: were it
+    # fetched in this tab, the page would unload and drop its connection, so it gets a tab of its own.
+    download = rx.cond(row.external_pdf, link(target="_blank", rel="noopener", reload_document=True),
+                       link(download=row.number + ".pdf", reload_document=True))
     status = rx.badge(row.status_label, high_contrast=True,
                       color_scheme=rx.match(row.status, ("paid", "green"), ("open", "amber"), "gray"))
     # The provider's own page of the invoice (Stripe's hosted invoice), in a new tab.

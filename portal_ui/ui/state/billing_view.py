@@ -106,6 +106,7 @@ class InvoiceRow:
     status_label: str = ""
     url: str = ""
     hosted_url: str = ""  # the provider's own page of the invoice (Stripe's), if any
+    external_pdf: bool = False  # the download leads to the provider's PDF (Stripe's), in a new tab
 
 
 @dataclass
@@ -256,7 +257,8 @@ def invoice_rows(invoices: list[Invoice], lang: str = FALLBACK) -> list[InvoiceR
     return [InvoiceRow(id=i.id, number=i.number, date=day_label(i.issued_on, lang),
                        amount=format_money(i.amount_minor, i.currency, lang=lang), status=i.status,
                        status_label=_tr(lang, f"invoice_status.{i.status}") if i.status in STATUSES else i.status,
-                       url=INVOICE_PDF.format(invoice_id=i.id), hosted_url=i.hosted_url or "") for i in invoices]
+                       url=INVOICE_PDF.format(invoice_id=i.id), hosted_url=i.hosted_url or "",
+                       external_pdf=bool(i.pdf_url)) for i in invoices]
 
 
 def tax_id_rows(details: BillingDetails, lang: str = FALLBACK) -> list[TaxIdRow]:
