@@ -151,6 +151,8 @@ def test_the_export_downloads_the_filtered_view(page: Page, portal, log_events, 
     assert rows[0]["actor_name"] == "Olivia Owens" and rows[0]["client_ip"] == "203.0.113.7"
 
     filter_by(page, action="organization.updated")
+    # The link exports the view in force: wait until the new filter is, as a reader would.
+    expect(page.locator("#audit-showing")).to_have_text("Events 1–1 of 1")
     with page.expect_download() as info:
         page.locator("#audit-export").click()
     text = open(info.value.path(), encoding="utf-8-sig").read()
