@@ -1,7 +1,7 @@
 """Invoices: issued on plan changes and renewals, listed per owner, downloadable as PDF (fpdf2).
 
-Numbers are sequential per installation (INV-000001, ...); the unique constraint turns a
-concurrent clash into a retryable conflict. An invoice is a record of what was charged: its
+Numbers are sequential per installation (INV-000001, ...): transactions that issue invoices at
+the same moment take their numbers one after the other (`next_number`). An invoice is a record of what was charged: its
 lines, the buyer's billing details (`portal_ui.billing.profile`), the seller's details (portal settings `seller`) and card label are copied at
 the time of issue and never change after, except an `open` (unpaid) invoice becoming `paid`. The PDF
 is written in the reader's language (labels from the "invoice" catalogue, amounts and dates by Babel).
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Sequence
 
 from fpdf import FPDF
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from portal_ui.billing.money import format_money
@@ -36,9 +36,26 @@ def line(description: str, amount_minor: int) -> dict:
     return {"description": description, "amount_minor": int(amount_minor)}
 
 
+_NUMBER_LOCK_KEY = 0x696E766F6963  # "invoic": the advisory lock serialising invoice numbers on PostgreSQL
+
+
+def _lock_numbers(session: Session) -> None:
+    """Hold the right to issue the next number until this transaction ends, so two invoices issued
+    at the same moment (a renewal run beside a user's upgrade, two workers) never read the same
+    highest number. PostgreSQL: a transaction-scoped advisory lock. SQLite: a write statement that
+    takes the database's write lock before the read (a deferred transaction would read first and
+    then fail to write once another writer committed)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBER_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE invoices SET id = id WHERE 1 = 0"))
+
+
 def next_number(session: Session) -> str:
     """The number after the highest one issued ("INV-000042"), so a number is never given twice, even
-    where invoice rows were removed (a database cleaned up by hand, or a test's)."""
+    where invoice rows were removed (a database cleaned up by hand, or a test's). The caller's
+    transaction keeps the number to itself until it ends (`_lock_numbers`)."""
+    _lock_numbers(session)
     # Longest first, then highest: "INV-1000000" comes after "INV-999999".
     highest = session.exec(select(Invoice.number).where(col(Invoice.number).like("INV-%"))
                            .order_by(func.length(Invoice.number).desc(), col(Invoice.number).desc()).limit(1)).first()

@@ -3,7 +3,9 @@
 import pytest
 from babel.dates import format_date
 
-from portal_ui.billing.invoices import get_invoice, invoice_pdf, list_invoices, next_number, render_pdf
+from portal_ui.billing.invoices import (get_invoice, invoice_pdf, issue_invoice, line, list_invoices, next_number,
+                                        render_pdf)
+from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import create_plan
 from portal_ui.billing.subscriptions import change_plan
 from portal_ui.domain.errors import NotFound
@@ -68,6 +70,40 @@ def test_a_number_is_never_given_twice_even_after_rows_went(session, org, user, 
     third.number = "INV-999999"  # past six digits the numbers grow a digit, and still go up
     session.flush()
     assert next_number(session) == "INV-1000000"
+
+
+def _issue_at_once(count: int = 6) -> list[str]:
+    """`count` transactions each issue an invoice to Acme at the same moment; their numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from portal_ui import db
+
+    barrier = Barrier(count)
+
+    def issue(_: int) -> str:
+        with db.session_scope() as s:
+            barrier.wait()
+            return issue_invoice(s, Owner.org("org_acme"), lines=[line("Seats", 500)], currency="USD",
+                                 status="open").number
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(issue, range(count)))
+
+
+def test_invoices_issued_at_the_same_moment_get_different_numbers_on_sqlite(org):
+    assert sorted(_issue_at_once()) == [f"INV-{n:06d}" for n in range(1, 7)]
+
+
+@pytest.mark.postgres
+def test_invoices_issued_at_the_same_moment_get_different_numbers_on_postgresql(env, pg_url):
+    from portal_ui import db
+    from portal_ui.domain.clock import utcnow
+
+    env(REFLEX_DB_URL=pg_url)
+    with db.session_scope() as s:
+        s.add(Organization(code="org_acme", name="Acme", created_on=utcnow()))
+    assert sorted(_issue_at_once()) == [f"INV-{n:06d}" for n in range(1, 7)]
 
 
 def test_the_pdf_prints_the_seller_and_the_buyer(session, org, plans):
