@@ -147,14 +147,16 @@ def _stripe():
 def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, values: Any) -> BillingDetails:
     """Save the owner's name, email and address (tax IDs unchanged). One audit event
     `billing_details.updated` with the fields that changed (none when nothing did). With Stripe,
-    the owner's Stripe customer, if any, is given them first (`stripe_billing.on_details_saved`).
+    the owner's Stripe customer, if any, is given changed details first
+    (`stripe_billing.on_details_saved`); a save that changes nothing asks Stripe nothing, so it
+    succeeds while Stripe does not answer.
     Raises InvalidFields, NotFound (owner), ProviderError (Stripe: nothing saved)."""
     clean = clean_billing_fields(values)
     row, before_row = _row_for_write(session, owner)
     before, after = audit.changed_fields({n: before_row.get(n, "") for n in FIELD_NAMES} if before_row else {}, clean)
-    _stripe().on_details_saved(session, owner, clean)  # Stripe first: nothing is written while it answers
     if not after and before_row:
         return _from_row(row)
+    _stripe().on_details_saved(session, owner, clean)  # Stripe first: nothing is written while it answers
     for name, value in clean.items():
         setattr(row, name, value)
     return _write(session, actor, owner, row, "updated", before, after)

@@ -133,8 +133,9 @@ def _customer(session: Session, owner: Owner, provider: StripeProvider | None = 
 
     A new customer carries the owner's billing details (`profile.billing_details`: their own, else
     the organization's or the user's): name, email, address and the tax IDs Stripe has a type for.
-    Should Stripe refuse one of those tax IDs, the customer is created without them: a number
-    Stripe finds malformed must not keep the owner from paying."""
+    Should Stripe refuse one of those tax IDs, the customer is created without them and they are
+    then added one by one, leaving out only those Stripe refuses: a number Stripe finds malformed
+    must not keep the owner from paying, nor cost the owner's other tax IDs their place."""
     found = find_customer(session, owner)
     if found:
         return found, False
@@ -147,8 +148,15 @@ def _customer(session: Session, owner: Owner, provider: StripeProvider | None = 
         return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address,
                                         tax_ids=tax_ids), True
     except TaxIdRefused:
-        log.warning("Stripe refused a tax ID of %s; its customer is created without tax IDs", _owner_ref(owner))
-        return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address), True
+        pass
+    cid = provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address)
+    for tax_id in tax_ids:
+        try:
+            provider.create_tax_id(cid, type=tax_id["type"], value=tax_id["value"])
+        except TaxIdRefused:
+            log.warning("Stripe refused a %s tax ID of %s; its customer has the others", tax_id["type"],
+                        _owner_ref(owner))
+    return cid, True
 
 
 def _keep_customer(session: Session, owner: Owner, cid: str) -> None:

@@ -107,6 +107,8 @@ def test_when_stripe_refuses_nothing_changes_in_the_portal(world, org, stripe_ap
         session.rollback()
         assert billing_details(session, org) == before
     assert len(events(session, "billing_details.")) == logged
+    # Saving what is saved already changes nothing, so it asks Stripe nothing and succeeds.
+    assert save_billing_details(session, actor=ACTOR, owner=org, values=DETAILS) == before
 
 
 def test_a_tax_id_stripe_finds_invalid_is_not_added(world, org, stripe_api, monkeypatch):
@@ -125,12 +127,17 @@ def test_a_tax_id_stripe_finds_invalid_is_not_added(world, org, stripe_api, monk
 
 def test_a_tax_id_stripe_finds_invalid_does_not_keep_the_customer_from_being_created(world, org, stripe_api,
                                                                                      monkeypatch):
+    """The number Stripe refuses is left out; the owner's other tax IDs still reach the customer."""
     session = world
     add_tax_id(session, actor=ACTOR, owner=org, tax_type="eu_vat", number="DE136695976")
+    add_tax_id(session, actor=ACTOR, owner=org, tax_type="us_ein", number="04-1234567")
     session.commit()
-    monkeypatch.setattr(stripe_billing, "stripe_tax_id", lambda tax_id: {"type": "eu_vat", "value": "DE1"})
+    as_stripe = stripe_billing.stripe_tax_id
+    monkeypatch.setattr(stripe_billing, "stripe_tax_id", lambda tax_id: {"type": "eu_vat", "value": "DE1"}
+                        if tax_id.type == "eu_vat" else as_stripe(tax_id))
     cid = stripe_billing.customer_id(session, org)
-    assert stripe_api.customers.retrieve(cid).name == "Acme Ltd" and stripe_tax_ids(stripe_api, cid) == []
+    assert stripe_api.customers.retrieve(cid).name == "Acme Ltd"
+    assert stripe_tax_ids(stripe_api, cid) == [("us_ein", "04-1234567")]
 
 
 def test_with_the_test_provider_billing_details_ask_no_stripe(session, org, monkeypatch):
