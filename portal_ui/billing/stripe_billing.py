@@ -21,7 +21,9 @@ and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe")
 - **Previews** (`preview_lines`): what a change of a subscription Stripe runs costs comes from Stripe's
   own invoice preview, and an upgrade is made with the preview's moment as `proration_date`, so the
   invoice Stripe issues has the preview's lines to the cent (Stripe's descriptions, in English).
-- **Retention coupon** (`apply_retention_coupon`): a Stripe coupon on the Stripe subscription.
+- **Retention coupon** (`apply_retention_coupon`): a Stripe coupon on the Stripe subscription. A
+  plan change that starts a new Stripe subscription (a scheduled one, at the period end) takes the
+  discount along for the months left of it (`_carried_coupon`), so it is not lost on the way.
 - **Invoices**: Stripe issues them; each is mirrored into `invoices` (lines, amounts, status, the buyer's billing details, the
   hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`. A
   discount, which Stripe gives per line (`discount_amounts`), becomes one line, as on the portal's own.
@@ -58,7 +60,7 @@ from portal_ui.billing.stripe_provider import (ProviderError, SetupIntent, Strip
                                               plan_key_of)
 from portal_ui.billing.tax_ids import TaxId, display
 from portal_ui.domain import audit
-from portal_ui.domain.clock import utcnow
+from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
 from portal_ui.domain.portal_settings import seller_details
 from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
@@ -398,11 +400,14 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
                            created_on=now, updated_on=now)
     if kind == "start" or (kind == "upgrade" and not runs_on_stripe(sub)):
         cid, new = _customer(session, owner, provider)
+        coupon = _carried_coupon(sub, now, provider)
         stripe_sub = provider.create_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
-                                                  owner_ref=_owner_ref(owner))
+                                                  owner_ref=_owner_ref(owner), coupon_id=coupon)
         if new:
             _keep_customer(session, owner, cid)
         sub.ended_on, sub.pending_plan_key, sub.cancel_at_period_end = None, None, False
+        if coupon:
+            sub.discount_ends_on = _discount_end(stripe_sub, coupon) or sub.discount_ends_on
         _apply_stripe_subscription(sub, stripe_sub, session)
         sub.plan_key = plan.key
         invoice = _mirror_latest(session, owner, stripe_sub)
@@ -486,8 +491,9 @@ def preview_lines(session: Session, owner: Owner, sub: Subscription | None, plan
         if kind == "scheduled":
             start = period_end or at
             first = provider.preview_new_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
-                                                      start_date=int(start.timestamp()))
-            return (), tuple(invoice_lines(_line_data(first)))
+                                                      start_date=int(start.timestamp()),
+                                                      coupon_id=_carried_coupon(sub, start, provider))
+            return (), tuple(invoice_lines(_line_data(first), text))
         renewal = provider.preview_renewal(customer_id=cid, subscription_id=sub.provider_ref)
         return (), tuple(invoice_lines([x for x in _line_data(renewal) if not _is_proration(x)], text))
     except ProviderError:
@@ -502,6 +508,14 @@ def retention_coupon_id(percent_off: int, duration_months: int, label: str) -> s
     return f"portal_retention_{percent_off}pct_{duration_months}m_{digest}"
 
 
+def _discount_end(stripe_sub: dict, coupon: str) -> datetime | None:
+    """When Stripe ends the discount of `coupon` on the subscription (its `end`; None if it does not say)."""
+    for found in stripe_sub.get("discounts") or []:
+        if isinstance(found, dict) and _id(found.get("coupon")) == coupon:
+            return _when(found.get("end"))
+    return None
+
+
 def apply_retention_coupon(sub: Subscription, *, percent_off: int, duration_months: int,
                            label: str) -> datetime | None:
     """Give the Stripe subscription the retention offer's coupon (created the first time: percent
@@ -510,11 +524,33 @@ def apply_retention_coupon(sub: Subscription, *, percent_off: int, duration_mont
     provider = _require()
     coupon = provider.ensure_coupon(coupon_id=retention_coupon_id(percent_off, duration_months, label), name=label,
                                     percent_off=percent_off, duration_months=duration_months)
-    updated = provider.apply_coupon(sub.provider_ref, coupon)
-    for found in updated.get("discounts") or []:
-        if isinstance(found, dict) and _id(found.get("coupon")) == coupon:
-            return _when(found.get("end"))
-    return None
+    return _discount_end(provider.apply_coupon(sub.provider_ref, coupon), coupon)
+
+
+MAX_CARRIED_MONTHS = 120  # a discount's months are few (portal settings `retention_coupon`); a bound all the same
+
+
+def _months_until(start: datetime, end: datetime) -> int:
+    """The fewest whole months from `start` that reach `end` (periods of a monthly plan starting
+    before `end`: one for each of those months)."""
+    months, at = 0, start
+    while at < end and months < MAX_CARRIED_MONTHS:
+        at, months = add_interval(at, "month"), months + 1
+    return months
+
+
+def _carried_coupon(sub: Subscription | None, start: datetime, provider: StripeProvider) -> str | None:
+    """The coupon that carries `sub`'s discount (an accepted retention offer) into a new Stripe
+    subscription starting at `start`: its percentage for the months left of it, so the new
+    subscription's invoices of periods starting before the discount ends are discounted, as the
+    portal prices them (`quotes.discount_of`); None without a discount still running then. A
+    scheduled plan change starts a new Stripe subscription, and the discount goes on with it."""
+    discount = discount_of(sub)
+    if discount is None or not discount.applies(start):
+        return None
+    months = _months_until(as_utc(start), discount.ends_on)
+    return provider.ensure_coupon(coupon_id=retention_coupon_id(discount.percent, months, discount.label),
+                                  name=discount.label, percent_off=discount.percent, duration_months=months)
 
 
 def set_cancel(sub: Subscription, cancel: bool) -> None:

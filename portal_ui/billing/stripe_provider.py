@@ -212,12 +212,17 @@ class StripeProvider:
             "nickname": name[:250], "product": {"name": name[:250]}, "metadata": {"portal_plan_key": key}})
         return pid
 
-    def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str) -> dict:
-        """Start a subscription; Stripe charges its first invoice to the customer's default card at
+    def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str,
+                            coupon_id: str | None = None) -> dict:
+        """Start a subscription, with the coupon's discount from its first invoice if `coupon_id`
+        (its `discounts`, expanded); Stripe charges that invoice to the customer's default card at
         once (a decline raises CardDeclined and leaves no subscription)."""
-        created = self._call("subscription", self._v1().subscriptions.create, params={
+        params: dict[str, Any] = {
             "customer": customer_id, "items": [{"plan": stripe_plan_id}], "payment_behavior": "error_if_incomplete",
-            "metadata": {"portal_owner": owner_ref}, "expand": ["latest_invoice"]})
+            "metadata": {"portal_owner": owner_ref}, "expand": ["latest_invoice", "discounts"]}
+        if coupon_id:
+            params["discounts"] = [{"coupon": coupon_id}]
+        created = self._call("subscription", self._v1().subscriptions.create, params=params)
         if created.get("status") in ("incomplete", "incomplete_expired"):
             # The first payment did not go through (e.g. the bank asks for authentication): leave
             # nothing behind, as for a decline.
@@ -263,11 +268,16 @@ class StripeProvider:
             "customer": customer_id, "subscription": subscription_id,
             "subscription_details": {"cancel_at_period_end": False}})
 
-    def preview_new_subscription(self, *, customer_id: str, stripe_plan_id: str, start_date: int) -> dict:
-        """Stripe's preview of the first invoice of a subscription to `stripe_plan_id` starting at `start_date`."""
-        return self._call("invoice preview", self._v1().invoices.create_preview, params={
+    def preview_new_subscription(self, *, customer_id: str, stripe_plan_id: str, start_date: int,
+                                 coupon_id: str | None = None) -> dict:
+        """Stripe's preview of the first invoice of a subscription to `stripe_plan_id` starting at
+        `start_date`, with the coupon's discount if `coupon_id`."""
+        params: dict[str, Any] = {
             "customer": customer_id,
-            "subscription_details": {"items": [{"plan": stripe_plan_id}], "start_date": int(start_date)}})
+            "subscription_details": {"items": [{"plan": stripe_plan_id}], "start_date": int(start_date)}}
+        if coupon_id:
+            params["discounts"] = [{"coupon": coupon_id}]
+        return self._call("invoice preview", self._v1().invoices.create_preview, params=params)
 
     def ensure_coupon(self, *, coupon_id: str, name: str, percent_off: int, duration_months: int) -> str:
         """The Stripe coupon `coupon_id` (percent off, repeating for `duration_months`), created the

@@ -109,7 +109,8 @@ class BlockingStripe(StripeProvider):
         return {"id": subscription_id, "status": "active", "current_period_start": start, "current_period_end": end,
                 "items": {"data": [{"id": "si_fake", "plan": {"id": stripe_plan_id}}]}, "latest_invoice": invoice}
 
-    def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str) -> dict:
+    def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str,
+                            coupon_id: str | None = None) -> dict:
         self._call("create_subscription")
         return self._subscription(self._next("sub"), stripe_plan_id)
 

@@ -62,10 +62,10 @@ def _discount_in_force(subscription_id, when: int) -> dict | None:
     return None
 
 
-def _discount_amounts(amount: int, subscription_id, when: int) -> list[dict]:
-    """A line's `discount_amounts`: the percentage of the subscription's discount in force at the
-    line's period start, rounded half up to the minor unit (credits are not discounted)."""
-    found = _discount_in_force(subscription_id, when)
+def _discount_amounts(amount: int, subscription_id, when: int, discount: dict | None = None) -> list[dict]:
+    """A line's `discount_amounts`: the percentage of `discount`, else of the subscription's discount
+    in force at the line's period start, rounded half up to the minor unit (credits are not discounted)."""
+    found = discount or _discount_in_force(subscription_id, when)
     if found is None or amount <= 0:
         return []
     percent = Decimal(str(found["coupon"]["percent_off"] or 0))
@@ -118,17 +118,22 @@ def _prorated_plan_changes() -> None:
     resources.Subscription._update = _update
 
 
-def _apply_discounts(sub, discounts) -> None:
-    """`discounts=[{"coupon": id}]` on a subscription update: the coupon becomes the subscription's
-    discount from now, for `duration_in_months` if it repeats (Stripe's `discount.start`/`end`)."""
-    from dateutil.relativedelta import relativedelta
-
+def _coupons_of(discounts) -> list:
+    """The coupons of a `discounts=[{"coupon": id}]` parameter (400 if malformed, 404 if unknown)."""
     if not isinstance(discounts, list) or not all(isinstance(d, dict) and d.get("coupon") for d in discounts):
         raise UserError(400, "Bad request")
+    return [resources.Coupon._api_retrieve(wanted["coupon"]) for wanted in discounts]
+
+
+def _apply_discounts(sub, discounts, start: int | None = None) -> None:
+    """`discounts=[{"coupon": id}]` on a subscription update (or create): the coupon becomes the
+    subscription's discount from now (`start`), for `duration_in_months` if it repeats (Stripe's
+    `discount.start`/`end`)."""
+    from dateutil.relativedelta import relativedelta
+
     found = []
-    for wanted in discounts:
-        coupon = resources.Coupon._api_retrieve(wanted["coupon"])
-        start = int(time.time())
+    for coupon in _coupons_of(discounts):
+        start = int(start or time.time())
         end = (int((datetime.fromtimestamp(start) + relativedelta(months=coupon.duration_in_months)).timestamp())
                if coupon.duration == "repeating" else None)
         found.append({"id": "di_" + secrets.token_hex(8), "object": "discount", "coupon": coupon._export(),
@@ -138,7 +143,8 @@ def _apply_discounts(sub, discounts) -> None:
 
 def _coupons_on_subscriptions() -> None:
     """Gap: localstripe's coupons have no `name` (Stripe's name shown to customers), its subscriptions
-    take no `discounts` and have no `discounts` list, and its invoices apply no discount. Stripe
+    take no `discounts` (on create or update) and have no `discounts` list, and its invoices apply
+    no discount. Stripe
     applies a subscription's discount to each line of the invoices issued while it is in force
     (`discount_amounts` per line, `total_discount_amounts`, a lower `total`). Here a discount is
     kept on the subscription as the object Stripe returns when `discounts` is expanded."""
@@ -151,11 +157,24 @@ def _coupons_on_subscriptions() -> None:
     resources.Coupon.__init__ = coupon
     subscription_init = resources.Subscription.__init__
 
-    def subscription(self, *args, **kwargs):
+    def subscription(self, *args, discounts=None, **kwargs):
         self.discounts = []
+        if discounts is not None:
+            _coupons_of(discounts)  # a bad parameter fails before anything is made
+        self._discounts_wanted = discounts
         subscription_init(self, *args, **kwargs)
 
     resources.Subscription.__init__ = subscription
+    create_invoice = resources.Subscription._create_invoice
+
+    def first_invoice(self):
+        """A subscription created with `discounts` has the discount from its start, first invoice included."""
+        wanted = self.__dict__.pop("_discounts_wanted", None)
+        if wanted:
+            _apply_discounts(self, wanted, start=self.start_date)
+        create_invoice(self)
+
+    resources.Subscription._create_invoice = first_invoice
     invoice_init = resources.Invoice.__init__
 
     def invoice(self, *args, **kwargs):
@@ -182,12 +201,13 @@ class _Preview:
         return self.data
 
 
-def _preview_line(text: str, amount: int, plan, start: int, end: int, *, proration: bool, sub) -> dict:
+def _preview_line(text: str, amount: int, plan, start: int, end: int, *, proration: bool, sub,
+                  discount: dict | None = None) -> dict:
     return {"object": "line_item", "description": text, "amount": amount, "currency": plan.currency,
             "plan": plan._export(), "period": {"start": start, "end": end}, "proration": proration,
             "parent": {"type": "subscription_item_details",
                        "subscription_item_details": {"proration": proration, "subscription": sub}},
-            "discount_amounts": _discount_amounts(amount, sub, start) if sub else []}
+            "discount_amounts": _discount_amounts(amount, sub, start, discount) if sub or discount else []}
 
 
 def _previews() -> None:
@@ -196,10 +216,10 @@ def _previews() -> None:
     of a subscription update holds the same proration lines (`parent.subscription_item_details.
     proration`) the update then invoices at that `proration_date`, followed by the next period's
     renewal; of a subscription, its renewal; of a new subscription (`customer` and
-    `subscription_details.items` only), its first invoice (from `start_date`). Here the proration is
-    `_prorations`, as in the update."""
+    `subscription_details.items` only), its first invoice (from `start_date`, less the coupon of
+    `discounts` if given). Here the proration is `_prorations`, as in the update."""
 
-    def create_preview(customer=None, subscription=None, subscription_details=None, **unexpected):
+    def create_preview(customer=None, subscription=None, subscription_details=None, discounts=None, **unexpected):
         if unexpected:
             raise UserError(400, "Unexpected " + ", ".join(unexpected))
         details = subscription_details or {}
@@ -230,8 +250,10 @@ def _previews() -> None:
                 raise UserError(400, "Bad request")
             plan = resources.Plan._api_retrieve(items[0]["plan"])
             start = int(details.get("start_date") or time.time())
+            coupons = _coupons_of(discounts) if discounts is not None else []
+            discount = {"id": "di_preview", "coupon": coupons[0]._export()} if coupons else None
             lines.append(_preview_line(plan.name, plan.amount, plan, start, _period_end(plan, start),
-                                       proration=False, sub=None))
+                                       proration=False, sub=None, discount=discount))
         if not lines:
             raise UserError(404, "No upcoming invoices for customer")
         subtotal = sum(x["amount"] for x in lines)

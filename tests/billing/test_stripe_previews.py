@@ -174,3 +174,35 @@ def test_with_the_coupon_an_upgrade_and_the_next_invoice_are_as_previewed(subscr
     invoice = newest_invoice(session, org)
     assert invoice.lines == as_invoice(preview.next_lines) and invoice.amount_minor == preview.next_charge_amount
     assert current_plan(session, org).plan.key == "business"
+
+
+def test_a_scheduled_change_takes_the_accepted_discount_along(world, org, client, localstripe_url, stripe_api):
+    """A downgrade starts a new Stripe subscription at the period end: the discount accepted on the
+    old one goes on for the months left of it, as previewed, and stops when they are over."""
+    session = world
+    add_stripe_card(session, org, localstripe_url)
+    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
+    session.commit()
+    coupon(session, COUPON)
+    accept_retention_offer(session, actor=ACTOR, owner=org, reason="too_expensive")
+    session.commit()
+    preview = preview_change(session, org, "pro_monthly")
+    assert preview.kind == "scheduled"
+    assert [(x["description"], x["amount_minor"]) for x in preview.next_lines] == [
+        ("Pro (monthly)", 1900), ("Half price for two months (50% off)", -950)]
+    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=preview.quoted_at)
+    session.commit()
+    end_period(client, stripe_api, get_subscription(session, org).provider_ref, "evt_end_discount_carried")
+    invoice = newest_invoice(session, org)
+    assert invoice.plan_key == "pro_monthly"
+    assert invoice.lines == as_invoice(preview.next_lines) and invoice.amount_minor == 950
+    sub = get_subscription(session, org)
+    [discount] = stripe_api.subscriptions.retrieve(sub.provider_ref, params={"expand": ["discounts"]}).discounts
+    assert (discount.coupon.percent_off, discount.coupon.duration_in_months) == (50, 2)
+    assert as_utc(sub.discount_ends_on).timestamp() == discount.end
+    # The next renewal is still discounted; the one after that is not.
+    renew(client, localstripe_url, sub.provider_ref, "evt_renewal_carried_1")
+    assert newest_invoice(session, org).amount_minor == 950
+    renew(client, localstripe_url, sub.provider_ref, "evt_renewal_carried_2")
+    assert [(x["description"], x["amount_minor"]) for x in newest_invoice(session, org).lines] == [
+        ("Pro (monthly)", 1900)]
