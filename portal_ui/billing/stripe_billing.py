@@ -27,7 +27,10 @@ and Stripe's webhooks, kept in step with the portal's own rows (README "Stripe")
 - **Invoices**: Stripe issues them; each is mirrored into `invoices` (lines, amounts, status, the buyer's billing details, the
   hosted page and PDF links) when a change returns it, when a webhook reports it and on `sync`. A
   discount, which Stripe gives per line (`discount_amounts`), becomes one line, as on the portal's own.
-- **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`).
+- **Webhooks** (`handle_event`): each event id is applied once (`stripe_events`). When applying one
+  fails after Stripe answered (nothing of it is kept, and Stripe sends it again), the new
+  subscription of a scheduled plan went with an idempotency key made of the event id, so the
+  second attempt gets the subscription the first one started, charged once.
 
 The functions the portal's pages call ask Stripe before they write: within the caller's
 transaction no row is written before a call to Stripe, because a write holds SQLite's
@@ -388,11 +391,14 @@ def _apply_stripe_subscription(sub: Subscription, stripe_sub: dict, session: Ses
 
 
 def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, plan: Plan, kind: str,
-                 now: datetime, priced_at: datetime | None = None) -> tuple[Subscription, Invoice | None]:
+                 now: datetime, priced_at: datetime | None = None,
+                 idempotency_key: str | None = None) -> tuple[Subscription, Invoice | None]:
     """Make a plan change through Stripe (see the module docstring for each kind); an upgrade is
     prorated at `priced_at` (the preview's moment; else Stripe's now). Returns the (unsaved)
     subscription row and the invoice Stripe charged, if any; rows are written only after Stripe's
-    answers. Raises CardDeclined (nothing changed), ProviderError."""
+    answers. `idempotency_key` goes with a new Stripe subscription, so that the same change made
+    again (a redelivered webhook) starts no second one. Raises CardDeclined (nothing changed),
+    ProviderError."""
     provider = _require()
     invoice = None
     if sub is None:
@@ -402,7 +408,8 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
         cid, new = _customer(session, owner, provider)
         coupon = _carried_coupon(sub, now, provider)
         stripe_sub = provider.create_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
-                                                  owner_ref=_owner_ref(owner), coupon_id=coupon)
+                                                  owner_ref=_owner_ref(owner), coupon_id=coupon,
+                                                  idempotency_key=idempotency_key)
         if new:
             _keep_customer(session, owner, cid)
         sub.ended_on, sub.pending_plan_key, sub.cancel_at_period_end = None, None, False
@@ -652,22 +659,31 @@ def handle_webhook(session: Session, payload: bytes, signature: str | None) -> s
 
 
 def handle_event(session: Session, event: dict) -> str:
-    """Apply one verified Stripe event, at most once per event id (see handle_webhook)."""
+    """Apply one verified Stripe event, at most once per event id (see handle_webhook), in the
+    caller's transaction: the event's id is kept only with what applying it wrote, so an attempt
+    that fails leaves the event to Stripe's next delivery. For a duplicate the caller's transaction
+    is rolled back (it is the first thing the webhook route does in it)."""
     event_id, kind = _id(event.get("id")), str(event.get("type") or "")[:128]
     obj = (event.get("data") or {}).get("object") or {}
     if event_id is None or not isinstance(obj, dict):
         raise InvalidInput(say("billing_rules.stripe.bad_event"), code="INVALID_EVENT")
+    if session.get(StripeEvent, event_id) is not None:
+        return "duplicate"
+    # Not a savepoint: on SQLite the driver runs a SAVEPOINT outside any transaction, and releasing
+    # it would keep the id at once, before the event is applied. A delivery of the same event at
+    # the same time waits here for this one's transaction, then finds its id taken.
+    session.add(StripeEvent(id=event_id, type=kind, received_on=utcnow()))
     try:
-        with session.begin_nested():
-            session.add(StripeEvent(id=event_id, type=kind, received_on=utcnow()))
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return "duplicate"
     if kind not in HANDLED:
         return "ignored"
     if kind == "payment_method.detached":
         return _card_detached(session, obj)
     if kind.startswith("customer.subscription."):
-        return _subscription_event(session, obj, deleted=kind.endswith(".deleted"))
+        return _subscription_event(session, obj, deleted=kind.endswith(".deleted"), event_id=event_id)
     return _invoice_event(session, obj, paid=kind != "invoice.payment_failed")
 
 
@@ -684,7 +700,7 @@ def _record(session: Session, sub: Subscription, action: str, before: dict, **ex
                  org_code=sub.org_code, before=before, after={**snapshot(sub), **extra})
 
 
-def _subscription_event(session: Session, obj: dict, *, deleted: bool) -> str:
+def _subscription_event(session: Session, obj: dict, *, deleted: bool, event_id: str) -> str:
     sub = _local_subscription(session, _id(obj.get("id")))
     if sub is None:
         return "ignored"
@@ -716,7 +732,13 @@ def _subscription_event(session: Session, obj: dict, *, deleted: bool) -> str:
         invoice = None
     else:
         try:
-            sub, invoice = apply_change(session, owner=owner, sub=sub, plan=pending, kind="start", now=now)
+            # Stripe may send the event again when the first attempt was not kept (the portal
+            # failed after Stripe started the new subscription): the key, and a moment taken from
+            # the event rather than the clock, make that attempt's request the same one, which
+            # Stripe answers with the subscription it already started.
+            sub, invoice = apply_change(session, owner=owner, sub=sub, plan=pending, kind="start", now=ended,
+                                        idempotency_key=f"portal_ui-{event_id}-start")
+            sub.updated_on = now
         except CardDeclined:
             sub.status, sub.ended_on = "canceled", ended
             session.add(sub)

@@ -213,16 +213,19 @@ class StripeProvider:
         return pid
 
     def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str,
-                            coupon_id: str | None = None) -> dict:
+                            coupon_id: str | None = None, idempotency_key: str | None = None) -> dict:
         """Start a subscription, with the coupon's discount from its first invoice if `coupon_id`
         (its `discounts`, expanded); Stripe charges that invoice to the customer's default card at
-        once (a decline raises CardDeclined and leaves no subscription)."""
+        once (a decline raises CardDeclined and leaves no subscription). With `idempotency_key`,
+        a repeat of the same request (a retried webhook whose first attempt was not kept) gets the
+        subscription the first one started instead of a second one, charged again."""
         params: dict[str, Any] = {
             "customer": customer_id, "items": [{"plan": stripe_plan_id}], "payment_behavior": "error_if_incomplete",
             "metadata": {"portal_owner": owner_ref}, "expand": ["latest_invoice", "discounts"]}
         if coupon_id:
             params["discounts"] = [{"coupon": coupon_id}]
-        created = self._call("subscription", self._v1().subscriptions.create, params=params)
+        options = {"idempotency_key": idempotency_key} if idempotency_key else None
+        created = self._call("subscription", self._v1().subscriptions.create, params=params, options=options)
         if created.get("status") in ("incomplete", "incomplete_expired"):
             # The first payment did not go through (e.g. the bank asks for authentication): leave
             # nothing behind, as for a decline.

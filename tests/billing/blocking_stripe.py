@@ -110,7 +110,7 @@ class BlockingStripe(StripeProvider):
                 "items": {"data": [{"id": "si_fake", "plan": {"id": stripe_plan_id}}]}, "latest_invoice": invoice}
 
     def create_subscription(self, *, customer_id: str, stripe_plan_id: str, owner_ref: str,
-                            coupon_id: str | None = None) -> dict:
+                            coupon_id: str | None = None, idempotency_key: str | None = None) -> dict:
         self._call("create_subscription")
         return self._subscription(self._next("sub"), stripe_plan_id)
 

@@ -401,6 +401,36 @@ def _tax_ids() -> None:
                                for m, url, f in resources.extra_apis]
 
 
+def _idempotent_requests(app) -> None:
+    """Gap: localstripe ignores the `Idempotency-Key` header. Stripe answers a POST that repeats an
+    earlier one's key with the earlier answer (status and body) and does nothing again; the same key
+    with other parameters is a 400 `idempotency_error`; a 5xx answer is not kept. Keys are kept for
+    the server's life (Stripe keeps them for at least 24 hours)."""
+    from aiohttp import web
+
+    kept: dict[str, tuple[bytes, int, bytes, str]] = {}
+
+    @web.middleware
+    async def idempotency(request, handler):
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        asked = request.method.encode() + b" " + request.path_qs.encode() + b"\n" + await request.read()
+        if key in kept:
+            before, status, body, content_type = kept[key]
+            if before != asked:
+                raise UserError(400, "Keys for idempotent requests can only be used with the same parameters "
+                                     "they were first used with")
+            return web.Response(status=status, body=body, content_type=content_type,
+                                headers={"Idempotent-Replayed": "true"})
+        response = await handler(request)
+        if response.status < 500 and isinstance(response, web.Response) and response.body is not None:
+            kept[key] = (asked, response.status, bytes(response.body), response.content_type)
+        return response
+
+    app.middlewares.insert(1, idempotency)  # inside the error middleware, so a refusal is Stripe-shaped
+
+
 def main(port: int) -> None:
     global resources, server, UserError
     from aiohttp import web
@@ -416,6 +446,7 @@ def main(port: int) -> None:
     from localstripe import server  # after the patches: it routes `resources.extra_apis` when imported
     _invoice_links(f"http://127.0.0.1:{port}")  # adds routes to server.app
     _card_brands()
+    _idempotent_requests(server.app)
     web.run_app(server.app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 

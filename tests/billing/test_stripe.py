@@ -271,6 +271,87 @@ def test_a_scheduled_downgrade_starts_when_stripe_ends_the_old_subscription(worl
     assert sorted(i.amount_minor for i in list_invoices(session, org).items) == [1900, 9900]
 
 
+def test_a_redelivered_period_end_charges_the_scheduled_plan_once(world, org, client, localstripe_url, stripe_api,
+                                                                   monkeypatch):
+    """The portal fails after Stripe started the scheduled plan's subscription, so nothing of the
+    first attempt is kept and Stripe sends the event again: the customer gets one new subscription
+    and pays for it once."""
+    session = world
+    add_stripe_card(session, org, localstripe_url)
+    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
+    session.commit()
+    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
+    session.commit()
+    old_ref = get_subscription(session, org).provider_ref
+    ended = stripe_api.subscriptions.cancel(old_ref)
+    event = stripe_event("evt_period_end_twice", "customer.subscription.deleted", ended)
+    record = stripe_billing._record
+
+    def fail_once(*args, **kwargs):
+        monkeypatch.setattr(stripe_billing, "_record", record)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(stripe_billing, "_record", fail_once)
+    assert post_event(client, event).status_code == 500
+    session.expire_all()
+    assert get_subscription(session, org).provider_ref == old_ref and session.get(StripeEvent, event["id"]) is None
+    again = post_event(client, event)
+    assert again.status_code == 200 and again.json()["outcome"] == "applied"
+    session.expire_all()
+    sub = get_subscription(session, org)
+    assert (sub.plan_key, sub.status) == ("pro_monthly", "active")
+    customer = stripe_billing.find_customer(session, org)
+    live = [s.id for s in stripe_api.subscriptions.list(params={"customer": customer, "limit": 100}).data
+            if s.status == "active"]
+    assert live == [sub.provider_ref]
+    charged = sorted(i.total for i in stripe_api.invoices.list(params={"customer": customer, "limit": 100}).data)
+    assert charged == [1900, 9900]
+    assert sorted(i.amount_minor for i in list_invoices(session, org).items) == [1900, 9900]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request, env):
+    """The portal's database for the test: its SQLite copy, or a fresh PostgreSQL one."""
+    if request.param == "postgresql":
+        env(REFLEX_DB_URL=request.getfixturevalue("pg_url"))
+    return request.param
+
+
+def test_one_event_delivered_twice_at_once_starts_the_scheduled_plan_once(database, world, org, localstripe_url,
+                                                                          stripe_api):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from portal_ui import db
+
+    session = world
+    add_stripe_card(session, org, localstripe_url)
+    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
+    session.commit()
+    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
+    session.commit()
+    ended = stripe_api.subscriptions.cancel(get_subscription(session, org).provider_ref)
+    # An event id of this test's own: Stripe's are unique, and the fake outlives the test.
+    event = stripe_event(f"evt_period_end_at_once_{database}", "customer.subscription.deleted", ended)
+    barrier = Barrier(2)
+
+    def deliver(_: int) -> str:
+        with db.session_scope() as s:
+            barrier.wait()
+            return stripe_billing.handle_event(s, event)
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(deliver, range(2))) == ["applied", "duplicate"]
+    session.expire_all()
+    sub = get_subscription(session, org)
+    assert (sub.plan_key, sub.status) == ("pro_monthly", "active")
+    customer = stripe_billing.find_customer(session, org)
+    live = [s.id for s in stripe_api.subscriptions.list(params={"customer": customer, "limit": 100}).data
+            if s.status == "active"]
+    assert live == [sub.provider_ref]
+    assert [e.action for e in events(session, "subscription")].count("subscription.plan_changed") == 1
+
+
 def test_invoice_payment_failed_then_paid(subscribed, org, client, stripe_api):
     session = subscribed
     sub = get_subscription(session, org)
