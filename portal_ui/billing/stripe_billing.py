@@ -397,7 +397,8 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
     prorated at `priced_at` (the preview's moment; else Stripe's now). Returns the (unsaved)
     subscription row and the invoice Stripe charged, if any; rows are written only after Stripe's
     answers. `idempotency_key` goes with a new Stripe subscription, so that the same change made
-    again (a redelivered webhook) starts no second one. Raises CardDeclined (nothing changed),
+    again (a redelivered webhook, the same preview confirmed again: `confirmation_key`) starts no
+    second one. Raises CardDeclined (nothing changed),
     ProviderError."""
     provider = _require()
     invoice = None
@@ -406,7 +407,7 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
                            created_on=now, updated_on=now)
     if kind == "start" or (kind == "upgrade" and not runs_on_stripe(sub)):
         cid, new = _customer(session, owner, provider)
-        coupon = _carried_coupon(sub, now, provider)
+        coupon = _carried_coupon(sub, priced_at or now, provider)
         stripe_sub = provider.create_subscription(customer_id=cid, stripe_plan_id=ensure_plan(plan, provider),
                                                   owner_ref=_owner_ref(owner), coupon_id=coupon,
                                                   idempotency_key=idempotency_key)
@@ -433,6 +434,17 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
         sub.pending_plan_key, sub.cancel_at_period_end = None, False
     sub.updated_on = now
     return sub, invoice
+
+
+def confirmation_key(session: Session, owner: Owner, plan: Plan, quoted_at: datetime) -> str:
+    """The idempotency key of a new Stripe subscription that a person starts by confirming the
+    preview of `quoted_at`: should the portal fail to keep what Stripe answered, confirming the same
+    preview again gets that subscription back from Stripe instead of a second one, charged again.
+    The default card is part of it, so that after a decline and a new card the same preview is
+    tried afresh (Stripe answers a repeated key with the first answer, a decline included)."""
+    card = cards.default_payment_method(session, owner)
+    return "-".join(("portal_ui-start", _owner_ref(owner), plan.key, str(int(as_utc(quoted_at).timestamp() * 1e6)),
+                     card.provider_ref if card is not None else "nocard"))
 
 
 def _line_data(stripe_invoice: dict) -> list[dict]:

@@ -269,8 +269,9 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
         raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
     before = snapshot(sub)
     if stripe_billing.uses_stripe_for(sub, plan, preview.kind):
+        key = stripe_billing.confirmation_key(session, owner, plan, quoted_at) if quoted_at is not None else None
         sub, invoice = stripe_billing.apply_change(session, owner=owner, sub=sub, plan=plan, kind=preview.kind, now=now,
-                                                   priced_at=preview.quoted_at)
+                                                   priced_at=preview.quoted_at, idempotency_key=key)
         session.add(sub)
         session.flush()
     else:

@@ -13,7 +13,8 @@ from portal_ui.billing.invoices import list_invoices
 from portal_ui.billing.payment_methods import add_card, list_payment_methods, remove_payment_method
 from portal_ui.billing.provider import CardDeclined
 from portal_ui.billing.subscriptions import (cancel_at_period_end, change_plan, current_plan, get_subscription,
-                                             resume)
+                                             preview_change, resume)
+from portal_ui.domain import audit
 from portal_ui.domain.errors import InvalidInput, NotFound
 from portal_ui.models import Invoice, StripeCustomer, StripeEvent
 
@@ -143,6 +144,54 @@ def test_a_declined_card_starts_nothing(world, org, localstripe_url):
     session.rollback()
     assert get_subscription(session, org) is None
     assert events(session, "subscription") == []
+
+
+def live_stripe_subscriptions(stripe_api, session, owner) -> list[str]:
+    customer = stripe_billing.find_customer(session, owner)
+    return [s.id for s in stripe_api.subscriptions.list(params={"customer": customer, "limit": 100}).data
+            if s.status == "active"]
+
+
+def test_confirming_the_same_preview_again_after_a_failure_charges_once(world, org, localstripe_url, stripe_api,
+                                                                        monkeypatch):
+    """Stripe started the subscription but the portal failed to keep it: the person confirms the
+    same preview again and gets that subscription, paid once, not a second one."""
+    session = world
+    add_stripe_card(session, org, localstripe_url)
+    quoted_at = preview_change(session, org, "pro_monthly").quoted_at
+    session.rollback()
+    record = audit.record
+
+    def fail_once(*args, **kwargs):
+        monkeypatch.setattr(audit, "record", record)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(audit, "record", fail_once)
+    with pytest.raises(RuntimeError):
+        change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=quoted_at)
+    session.rollback()
+    assert get_subscription(session, org) is None
+    result = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=quoted_at)
+    session.commit()
+    assert live_stripe_subscriptions(stripe_api, session, org) == [get_subscription(session, org).provider_ref]
+    customer = stripe_billing.find_customer(session, org)
+    assert [i.total for i in stripe_api.invoices.list(params={"customer": customer, "limit": 100}).data] == [1900]
+    assert result.invoice.amount_minor == 1900 and [i.amount_minor for i in list_invoices(session, org).items] == [1900]
+
+
+def test_after_a_decline_and_a_new_card_the_same_preview_goes_through(world, org, localstripe_url, stripe_api):
+    session = world
+    add_stripe_card(session, org, localstripe_url, payment_method="pm_card_chargeCustomerFail")
+    quoted_at = preview_change(session, org, "pro_monthly").quoted_at
+    session.rollback()
+    with pytest.raises(CardDeclined):
+        change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=quoted_at)
+    session.rollback()
+    add_stripe_card(session, org, localstripe_url, make_default=True)
+    result = change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly", quoted_at=quoted_at)
+    session.commit()
+    assert result.invoice.status == "paid" and result.invoice.paid_with == "Visa ending 4242"
+    assert live_stripe_subscriptions(stripe_api, session, org) == [get_subscription(session, org).provider_ref]
 
 
 def test_an_upgrade_is_prorated_and_charged_by_stripe_at_once(subscribed, org, localstripe_url, stripe_api):
