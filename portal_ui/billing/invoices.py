@@ -22,7 +22,7 @@ from portal_ui.billing.profile import buyer_lines, buyer_snapshot
 from portal_ui.billing.payment_methods import charge_default
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.domain.errors import NotFound, say
+from portal_ui.domain.errors import NotFound, Text, say
 from portal_ui.i18n import FALLBACK, format_date, translate
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.portal_settings import seller_details
@@ -32,8 +32,37 @@ from portal_ui.models import Invoice, Subscription
 STATUSES = ("paid", "open", "void")
 
 
-def line(description: str, amount_minor: int) -> dict:
-    return {"description": description, "amount_minor": int(amount_minor)}
+LINE_TEXTS = "billing_rules.line."  # the catalogue messages an invoice line may be written with
+
+
+def line(description: str | Text, amount_minor: int) -> dict:
+    """An invoice line. `description` in English (what the API and the data export show) and, when
+    it is a catalogue message, that message too (`text`: its key and values), so that a page or a
+    PDF shows the line in its reader's language (`line_description`)."""
+    item: dict = {"description": str(description), "amount_minor": int(amount_minor)}
+    if isinstance(description, Text) and description.key.startswith(LINE_TEXTS):
+        item["text"] = {"key": description.key,
+                        "values": {name: {"date": as_utc(value).isoformat()} if isinstance(value, datetime) else value
+                                   for name, value in description.values.items()}}
+    return item
+
+
+def line_description(item: dict, lang: str = FALLBACK) -> str:
+    """An invoice line's description in `lang`: its catalogue message when it has one (see `line`),
+    else the description as it was written (a Stripe invoice's lines are Stripe's)."""
+    text = item.get("text")
+    if isinstance(text, dict) and str(text.get("key", "")).startswith(LINE_TEXTS) and isinstance(text.get("values"), dict):
+        values = {}
+        for name, value in text["values"].items():
+            if isinstance(value, dict):
+                try:
+                    value = datetime.fromisoformat(str(value.get("date")))
+                except ValueError:
+                    return str(item.get("description", ""))
+            values[name] = value
+        return Text(text["key"], values).render(lang)
+    return str(item.get("description", ""))
+
 
 
 _NUMBER_LOCK_KEY = 0x696E766F6963  # "invoic": the advisory lock serialising invoice numbers on PostgreSQL
@@ -199,7 +228,7 @@ def render_pdf(invoice: Invoice, *, seller: dict | None = None, product_name: st
         head.cell(_latin1(tr("amount")))
         for item in invoice.lines or []:
             row = table.row()
-            row.cell(_latin1(str(item.get("description", ""))))
+            row.cell(_latin1(line_description(item, lang)))
             row.cell(_latin1(money(int(item.get("amount_minor", 0)))))
         total = table.row()
         total.cell(_latin1(tr("total")))

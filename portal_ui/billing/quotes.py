@@ -16,6 +16,7 @@ from datetime import datetime
 from portal_ui.billing.invoices import line
 from portal_ui.billing.periods import Proration
 from portal_ui.domain.clock import as_utc
+from portal_ui.domain.errors import Text, say
 from portal_ui.i18n import FALLBACK, format_date
 from portal_ui.models import Plan, Subscription
 
@@ -39,10 +40,15 @@ class Discount:
         return (subtotal * self.percent + 50) // 100 if subtotal > 0 else 0
 
     @property
-    def text(self) -> str:
+    def message(self) -> Text:
         """The discount's invoice line ("Stay with us (25% off)"), on the portal's invoices and on
-        the copies of Stripe's (`stripe_billing.invoice_lines`)."""
-        return f"{self.label} ({self.percent}% off)"
+        the copies of Stripe's (`stripe_billing.invoice_lines`), in any language."""
+        return say("billing_rules.line.discount", label=self.label, percent=self.percent)
+
+    @property
+    def text(self) -> str:
+        """`message` in English."""
+        return str(self.message)
 
 
 def discount_of(sub: Subscription | None) -> Discount | None:
@@ -55,13 +61,14 @@ def _with_discount(lines: list[dict], discount: Discount | None, period_start: d
     if discount is not None and discount.applies(period_start):
         off = discount.amount_off(sum(x["amount_minor"] for x in lines))
         if off:
-            lines.append(line(discount.text, -off))
+            lines.append(line(discount.message, -off))
     return tuple(lines)
 
 
 def period_lines(plan: Plan, start: datetime, end: datetime | None, discount: Discount | None) -> tuple[dict, ...]:
     """A full period of `plan` from `start` to `end`, then the discount."""
-    text = f"{plan.name}, {day_label(start)} to {day_label(end)}" if end is not None else plan.name
+    text = (say("billing_rules.line.period", plan=plan.name, start=as_utc(start), end=as_utc(end)) if end is not None
+            else plan.name)
     return _with_discount([line(text, plan.amount_minor)], discount, start)
 
 
@@ -69,9 +76,10 @@ def upgrade_lines(current: Plan, plan: Plan, proration: Proration, now: datetime
                   discount: Discount | None) -> tuple[dict, ...]:
     """An immediate upgrade from `current` to `plan` at `now`: the charge and credit of `proration`,
     then the discount."""
-    return _with_discount([line(f"{plan.name}, remaining {proration.days_left} of {proration.days_total} days",
-                                proration.new_charge),
-                           line(f"Unused time on {current.name}", -proration.unused_credit)], discount, now)
+    return _with_discount([line(say("billing_rules.line.remaining", plan=plan.name, left=proration.days_left,
+                                    total=proration.days_total), proration.new_charge),
+                           line(say("billing_rules.line.unused", plan=current.name), -proration.unused_credit)],
+                          discount, now)
 
 
 def total(lines: tuple[dict, ...] | list[dict]) -> int:

@@ -64,7 +64,7 @@ from portal_ui.billing.stripe_provider import (ProviderError, SetupIntent, Strip
 from portal_ui.billing.tax_ids import TaxId, display
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, say
+from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, say
 from portal_ui.domain.portal_settings import seller_details
 from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
                               User)
@@ -461,12 +461,12 @@ def _is_proration(stripe_line: dict) -> bool:
     return bool(stripe_line.get("proration"))
 
 
-def _discount_text(sub: Subscription | None) -> str:
+def _discount_text(sub: Subscription | None) -> Text:
     discount = discount_of(sub)
-    return discount.text if discount is not None else "Discount"
+    return discount.message if discount is not None else say("billing_rules.line.discount_plain")
 
 
-def invoice_lines(stripe_lines: list[dict], discount_text: str = "Discount") -> list[dict]:
+def invoice_lines(stripe_lines: list[dict], discount_text: str | Text = "Discount") -> list[dict]:
     """The portal's lines (`invoices.line`) for Stripe invoice lines: each line's description and
     amount, then their discounts (`discount_amounts`) as one line "<label> (<n>% off)", as the
     portal's own invoices show a discount. Used for the copy of an invoice and for a preview alike."""
@@ -474,7 +474,7 @@ def invoice_lines(stripe_lines: list[dict], discount_text: str = "Discount") -> 
     off = sum(int(d.get("amount") or 0) for x in stripe_lines[:100] for d in (x.get("discount_amounts") or [])
               if isinstance(d, dict))
     if off:
-        lines.append(line(discount_text[:500], -off))
+        lines.append(line(discount_text if isinstance(discount_text, Text) else discount_text[:500], -off))
     return lines
 
 

@@ -54,8 +54,15 @@ def _invoices(session: Session, user_id: str) -> list[dict[str, Any]]:
     return [{"id": i.id, "number": i.number, "status": i.status, "amount_minor": i.amount_minor,
              "currency": i.currency, "issued_on": _when(i.issued_on), "paid_on": _when(i.paid_on),
              "period_start": _when(i.period_start), "period_end": _when(i.period_end), "plan_key": i.plan_key,
-             "lines": list(i.lines or []), "billed_to": list(i.billed_to or []), "paid_with": i.paid_with}
+             "lines": _lines(i.lines), "billed_to": list(i.billed_to or []), "paid_with": i.paid_with}
             for i in rows]
+
+
+def _lines(lines: list | None) -> list[dict[str, Any]]:
+    """An invoice's lines as written (English), without the catalogue message kept for showing
+    them in other languages (portal_ui.billing.invoices `line`)."""
+    return [{"description": str(x.get("description", "")), "amount_minor": x.get("amount_minor")}
+            for x in lines or [] if isinstance(x, dict)]
 
 
 def _join_requests(session: Session, user_id: str) -> list[dict[str, Any]]:

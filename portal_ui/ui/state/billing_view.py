@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal_ui.billing.invoices import STATUSES
+from portal_ui.billing.invoices import STATUSES, line_description
 from portal_ui.billing.money import format_money
 from portal_ui.billing.payment_methods import card_text as _card_text, expiry_label
 from portal_ui.billing.plans import price_text as _price_text
@@ -228,7 +228,7 @@ def change_view(preview: ChangePreview, now: datetime | None = None, lang: str =
     else:
         confirm = _tr(lang, "confirm.switch", plan=preview.plan.name)
     def rows(lines) -> list[LineRow]:
-        return [LineRow(str(x["description"]), format_money(int(x["amount_minor"]), preview.currency, lang=lang))
+        return [LineRow(line_description(x, lang), format_money(int(x["amount_minor"]), preview.currency, lang=lang))
                 for x in lines]
 
     later = (_tr(lang, "preview.later", plan=preview.plan.name, current=preview.current.name if preview.current else "",
