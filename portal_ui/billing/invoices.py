@@ -19,10 +19,10 @@ from sqlmodel import Session, col, select
 from portal_ui.billing.money import format_money
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.profile import buyer_lines, buyer_snapshot
-from portal_ui.billing.payment_methods import charge_default
+from portal_ui.billing.payment_methods import charge_default, paid_with_text
 from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
-from portal_ui.domain.errors import NotFound, Text, say
+from portal_ui.domain.errors import NotFound, Text, render, say
 from portal_ui.i18n import FALLBACK, format_date, translate
 from portal_ui.domain.paging import Page, paginate, scope_of
 from portal_ui.domain.portal_settings import seller_details
@@ -235,7 +235,8 @@ def render_pdf(invoice: Invoice, *, seller: dict | None = None, product_name: st
         total.cell(_latin1(money(invoice.amount_minor)))
     pdf.ln(6)
     if invoice.status == "paid" and invoice.paid_with:
-        pdf.cell(0, 6, _latin1(tr("paid_with", date=day(invoice.paid_on), card=invoice.paid_with)),
+        card = render(paid_with_text(invoice.paid_with), lang)
+        pdf.cell(0, 6, _latin1(tr("paid_with", date=day(invoice.paid_on), card=card)),
                  new_x="LMARGIN", new_y="NEXT")
     elif invoice.status == "open":
         pdf.cell(0, 6, _latin1(tr("due", amount=money(invoice.amount_minor))), new_x="LMARGIN", new_y="NEXT")

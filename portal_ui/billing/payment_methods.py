@@ -8,6 +8,7 @@ removed while a paid plan is active (or a paid plan is scheduled).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -45,6 +46,18 @@ def card_text(method: PaymentMethod) -> Text:
 def card_label(method: PaymentMethod) -> str:
     """"Visa ending 4242" (English: what an invoice records as `paid_with`)."""
     return str(card_text(method))
+
+
+_RECORDED_CARD = re.compile(r"(?P<brand>[A-Za-z][A-Za-z ]{0,39}) ending (?P<last4>[0-9]{4})")
+
+
+def paid_with_text(recorded: str) -> str | Text:
+    """An invoice's `paid_with` (written by `card_label`, in English) as the catalogue message again,
+    so it reads in any language; any other text as it is."""
+    found = _RECORDED_CARD.fullmatch(recorded or "")
+    if found is None:
+        return recorded or ""
+    return say("billing_rules.card_label", brand=found["brand"], last4=found["last4"])
 
 
 def expiry_label(method: PaymentMethod) -> str:

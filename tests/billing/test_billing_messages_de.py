@@ -60,7 +60,8 @@ def test_invoice_lines_in_german_on_the_preview_and_the_pdf_and_as_written_elsew
     assert period["description"] == f"Pro (monthly), {day_label(start)} to {day_label(end)}"  # English, as written
     german = f"Pro (monthly), {day_label(start, 'de')} bis {day_label(end, 'de')}"
     assert line_description(period, "de") == german and line_description(period) == period["description"]
-    assert german in pdf_text(invoice_pdf(session, org, started.invoice.id, lang="de")[1])
+    pdf = pdf_text(invoice_pdf(session, org, started.invoice.id, lang="de")[1])
+    assert german in pdf and "per Visa mit Endziffern 4242." in pdf and "ending" not in pdf
 
     upgrade = change_view(preview_change(session, org, "business"), lang="de")
     [charge, credit] = [row.description for row in upgrade.lines]
