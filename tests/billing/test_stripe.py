@@ -320,18 +320,35 @@ def test_a_scheduled_downgrade_starts_when_stripe_ends_the_old_subscription(worl
     assert sorted(i.amount_minor for i in list_invoices(session, org).items) == [1900, 9900]
 
 
+def on_business_with_pro_scheduled(session, org, localstripe_url) -> str:
+    """Acme pays for Business through Stripe with a change to Pro (monthly) scheduled for the
+    period end; returns the Business subscription's Stripe id."""
+    add_stripe_card(session, org, localstripe_url)
+    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
+    session.commit()
+    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
+    session.commit()
+    return get_subscription(session, org).provider_ref
+
+
+def assert_started_pro_once(session, org, stripe_api) -> None:
+    """Pro (monthly) took over from Business: one live Stripe subscription, each plan paid once."""
+    sub = get_subscription(session, org)
+    assert (sub.plan_key, sub.status) == ("pro_monthly", "active")
+    assert live_stripe_subscriptions(stripe_api, session, org) == [sub.provider_ref]
+    customer = stripe_billing.find_customer(session, org)
+    charged = sorted(i.total for i in stripe_api.invoices.list(params={"customer": customer, "limit": 100}).data)
+    assert charged == [1900, 9900]
+    assert sorted(i.amount_minor for i in list_invoices(session, org).items) == [1900, 9900]
+
+
 def test_a_redelivered_period_end_charges_the_scheduled_plan_once(world, org, client, localstripe_url, stripe_api,
                                                                    monkeypatch):
     """The portal fails after Stripe started the scheduled plan's subscription, so nothing of the
     first attempt is kept and Stripe sends the event again: the customer gets one new subscription
     and pays for it once."""
     session = world
-    add_stripe_card(session, org, localstripe_url)
-    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
-    session.commit()
-    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
-    session.commit()
-    old_ref = get_subscription(session, org).provider_ref
+    old_ref = on_business_with_pro_scheduled(session, org, localstripe_url)
     ended = stripe_api.subscriptions.cancel(old_ref)
     event = stripe_event("evt_period_end_twice", "customer.subscription.deleted", ended)
     record = stripe_billing._record
@@ -347,15 +364,7 @@ def test_a_redelivered_period_end_charges_the_scheduled_plan_once(world, org, cl
     again = post_event(client, event)
     assert again.status_code == 200 and again.json()["outcome"] == "applied"
     session.expire_all()
-    sub = get_subscription(session, org)
-    assert (sub.plan_key, sub.status) == ("pro_monthly", "active")
-    customer = stripe_billing.find_customer(session, org)
-    live = [s.id for s in stripe_api.subscriptions.list(params={"customer": customer, "limit": 100}).data
-            if s.status == "active"]
-    assert live == [sub.provider_ref]
-    charged = sorted(i.total for i in stripe_api.invoices.list(params={"customer": customer, "limit": 100}).data)
-    assert charged == [1900, 9900]
-    assert sorted(i.amount_minor for i in list_invoices(session, org).items) == [1900, 9900]
+    assert_started_pro_once(session, org, stripe_api)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -374,12 +383,7 @@ def test_one_event_delivered_twice_at_once_starts_the_scheduled_plan_once(databa
     from portal_ui import db
 
     session = world
-    add_stripe_card(session, org, localstripe_url)
-    change_plan(session, actor=ACTOR, owner=org, plan_key="business")
-    session.commit()
-    change_plan(session, actor=ACTOR, owner=org, plan_key="pro_monthly")
-    session.commit()
-    ended = stripe_api.subscriptions.cancel(get_subscription(session, org).provider_ref)
+    ended = stripe_api.subscriptions.cancel(on_business_with_pro_scheduled(session, org, localstripe_url))
     # An event id of this test's own: Stripe's are unique, and the fake outlives the test.
     event = stripe_event(f"evt_period_end_at_once_{database}", "customer.subscription.deleted", ended)
     barrier = Barrier(2)
@@ -392,12 +396,7 @@ def test_one_event_delivered_twice_at_once_starts_the_scheduled_plan_once(databa
     with ThreadPoolExecutor(2) as pool:
         assert sorted(pool.map(deliver, range(2))) == ["applied", "duplicate"]
     session.expire_all()
-    sub = get_subscription(session, org)
-    assert (sub.plan_key, sub.status) == ("pro_monthly", "active")
-    customer = stripe_billing.find_customer(session, org)
-    live = [s.id for s in stripe_api.subscriptions.list(params={"customer": customer, "limit": 100}).data
-            if s.status == "active"]
-    assert live == [sub.provider_ref]
+    assert_started_pro_once(session, org, stripe_api)
     assert [e.action for e in events(session, "subscription")].count("subscription.plan_changed") == 1
 
 
