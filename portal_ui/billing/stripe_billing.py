@@ -66,6 +66,7 @@ from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, say
 from portal_ui.domain.portal_settings import seller_details
+from portal_ui.i18n import languages
 from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
                               User)
 
@@ -123,16 +124,26 @@ def owner_of_customer(session: Session, customer_id: str | None) -> Owner | None
     return Owner(user_id=row.user_id, org_code=row.org_code)
 
 
-def customer_id(session: Session, owner: Owner, provider: StripeProvider | None = None) -> str:
+# The languages Stripe writes its invoices and emails in (its `preferred_locales`): a portal
+# language outside them leaves the customer to Stripe's default.
+STRIPE_LOCALES = frozenset("bg cs da de el en es et fi fil fr hr hu id it ja ko lt lv ms mt nb nl pl pt ro ru sk sl "
+                           "sv th tr vi zh".split())
+
+
+def customer_id(session: Session, owner: Owner, provider: StripeProvider | None = None, *,
+                lang: str | None = None) -> str:
     """The owner's Stripe customer, created (with the owner's billing details) the first time; its
-    row is written once Stripe has answered, so commit before asking Stripe anything else."""
-    found, new = _customer(session, owner, provider)
+    row is written once Stripe has answered, so commit before asking Stripe anything else. `lang`
+    (the portal language of the person setting billing up) becomes a new customer's preferred
+    locale, so Stripe's own invoice pages, PDFs and emails speak it too."""
+    found, new = _customer(session, owner, provider, lang=lang)
     if new:
         _keep_customer(session, owner, found)
     return found
 
 
-def _customer(session: Session, owner: Owner, provider: StripeProvider | None = None) -> tuple[str, bool]:
+def _customer(session: Session, owner: Owner, provider: StripeProvider | None = None, *,
+              lang: str | None = None) -> tuple[str, bool]:
     """(the owner's customer id, whether it was just created in Stripe): nothing is written, so a
     new customer's row is the caller's to keep (`_keep_customer`) after its other calls to Stripe.
 
@@ -149,12 +160,14 @@ def _customer(session: Session, owner: Owner, provider: StripeProvider | None = 
     details = billing_details(session, owner)
     name, email, address = _customer_fields(session, owner, details.fields())
     tax_ids = [x for x in (stripe_tax_id(t) for t in details.tax_ids) if x]
+    locale = lang if lang in languages() and lang in STRIPE_LOCALES else None
     try:
         return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address,
-                                        tax_ids=tax_ids), True
+                                        tax_ids=tax_ids, locale=locale), True
     except TaxIdRefused:
         pass
-    cid = provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address)
+    cid = provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address,
+                                   locale=locale)
     for tax_id in tax_ids:
         try:
             provider.create_tax_id(cid, type=tax_id["type"], value=tax_id["value"])

@@ -125,11 +125,15 @@ class StripeProvider:
     # --- customers and cards ------------------------------------------------------------------------
 
     def create_customer(self, *, name: str, email: str, owner_ref: str, address: dict[str, str] | None = None,
-                        tax_ids: list[dict[str, str]] | tuple = ()) -> str:
+                        tax_ids: list[dict[str, str]] | tuple = (), locale: str | None = None) -> str:
         """A new customer with the owner's billing details: `address` in Stripe's fields (line1,
         line2, city, postal_code, state, country; empty ones left out), `tax_ids` as Stripe's
-        `tax_id_data` ([{"type", "value"}]). Raises TaxIdRefused when Stripe refuses a tax ID."""
+        `tax_id_data` ([{"type", "value"}]), `locale` as its `preferred_locales` (the language of
+        Stripe's invoice pages, PDFs and emails to the customer). Raises TaxIdRefused when Stripe
+        refuses a tax ID."""
         params: dict[str, Any] = {"name": name[:256], "metadata": {"portal_owner": owner_ref}}
+        if locale:
+            params["preferred_locales"] = [locale]
         if email:
             params["email"] = email
         filled = {k: v for k, v in (address or {}).items() if v}

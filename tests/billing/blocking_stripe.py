@@ -36,7 +36,7 @@ class BlockingStripe(StripeProvider):
     # --- customers and cards -----------------------------------------------------------------------
 
     def create_customer(self, *, name: str, email: str, owner_ref: str, address: dict | None = None,
-                        tax_ids: list | tuple = ()) -> str:
+                        tax_ids: list | tuple = (), locale: str | None = None) -> str:
         self._call("create_customer")
         cid = self._next("cus")
         self.tax_ids[cid] = [{"id": self._next("txi"), **t} for t in tax_ids]

@@ -54,6 +54,17 @@ def test_each_owner_gets_one_customer(world, org, user, stripe_api):
     assert len(session.exec(select(StripeCustomer)).all()) == 2
 
 
+def test_a_customer_set_up_from_a_german_tab_gets_stripes_invoices_and_emails_in_german(world, org, user,
+                                                                                          stripe_api):
+    german = stripe_billing.customer_id(world, org, lang="de")
+    unknown = stripe_billing.customer_id(world, user, lang="xx")  # no such language: Stripe's default
+    world.commit()
+    assert stripe_api.customers.retrieve(german).preferred_locales == ["de"]
+    assert not stripe_api.customers.retrieve(unknown).preferred_locales
+    assert stripe_billing.customer_id(world, org, lang="en") == german  # an existing customer is kept as it is
+    assert stripe_api.customers.retrieve(german).preferred_locales == ["de"]
+
+
 def test_a_card_confirmed_with_stripe_is_kept_by_brand_last4_and_becomes_the_default(world, org, localstripe_url,
                                                                                      stripe_api):
     session = world

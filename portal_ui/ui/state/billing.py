@@ -455,7 +455,7 @@ class BillingState(PortalState):
         def work(db: Session, _active: ActiveSession, owner: Owner):
             # The customer's row first, committed before the SetupIntent is asked for: when Stripe
             # refuses that, the customer is kept all the same, and no write waits on Stripe.
-            stripe_billing.customer_id(db, owner)
+            stripe_billing.customer_id(db, owner, lang=self._shell().lang)
             db.commit()
             setup = stripe_billing.begin_card_setup(db, owner)
             self._card_section, self.card_confirming = str(key), True
