@@ -5,6 +5,7 @@ import reflex as rx
 from portal_ui.api.account_cors import AccountApiCors
 from portal_ui.api.app import build_api
 from portal_ui.api.build_assets import build_assets_transformer
+from portal_ui.api.build_files import build_files_transformer
 from portal_ui.api.page_paths import page_paths_transformer
 from portal_ui.api.security_headers import security_headers_transformer
 from portal_ui.heap import settle_heap
@@ -32,11 +33,12 @@ class PortalApp(rx.App):
 
 
 app = PortalApp(
-    # Our routes first (Reflex mounts its app beneath them), pages at their own paths (no hop to
-    # the trailing-slash twin), build assets from memory, then security headers on everything;
-    # outermost, the websocket's Cookie header becomes the session token's hash before Reflex sees it.
-    api_transformer=[build_api(), page_paths_transformer, build_assets_transformer, security_headers_transformer,
-                     socket_cookie_transformer],
+    # Our routes first (Reflex mounts its app beneath them), the build's pages from memory, pages at
+    # their own paths (no hop to the trailing-slash twin), build assets from memory, then security
+    # headers on everything; outermost, the websocket's Cookie header becomes the session token's
+    # hash before Reflex sees it.
+    api_transformer=[build_api(), build_files_transformer, page_paths_transformer, build_assets_transformer,
+                     security_headers_transformer, socket_cookie_transformer],
     html_lang="en",
     # assets/stripe_card.js: Stripe's card element for the payment methods page (idle until mounted).
     head_components=[rx.script(RELOAD_FROM_BFCACHE), rx.script(src="/stripe_card.js", defer=True)],

@@ -7,14 +7,16 @@ CPU, one after another, on the same two cores the browser needs to start the pag
 (bench/link_to_content.py), and a returning browser asked again for each file to hear "304".
 
 Build files are named after their content (`entry.client-BcBPaK_9.js`), so they never change
-under their name: this pure ASGI middleware keeps each one in memory once read (the build is a
-few MB), gzipped when the build wrote a `.gz` beside it and the browser accepts gzip, and marks
-it `immutable` for a year. Anything it does not serve itself (a range request, a missing file, a
-name outside the build) goes on to Reflex's static files unchanged. Only files that exist are
-kept, so the memory is bounded by the build: a missing name is looked up again each time (one
-failed open, which Reflex's static files repeat anyway), never remembered, since the names a
-client asks for are its own choice and have no bound in number or length. Other files (pages,
-favicon) keep Reflex's serving: their names do not change when their content does.
+under their name: this pure ASGI middleware reads them all into memory when the backend starts
+(the build is a few MB; another portal rebuilding the checkout's `.web/` meanwhile does not take
+them away, see portal_ui.api.build_files), answers each gzipped when the build wrote a `.gz`
+beside it and the browser accepts gzip, and marks it `immutable` for a year. Anything it does not
+serve itself (a range request, a missing file, a name outside the build) goes on to Reflex's
+static files unchanged. Only files that exist are kept, so the memory is bounded by the build: a
+missing name is looked up again each time (one failed open, which Reflex's static files repeat
+anyway), never remembered, since the names a client asks for are its own choice and have no bound
+in number or length. The other files (pages, favicon, stylesheet) are portal_ui.api.build_files':
+their names do not change when their content does.
 """
 
 from __future__ import annotations
@@ -31,16 +33,16 @@ IMMUTABLE = b"public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True)
-class _File:
+class BuildFile:
     body: bytes
     gzipped: bytes | None
     content_type: bytes
     etag: bytes
 
 
-def _accepts_gzip(scope: Scope) -> bool:
+def accepts_gzip(scope: Scope) -> bool:
     """Whether the request's Accept-Encoding takes gzip (by name or `*`, with a quality above 0)."""
-    value = _header(scope, b"accept-encoding")
+    value = header(scope, b"accept-encoding")
     for part in (value or b"").decode("latin-1").lower().split(","):
         token, _, params = part.partition(";")
         if token.strip() not in ("gzip", "*"):
@@ -57,8 +59,47 @@ def _accepts_gzip(scope: Scope) -> bool:
     return False
 
 
-def _header(scope: Scope, wanted: bytes) -> bytes | None:
+def header(scope: Scope, wanted: bytes) -> bytes | None:
     return next((value for name, value in scope.get("headers", ()) if name == wanted), None)
+
+
+def read_build_file(path: Path) -> BuildFile | None:
+    """A build file and the `.gz` the build wrote beside it, if any; None if it cannot be read."""
+    try:
+        body = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        gzipped = path.with_name(path.name + ".gz").read_bytes()
+    except OSError:
+        gzipped = None
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type in ("application/javascript", "text/javascript"):
+        content_type += "; charset=utf-8"
+    return BuildFile(body, gzipped, content_type.encode(), b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"')
+
+
+def servable(scope: Scope, prefix: str = "/") -> bool:
+    """A GET or HEAD, not for a range, under `prefix`: what the build's files are answered for."""
+    return (scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and scope["path"].startswith(prefix)
+            and header(scope, b"range") is None)
+
+
+async def send_build_file(scope: Scope, send: Send, file: BuildFile, cache_control: bytes) -> None:
+    """`file` as the answer: a 304 for its ETag, else its body, gzipped when the browser takes it."""
+    headers = [(b"content-type", file.content_type), (b"cache-control", cache_control), (b"etag", file.etag),
+               (b"vary", b"Accept-Encoding")]
+    if header(scope, b"if-none-match") == file.etag:
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = file.body
+    if file.gzipped is not None and accepts_gzip(scope):
+        body = file.gzipped
+        headers.append((b"content-encoding", b"gzip"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 class BuildAssets:
@@ -66,55 +107,31 @@ class BuildAssets:
         self.app = app
         self.directory = Path(directory)
         self.prefix = prefix
-        self._files: dict[str, _File] = {}  # files of the build only: never a miss (see above)
+        self._files: dict[str, BuildFile] = {}  # files of the build only: never a miss (see above)
+        try:  # all of them now, as the build is when the portal starts (see portal_ui.api.build_files)
+            names = sorted(path.name for path in self.directory.iterdir() if path.suffix != ".gz")
+        except OSError:
+            names = []
+        for name in names:
+            self._load(name)
 
-    def _load(self, name: str) -> _File | None:
+    def _load(self, name: str) -> BuildFile | None:
         if name in self._files:
             return self._files[name]
         found = None
         # One plain file name inside the assets directory: no separators, no dot-files, no `..`.
         if name and "/" not in name and "\\" not in name and not name.startswith(".") and "\x00" not in name:
-            path = self.directory / name
-            try:
-                body = path.read_bytes()
-            except OSError:
-                body = None
-            if body is not None:
-                try:
-                    gzipped = path.with_name(name + ".gz").read_bytes()
-                except OSError:
-                    gzipped = None
-                content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-                if content_type.startswith("text/") or content_type in ("application/javascript", "text/javascript"):
-                    content_type += "; charset=utf-8"
-                found = _File(body, gzipped, content_type.encode(),
-                              b'"' + hashlib.sha256(body).hexdigest()[:32].encode() + b'"')
+            found = read_build_file(self.directory / name)
         if found is not None:
             self._files[name] = found
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in ("GET", "HEAD")
-                or not scope["path"].startswith(self.prefix) or _header(scope, b"range") is not None):
-            await self.app(scope, receive, send)
-            return
-        file = self._load(scope["path"][len(self.prefix):])
+        file = self._load(scope["path"][len(self.prefix):]) if servable(scope, self.prefix) else None
         if file is None:
             await self.app(scope, receive, send)
             return
-        headers = [(b"content-type", file.content_type), (b"cache-control", IMMUTABLE), (b"etag", file.etag),
-                   (b"vary", b"Accept-Encoding")]
-        if _header(scope, b"if-none-match") == file.etag:
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = file.body
-        if file.gzipped is not None and _accepts_gzip(scope):
-            body = file.gzipped
-            headers.append((b"content-encoding", b"gzip"))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send_build_file(scope, send, file, IMMUTABLE)
 
 
 def build_assets_transformer(app: ASGIApp) -> ASGIApp:

@@ -6,8 +6,9 @@ page as `<path>/index.html`, its scripts and styles under `assets/` with the con
 the name. In single-port mode it serves that folder with `reflex.utils.exec.get_frontend_mount()`:
 `PrecompressedStaticFiles` (Starlette's `StaticFiles`, `html=True`) at
 `config.prepend_frontend_path("/")`, which answers a page's own path (`/profile`) with a 307 to
-`/profile/` (portal_ui.api.page_paths skips that hop) and reads every asset from disk per request
-(portal_ui.api.build_assets serves them from memory).
+`/profile/` (portal_ui.api.page_paths skips that hop) and reads every file from disk per request
+(portal_ui.api.build_assets and portal_ui.api.build_files serve them from memory, as the build was
+when the portal started).
 """
 
 from __future__ import annotations

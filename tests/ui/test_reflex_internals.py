@@ -281,7 +281,7 @@ def test_reflex_serves_the_build_where_build_layout_says(tmp_path, monkeypatch):
     from portal_ui.api.page_paths import PagePaths
     from portal_ui.reflex_internals.build_layout import assets_dir, assets_url_prefix, static_dir
 
-    where = f"{PKG}/build_layout.py (portal_ui/api/page_paths.py, build_assets.py)"
+    where = f"{PKG}/build_layout.py (portal_ui/api/page_paths.py, build_assets.py, build_files.py)"
     monkeypatch.setenv("REFLEX_WEB_WORKDIR", str(tmp_path / "web"))
     assert constants.Dirs.STATIC == "build/client", f"Reflex's build folder moved: {where}"
     (static_dir() / "profile").mkdir(parents=True)

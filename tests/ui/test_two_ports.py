@@ -4,13 +4,18 @@ Both build into the checkout's one .web/ folder. When the build carried the serv
 second build pointed the first portal's pages at the second server ("Cannot connect to server
 ... ws://localhost:<other port>/_event"). Now pages reach the backend on their own origin, and a
 start whose build inputs are unchanged reuses the build (portal_ui/serve.py). The test makes the
-second portal build anyway, while the first one serves; a third one reuses that build.
+second portal build anyway, while the first one serves (and keeps serving its pages: they are
+answered from memory, portal_ui/api/build_files.py); a third one reuses that build.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
@@ -64,6 +69,41 @@ class Tab:
         self.context.close()
 
 
+class _Watch:
+    """Asks a portal for `paths` over and over in a thread, from entering the block until `stop()`;
+    `answers` counts the statuses (0: no answer)."""
+
+    def __init__(self, url: str, paths: list[str]):
+        self.url, self.paths = url, paths
+        self.answers: Counter[int] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for path in self.paths:
+                try:
+                    with urllib.request.urlopen(self.url + path, timeout=5) as answer:
+                        answer.read()
+                        self.answers[answer.status] += 1
+                except urllib.error.HTTPError as err:
+                    self.answers[err.code] += 1
+                except OSError:
+                    self.answers[0] += 1
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> "_Watch":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 def test_two_portals_from_one_checkout_on_two_ports_both_work(browser: Browser, portal: Portal,
                                                                 tmp_path_factory, request):
     given = PERSONA_BY_ID[USER].given_name
@@ -78,8 +118,12 @@ def test_two_portals_from_one_checkout_on_two_ports_both_work(browser: Browser, 
         before.open_profile(portal)
         before.expect_served_by(portal, given)
 
-        # The second portal builds anew while the first one serves.
-        with run_portal(tmp_path_factory.mktemp("second_port"), rebuild=True) as second:
+        # The second portal builds anew while the first one serves: meanwhile the first one's pages,
+        # stylesheet and card script keep loading (Reflex deletes .web/build/ before it builds).
+        watch = _Watch(portal.url, ["/profile/", "/org/members/", "/portal.css", "/stripe_card.js"])
+        with watch, run_portal(tmp_path_factory.mktemp("second_port"), rebuild=True) as second:
+            watch.stop()
+            assert watch.answers and set(watch.answers) == {200}, watch.answers
             assert _port(second.url) != _port(portal.url)
             log = second.log.read_text(errors="replace")
             assert "Frontend build is current" not in log and "Creating Production Build" in log, second.log
@@ -90,7 +134,7 @@ def test_two_portals_from_one_checkout_on_two_ports_both_work(browser: Browser, 
             on_second.open_profile(second)
             on_second.expect_served_by(second, "Second")
 
-            # A fresh page of the first portal, served from the build the second one just made.
+            # A fresh page of the first portal, from the build it started with.
             on_first = tab("first-after")
             on_first.open_profile(portal)
             on_first.expect_served_by(portal, given)
