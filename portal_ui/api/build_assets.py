@@ -102,7 +102,27 @@ async def send_build_file(scope: Scope, send: Send, file: BuildFile, cache_contr
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-class BuildAssets:
+class BuildFileServer:
+    """An ASGI middleware answering what `find` finds among the build's files (`send_build_file`,
+    with `cache_control`), and passing everything else on to `app`."""
+
+    app: ASGIApp
+    cache_control: bytes
+
+    def find(self, scope: Scope) -> BuildFile | None:
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        file = self.find(scope)
+        if file is None:
+            await self.app(scope, receive, send)
+            return
+        await send_build_file(scope, send, file, self.cache_control)
+
+
+class BuildAssets(BuildFileServer):
+    cache_control = IMMUTABLE
+
     def __init__(self, app: ASGIApp, directory: Path, prefix: str = "/assets/"):
         self.app = app
         self.directory = Path(directory)
@@ -126,12 +146,8 @@ class BuildAssets:
             self._files[name] = found
         return found
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        file = self._load(scope["path"][len(self.prefix):]) if servable(scope, self.prefix) else None
-        if file is None:
-            await self.app(scope, receive, send)
-            return
-        await send_build_file(scope, send, file, IMMUTABLE)
+    def find(self, scope: Scope) -> BuildFile | None:
+        return self._load(scope["path"][len(self.prefix):]) if servable(scope, self.prefix) else None
 
 
 def build_assets_transformer(app: ASGIApp) -> ASGIApp:

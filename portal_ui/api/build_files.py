@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
-from portal_ui.api.build_assets import BuildFile, read_build_file, send_build_file, servable
+from portal_ui.api.build_assets import BuildFile, BuildFileServer, read_build_file, servable
 
 MAX_BYTES = 32 * 1024 * 1024  # the build's pages and files are a small part of this
 NO_CACHE = b"no-cache"
@@ -56,17 +56,15 @@ def snapshot(directory: Path, *, skip: str = "assets", limit: int = MAX_BYTES) -
     return found
 
 
-class BuildFiles:
+class BuildFiles(BuildFileServer):
+    cache_control = NO_CACHE
+
     def __init__(self, app: ASGIApp, directory: Path):
         self.app = app
         self._files = snapshot(directory)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        file = self._files.get(scope["path"]) if servable(scope) else None
-        if file is None:
-            await self.app(scope, receive, send)
-            return
-        await send_build_file(scope, send, file, NO_CACHE)
+    def find(self, scope: Scope) -> BuildFile | None:
+        return self._files.get(scope["path"]) if servable(scope) else None
 
 
 def build_files_transformer(app: ASGIApp) -> ASGIApp:
