@@ -411,8 +411,7 @@ def apply_change(session: Session, *, owner: Owner, sub: Subscription | None, pl
     subscription row and the invoice Stripe charged, if any; rows are written only after Stripe's
     answers. `idempotency_key` goes with a new Stripe subscription, so that the same change made
     again (a redelivered webhook, the same preview confirmed again: `confirmation_key`) starts no
-    second one. Raises CardDeclined (nothing changed),
-    ProviderError."""
+    second one. Raises CardDeclined (nothing changed), ProviderError."""
     provider = _require()
     invoice = None
     if sub is None:
