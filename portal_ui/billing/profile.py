@@ -64,8 +64,11 @@ class BillingDetails:
         return [x for x in lines if x]
 
 
-def _profile(session: Session, owner: Owner) -> BillingProfile | None:
-    return session.exec(select(BillingProfile).where(owner.where(BillingProfile))).first()
+def _profile(session: Session, owner: Owner, *, lock: bool = False) -> BillingProfile | None:
+    """The owner's profile row; with `lock`, held until the transaction ends (PostgreSQL), so two
+    changes at once are made one after the other, each seeing the other's."""
+    statement = select(BillingProfile).where(owner.where(BillingProfile))
+    return session.exec(statement.with_for_update() if lock else statement).first()
 
 
 def _from_row(row: BillingProfile) -> BillingDetails:
@@ -118,7 +121,7 @@ def clean_billing_fields(form: Any) -> dict[str, str]:
 def _row_for_write(session: Session, owner: Owner) -> tuple[BillingProfile, dict[str, Any]]:
     """The owner's profile row (created from the current details if there is none) and its state before."""
     require_owner(session, owner)
-    row = _profile(session, owner)
+    row = _profile(session, owner, lock=True)
     if row is not None:
         return row, {**{n: getattr(row, n) for n in FIELD_NAMES}, "tax_ids": list(row.tax_ids or [])}
     current = billing_details(session, owner)
@@ -144,18 +147,42 @@ def _stripe():
     return stripe_billing
 
 
-def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, values: Any) -> BillingDetails:
+@dataclass(frozen=True)
+class _FieldLabels:
+    """The labels of some billing details fields, listed in any language (a value of a Text)."""
+
+    names: tuple[str, ...]
+
+    def render(self, lang: str) -> str:
+        return ", ".join(translate(lang, f"billing_rules.details.{name}") for name in self.names)
+
+    def __str__(self) -> str:
+        return self.render(FALLBACK)
+
+
+def save_billing_details(session: Session, *, actor: audit.Actor, owner: Owner, values: Any,
+                         expected: Mapping[str, Any] | None = None) -> BillingDetails:
     """Save the owner's name, email and address (tax IDs unchanged). One audit event
     `billing_details.updated` with the fields that changed (none when nothing did). With Stripe,
     the owner's Stripe customer, if any, is given changed details first
     (`stripe_billing.on_details_saved`); a save that changes nothing asks Stripe nothing, so it
     succeeds while Stripe does not answer.
-    Raises InvalidFields, NotFound (owner), ProviderError (Stripe: nothing saved)."""
+
+    `expected`: the details as the form that sent `values` showed them. When someone else has
+    changed them since (another admin, another tab), the save is refused and nothing is written,
+    rather than overwriting their change unseen: Conflict BILLING_DETAILS_CHANGED, naming the
+    fields they changed. A save of exactly what is already there succeeds whatever `expected` says.
+    Raises InvalidFields, Conflict, NotFound (owner), ProviderError (Stripe: nothing saved)."""
     clean = clean_billing_fields(values)
     row, before_row = _row_for_write(session, owner)
     before, after = audit.changed_fields({n: before_row.get(n, "") for n in FIELD_NAMES} if before_row else {}, clean)
     if not after and before_row:
         return _from_row(row)
+    if expected is not None:
+        changed = tuple(n for n in FIELD_NAMES if str(expected.get(n) or "") != (getattr(row, n) or ""))
+        if changed:
+            raise Conflict(say("billing_rules.details.changed_meanwhile", fields=_FieldLabels(changed)),
+                           code="BILLING_DETAILS_CHANGED")
     _stripe().on_details_saved(session, owner, clean)  # Stripe first: nothing is written while it answers
     for name, value in clean.items():
         setattr(row, name, value)

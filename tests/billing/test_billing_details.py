@@ -69,6 +69,26 @@ def test_bad_fields_are_all_named_and_nothing_is_saved(session, org):
     assert not billing_details(session, org).saved and events(session, "billing_details.") == []
 
 
+def test_a_save_over_someone_elses_change_is_refused_and_names_what_they_changed(session, org):
+    shown = billing_details(session, org).fields()  # what two admins' forms show
+    save_billing_details(session, actor=ACTOR, owner=org, values={**shown, "city": "Bath"}, expected=shown)
+    session.commit()
+    with pytest.raises(Conflict) as err:
+        save_billing_details(session, actor=ACTOR, owner=org, values={**shown, "postcode": "BS1 5TY"},
+                             expected=shown)
+    assert err.value.code == "BILLING_DETAILS_CHANGED" and "(City)" in err.value.message
+    assert "(Ort)" in err.value.localized("de")
+    session.rollback()
+    assert (billing_details(session, org).city, billing_details(session, org).postcode) == ("Bath", "")
+    # What the form shows after a reload saves; so does a save of exactly what is there already.
+    reloaded = billing_details(session, org).fields()
+    saved = save_billing_details(session, actor=ACTOR, owner=org, values={**reloaded, "postcode": "BS1 5TY"},
+                                 expected=reloaded)
+    assert (saved.city, saved.postcode) == ("Bath", "BS1 5TY")
+    assert save_billing_details(session, actor=ACTOR, owner=org, values=saved.fields(), expected=shown) == saved
+    assert [e.action for e in events(session, "billing_details.")] == ["billing_details.updated"] * 2
+
+
 def test_invoices_copy_the_buyer_and_print_it(session, user, plans):
     save_billing_details(session, actor=ACTOR, owner=user, values={**ADDRESS, "name": "Pat Payer Consulting"})
     add_tax_id(session, actor=ACTOR, owner=user, tax_type="gb_vat", number="980780684")

@@ -7,15 +7,17 @@ Vic is a viewer (sees Acme's billing, every changing control disabled).
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from portal_ui.billing.owner import Owner
+from portal_ui.billing.profile import billing_details
 from portal_ui.billing.subscriptions import current_plan
 from portal_ui.demo.personas import DEMO_ORG_CODE
 from tests.ui.helpers import review_shot
-from tests.ui.billing_world import (billing_rows, card_number_input, download_invoice, expect_card_form_empty, fill_card, on_stripe, open_billing,
+from tests.ui.billing_world import (billing_rows, card_number_input, db_path, download_invoice, expect_card_form_empty, fill_card, on_stripe, open_billing,
                                    portal_db, provider_note, reset_user_billing, subscription_restored, toast,
                                    two_widths)
 
@@ -181,6 +183,55 @@ def test_a_card_stripe_declines_is_not_added_and_says_why(page: Page, stripe_por
     expect(page.locator("#card-submit")).to_be_enabled()
     two_widths(page, shot, "stripe-card-declined")
     assert billing_rows(stripe_portal, user_id=BEA)["payment_methods"] == []
+
+
+def forget_billing_details(portal, user_id: str) -> None:
+    """`user_id`'s own billing details back to none saved (test data only)."""
+    with sqlite3.connect(db_path(portal)) as conn:
+        conn.execute("DELETE FROM billing_profiles WHERE user_id = ?", (user_id,))
+
+
+def test_two_tabs_edit_the_billing_details_and_the_second_save_is_told(browser: Browser, billing_portal, request):
+    """Two tabs show Bea's billing details; the first saves a city; the second's save of a postal
+    code is refused with what changed, keeps its typing, and goes through after Reload."""
+    forget_billing_details(billing_portal, BEA)
+    first_context, second_context = browser.new_context(), browser.new_context()
+    try:
+        first, second = first_context.new_page(), second_context.new_page()
+        for page in (first, second):
+            open_billing(page, billing_portal, BEA, None, "plan_details")
+            expect(page.locator("#billing-details-name")).to_have_value("Bea Chen")
+        first.locator("#billing-details-city").fill("Bath")
+        first.locator("#billing-details-save").click()
+        toast(first, "Billing details saved.").to_be_visible()
+
+        second.locator("#billing-details-postcode").fill("BS1 5TY")
+        second.locator("#billing-details-save").click()
+        conflict = second.locator("#billing-details-conflict")
+        expect(conflict).to_contain_text("Someone changed these billing details since you opened them (City)")
+        expect(second.locator("#billing-details-postcode")).to_have_value("BS1 5TY")  # nothing lost silently
+        for width in (1280, 390):
+            second.set_viewport_size({"width": width, "height": 900})
+            review_shot(second, request, f"billing-details-conflict-{width}")
+        second.set_viewport_size({"width": 1280, "height": 900})
+        with portal_db(billing_portal) as session:
+            saved = billing_details(session, Owner.user(BEA))
+        assert (saved.city, saved.postcode) == ("Bath", "")
+
+        second.locator("#billing-details-reload").click()
+        expect(conflict).to_have_count(0)
+        expect(second.locator("#billing-details-city")).to_have_value("Bath")
+        expect(second.locator("#billing-details-postcode")).to_have_value("")
+        second.locator("#billing-details-postcode").fill("BS1 5TY")
+        second.locator("#billing-details-save").click()
+        toast(second, "Billing details saved.").to_be_visible()
+        with portal_db(billing_portal) as session:
+            saved = billing_details(session, Owner.user(BEA))
+        assert (saved.city, saved.postcode) == ("Bath", "BS1 5TY")
+    finally:
+        first_context.close()
+        second_context.close()
+        forget_billing_details(billing_portal, BEA)
 
 
 # ---- Acme: Olivia, Bill and Vic --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from portal_ui.billing.tax_ids import TYPES as TAX_ID_TYPES
 from portal_ui.domain.countries import COUNTRY_OPTIONS
 from portal_ui.ui.components.forms import SELECT_STYLE, field_label, form_actions, select_field, text_field
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.components.notices import conflict_notice
 from portal_ui.ui.i18n import t
 from portal_ui.ui.state import BillingState, PortalState
 
@@ -243,6 +244,13 @@ def _tax_ids() -> rx.Component:
     )
 
 
+def _details_conflict() -> rx.Component:
+    """Someone else changed the details since this tab loaded them: say so, keep the typing, offer a reload."""
+    return conflict_notice(BillingState.details_conflict, reload_label=t("billing.details.reload"),
+                           on_reload=BillingState.reload_details(KEY), id_prefix=DETAILS_FORM,
+                           reloading=BillingState.busy == "details-reload")
+
+
 def _billing_details() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -251,6 +259,7 @@ def _billing_details() -> rx.Component:
             rx.el.form(
                 rx.grid(*(_detail_field(name, max_len) for name, _label, max_len in DETAIL_FIELDS),
                         columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%"),
+                _details_conflict(),
                 form_actions(form=DETAILS_FORM, saving=BillingState.busy == "details", disabled=PortalState.read_only,
                              on_discard=BillingState.discard_details, errors=BillingState.details_errors,
                              save_label=t("billing.details.save")),

@@ -9,6 +9,7 @@ from portal_ui.domain.countries import COUNTRY_OPTIONS
 from portal_ui.domain.logos import LOGO_MAX_BYTES
 from portal_ui.ui.components.forms import form_actions, select_field, text_field
 from portal_ui.ui.components.layout import section_frame
+from portal_ui.ui.components.notices import conflict_notice
 from portal_ui.ui.i18n import t
 from portal_ui.ui.pages.members import members as members_section
 from portal_ui.ui.state import OrgDetailsState, PortalState
@@ -78,20 +79,8 @@ def _group(title_key: str, names: tuple[str, ...]) -> rx.Component:
 
 
 def _conflict() -> rx.Component:
-    return rx.cond(
-        OrgDetailsState.details_conflict != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("triangle-alert")),
-            rx.flex(
-                rx.callout.text(OrgDetailsState.details_conflict),
-                rx.button(t("org_details.reload"), type="button", on_click=OrgDetailsState.reload_details, size="2",
-                          variant="solid", color_scheme="amber", id="details-reload", flex_shrink="0"),
-                spacing="3", align=rx.breakpoints(initial="start", sm="center"),
-                direction=rx.breakpoints(initial="column", sm="row"), justify="between", width="100%",
-            ),
-            color_scheme="amber", role="alert", id="details-conflict", margin_top="1.5rem",
-        ),
-    )
+    return conflict_notice(OrgDetailsState.details_conflict, reload_label=t("org_details.reload"),
+                           on_reload=OrgDetailsState.reload_details, id_prefix="details", margin_top="1.5rem")
 
 
 def _details_form() -> rx.Component:

@@ -30,7 +30,7 @@ from portal_ui.billing.invoices import list_invoices
 from portal_ui.billing.owner import Owner
 from portal_ui.billing.plans import active_plans
 from portal_ui.billing.provider import default_provider
-from portal_ui.domain.errors import InvalidFields, InvalidInput, say
+from portal_ui.domain.errors import Conflict, InvalidFields, InvalidInput, say
 from portal_ui.domain.flows import SUBSCRIPTION_CANCEL, SUBSCRIPTION_UPDATE, completes, may_take
 from portal_ui.domain.sections import BY_KEY
 from portal_ui.domain.sessions import ActiveSession, end_session
@@ -100,6 +100,7 @@ class BillingState(PortalState):
     details: dict[str, str] = {}  # the billing details form's loaded values
     details_errors: dict[str, str] = {}
     details_revision: int = 0  # moves on whenever the inputs must show `details` again
+    details_conflict: str = ""  # someone else changed the details since this tab loaded them
     tax_ids: list[TaxIdRow] = []
     tax_error: str = ""  # the add-tax-ID row
     remove_open: bool = False
@@ -150,6 +151,7 @@ class BillingState(PortalState):
         details = profile.billing_details(db, owner)
         self.details, self.tax_ids = details.fields(), tax_id_rows(details, lang)
         self.details_revision += 1
+        self.details_conflict = ""
         self.billing_loaded = True
 
     def _close_dialogs(self) -> None:
@@ -373,18 +375,32 @@ class BillingState(PortalState):
         submitted = form if isinstance(form, dict) else {}
 
         def work(db: Session, active: ActiveSession, owner: Owner):
-            profile.save_billing_details(db, actor=self._actor(active), owner=owner, values=submitted)
+            # The details as this tab shows them: a save over someone else's change since is refused.
+            profile.save_billing_details(db, actor=self._actor(active), owner=owner, values=submitted,
+                                         expected=dict(self.details))
             return rx.toast.success(self._t("billing.toast.details_saved"))
 
         self.details_errors = {}
         return self._details_change(key, "details", work)
 
+    @rx.event
+    def reload_details(self, key: str):
+        """The current billing details, after a conflict (the typing in the form goes)."""
+        def work(db: Session, _active: ActiveSession, _owner: Owner):
+            return rx.toast.info(self._t("billing.toast.details_reloaded"))
+
+        return self._details_change(key, "details-reload", work)
+
     def _details_change(self, key: Any, busy: str, work: Callable[[Session, ActiveSession, Owner], Any]):
-        """`_change` for the billing details: each bad field's message beside it, others by the tax IDs."""
+        """`_change` for the billing details: each bad field's message beside it, someone else's
+        change in the conflict callout, others by the tax IDs."""
         def failed(exc: Exception):
             if isinstance(exc, InvalidFields):
                 self.details_errors = self._field_errors(exc)
                 return rx.set_focus(f"billing-details-{next(iter(exc.fields))}")
+            if isinstance(exc, Conflict) and exc.code == "BILLING_DETAILS_CHANGED":
+                self.details_conflict = self._error(exc)
+                return None
             self.tax_error = self._error(exc)
             return None
 
