@@ -375,9 +375,10 @@ class BillingState(PortalState):
         submitted = form if isinstance(form, dict) else {}
 
         def work(db: Session, active: ActiveSession, owner: Owner):
-            # The details as this tab shows them: a save over someone else's change since is refused.
+            # The details as this tab shows them (none before it loaded them): a save over someone
+            # else's change since is refused.
             profile.save_billing_details(db, actor=self._actor(active), owner=owner, values=submitted,
-                                         expected=dict(self.details))
+                                         expected=dict(self.details) if self.details else None)
             return rx.toast.success(self._t("billing.toast.details_saved"))
 
         self.details_errors = {}
