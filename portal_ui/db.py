@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the settings this app relies on for each backend."""
+    """An engine with the settings this app relies on for each backend.
+
+    SQLite keeps the driver's own transaction handling (a transaction begins at the first write),
+    so `session.begin_nested()` is no savepoint there: the driver runs SAVEPOINT outside any
+    transaction, and releasing it commits at once. Code that must undo part of a transaction
+    catches the error and rolls the whole one back instead (stripe_billing.handle_event)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -64,7 +64,6 @@ def line_description(item: dict, lang: str = FALLBACK) -> str:
     return str(item.get("description", ""))
 
 
-
 _NUMBER_LOCK_KEY = 0x696E766F6963  # "invoic": the advisory lock serialising invoice numbers on PostgreSQL
 
 

@@ -45,11 +45,6 @@ class Discount:
         the copies of Stripe's (`stripe_billing.invoice_lines`), in any language."""
         return say("billing_rules.line.discount", label=self.label, percent=self.percent)
 
-    @property
-    def text(self) -> str:
-        """`message` in English."""
-        return str(self.message)
-
 
 def discount_of(sub: Subscription | None) -> Discount | None:
     if sub is None or not sub.discount_percent or sub.discount_ends_on is None:

@@ -66,7 +66,6 @@ from portal_ui.domain import audit
 from portal_ui.domain.clock import as_utc, utcnow
 from portal_ui.domain.errors import Conflict, InvalidInput, NotFound, Text, say
 from portal_ui.domain.portal_settings import seller_details
-from portal_ui.i18n import languages
 from portal_ui.models import (Invoice, Organization, PaymentMethod, Plan, StripeCustomer, StripeEvent, Subscription,
                               User)
 
@@ -160,7 +159,7 @@ def _customer(session: Session, owner: Owner, provider: StripeProvider | None = 
     details = billing_details(session, owner)
     name, email, address = _customer_fields(session, owner, details.fields())
     tax_ids = [x for x in (stripe_tax_id(t) for t in details.tax_ids) if x]
-    locale = lang if lang in languages() and lang in STRIPE_LOCALES else None
+    locale = lang if lang in STRIPE_LOCALES else None
     try:
         return provider.create_customer(name=name, email=email, owner_ref=_owner_ref(owner), address=address,
                                         tax_ids=tax_ids, locale=locale), True
@@ -478,7 +477,7 @@ def _discount_text(sub: Subscription | None) -> Text:
     return discount.message if discount is not None else say("billing_rules.line.discount_plain")
 
 
-def invoice_lines(stripe_lines: list[dict], discount_text: str | Text = "Discount") -> list[dict]:
+def invoice_lines(stripe_lines: list[dict], discount_text: Text) -> list[dict]:
     """The portal's lines (`invoices.line`) for Stripe invoice lines: each line's description and
     amount, then their discounts (`discount_amounts`) as one line "<label> (<n>% off)", as the
     portal's own invoices show a discount. Used for the copy of an invoice and for a preview alike."""
@@ -486,7 +485,7 @@ def invoice_lines(stripe_lines: list[dict], discount_text: str | Text = "Discoun
     off = sum(int(d.get("amount") or 0) for x in stripe_lines[:100] for d in (x.get("discount_amounts") or [])
               if isinstance(d, dict))
     if off:
-        lines.append(line(discount_text if isinstance(discount_text, Text) else discount_text[:500], -off))
+        lines.append(line(discount_text, -off))
     return lines
 
 

@@ -269,7 +269,9 @@ def change_plan(session: Session, *, actor: audit.Actor, owner: Owner, plan_key:
         raise InvalidInput(say("billing_rules.card_needed_for_paid_plan"), code="PAYMENT_METHOD_REQUIRED")
     before = snapshot(sub)
     if stripe_billing.uses_stripe_for(sub, plan, preview.kind):
-        key = stripe_billing.confirmation_key(session, owner, plan, quoted_at) if quoted_at is not None else None
+        # Only a start (or an upgrade of a plan Stripe does not run yet) makes a new Stripe subscription.
+        starts = quoted_at is not None and preview.kind in ("start", "upgrade")
+        key = stripe_billing.confirmation_key(session, owner, plan, quoted_at) if starts else None
         sub, invoice = stripe_billing.apply_change(session, owner=owner, sub=sub, plan=plan, kind=preview.kind, now=now,
                                                    priced_at=preview.quoted_at, idempotency_key=key)
         session.add(sub)

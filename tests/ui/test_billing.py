@@ -270,6 +270,16 @@ def test_a_german_tab_shows_amounts_and_dates_the_german_way(german_page: Page, 
     expect(row).to_contain_text(re.compile(r"\d{1,2}\. (Jan\.|Feb\.|März|Apr\.|Mai|Juni|Juli|Aug\.|Sept\.|Okt\.|Nov\.|Dez\.) \d{4}"))
     expect(page.locator("#invoice-table")).not_to_contain_text("$19.00")
     review_shot(page, request, "org-plan-de")
+    # The preview of an upgrade (only looked at, not confirmed): the portal's own lines in German.
+    page.locator("#nav-desktop a[data-section=organization_plan_selection]").click()
+    dialog = choose(page, "business")
+    expect(dialog.locator(".quote-total").first).to_contain_text(re.compile(r"\d,\d\d\s\$"))
+    if not on_stripe(billing_portal):  # Stripe's lines are Stripe's, in its customer's language
+        expect(dialog.locator(".quote-line").first).to_contain_text(re.compile(r"^Business, verbleibende \d+ von \d+ Tagen"))
+        expect(dialog).to_contain_text("Nicht genutzte Zeit für ")
+    review_shot(page, request, "change-preview-de", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.locator("#change-dialog")).to_have_count(0)
 
 
 @pytest.fixture
